@@ -1,0 +1,42 @@
+# Thin wrapper around CMake. The two commands a user needs: `make demo` and `make test`.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+.PHONY: all setup configure build demo test bench format check-format clean
+
+all: build
+
+setup:
+	scripts/setup
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(LAUNCHER) $(CMAKE_FLAGS)
+
+configure: setup $(BUILD_DIR)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+demo: build
+	scripts/demo $(BUILD_DIR)/hardnets
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+bench:
+	HARDNETS_SETUP_BENCH=1 scripts/setup
+	$(MAKE) build
+	cmake --build $(BUILD_DIR) --target hardnets_bench -j $(JOBS)
+	$(BUILD_DIR)/bench/hardnets_bench --benchmark_min_time=0.2
+	/usr/bin/python3 bench/compare_torch.py --hardnets $(BUILD_DIR)/bench/hardnets_train_bench
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+check-format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror
+
+clean:
+	rm -rf $(BUILD_DIR)

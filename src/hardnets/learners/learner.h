@@ -1,0 +1,66 @@
+// The learner interface: everything one would try against a problem.
+//
+// A learner sees only the training set (never the truth), its parameters and a
+// context (seed for its own randomness, threads, time budget). It returns a
+// Fit: a predictor for new inputs, its own statistics (train_loss, epochs,
+// ...), a status ("ok" or "diverged") and optional structured output (the
+// recovered network or secret) that the problem's judge may read.
+#pragma once
+
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "hardnets/core/dataset.h"
+#include "hardnets/core/json.h"
+#include "hardnets/core/metrics.h"
+#include "hardnets/core/params.h"
+#include "hardnets/core/registry.h"
+#include "hardnets/core/rng.h"
+
+namespace hardnets {
+
+class Predictor {
+ public:
+  virtual ~Predictor() = default;
+  // One prediction per row of X.
+  virtual Vector predict(const Matrix& X) const = 0;
+  // A JSON description (saved by `hardnets fit --out`).
+  virtual Json to_json() const = 0;
+};
+
+struct Fit {
+  std::shared_ptr<const Predictor> predictor;  // may be null for pure recovery attacks
+  Metrics stats;                               // learner's own figures (train_loss, epochs, ...)
+  std::string status = "ok";                   // "ok" or "diverged"
+  std::string message;                         // why, when status is not ok
+  Json output = Json::object();                // recovered parameters, secrets, certificates
+};
+
+struct LearnerContext {
+  Seed seed = 0;        // the learner's randomness (initialisation, shuffling)
+  int threads = 1;      // threads it may use; results must not depend on it
+  double time_limit_seconds = std::numeric_limits<double>::infinity();
+};
+
+class Learner {
+ public:
+  virtual ~Learner() = default;
+  virtual std::string name() const = 0;
+  virtual std::string summary() const = 0;
+  virtual const ParamSpec& spec() const = 0;
+  virtual Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const = 0;
+};
+
+Registry<Learner>& learner_registry();
+
+struct LearnerRegistration {
+  explicit LearnerRegistration(std::unique_ptr<Learner> learner) {
+    learner_registry().add(std::move(learner));
+  }
+};
+
+// Mean squared error of `predictor` on `data`.
+double mean_squared_error(const Predictor& predictor, const Dataset& data);
+
+}  // namespace hardnets

@@ -1,0 +1,67 @@
+// The problem interface: families of (hard or easy) learning instances.
+//
+// An instance is a pure function of (problem, params, seed, sizes): the same
+// arguments give bit-identical data whatever the thread count. It carries the
+// training and test sets, the hidden truth (teacher network, secret, planted
+// solution: only the judge reads it) and a card describing what was built.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "hardnets/core/dataset.h"
+#include "hardnets/core/json.h"
+#include "hardnets/core/metrics.h"
+#include "hardnets/core/params.h"
+#include "hardnets/core/registry.h"
+#include "hardnets/core/rng.h"
+#include "hardnets/learners/learner.h"
+
+namespace hardnets {
+
+struct Sizes {
+  std::int64_t n_train = 1000;
+  std::int64_t n_test = 1000;
+};
+
+struct Instance {
+  std::string problem;
+  Params params;
+  Seed seed = 0;
+  Dataset train, test;
+  Json truth = Json::object();  // hidden from learners; exported to truth.json
+  Json card = Json::object();   // parameters, sizes, provenance, conventions
+};
+
+struct GenerateContext {
+  int threads = 1;  // results must not depend on it
+};
+
+class Problem {
+ public:
+  virtual ~Problem() = default;
+  virtual std::string name() const = 0;
+  virtual std::string summary() const = 0;
+  virtual const ParamSpec& spec() const = 0;
+  virtual Instance generate(const Params& params, Seed seed, const Sizes& sizes,
+                            const GenerateContext& ctx) const = 0;
+  // Default judge: test mse and nmse of the fit's predictor (if any).
+  virtual Metrics judge(const Instance& instance, const Fit& fit) const;
+};
+
+Registry<Problem>& problem_registry();
+
+struct ProblemRegistration {
+  explicit ProblemRegistration(std::unique_ptr<Problem> problem) {
+    problem_registry().add(std::move(problem));
+  }
+};
+
+// The card every problem starts from: name, parameters, seed, sizes, version.
+Json base_card(const Problem& problem, const Params& params, Seed seed, const Sizes& sizes);
+// Test mse and nmse (mse / variance of test labels; 1.0 = predicting the mean).
+Metrics regression_metrics(const Dataset& test, const Vector& predictions);
+// Checks sizes (n_train >= 1, n_test >= 0, both at most 1e9): UserError otherwise.
+void check_sizes(const std::string& problem, const Sizes& sizes);
+
+}  // namespace hardnets
