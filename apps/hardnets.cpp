@@ -1,1 +1,393 @@
-int main() { return 0; }
+// hardnets: the command-line front end. Thin: parses flags, calls the library,
+// prints. Every user mistake surfaces as a one-line message and a non-zero exit.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "hardnets/core/build_info.h"
+#include "hardnets/core/dataset.h"
+#include "hardnets/core/error.h"
+#include "hardnets/core/resources.h"
+#include "hardnets/lab/provenance.h"
+#include "hardnets/lab/run.h"
+#include "hardnets/lab/store.h"
+#include "hardnets/learners/learner.h"
+#include "hardnets/problems/problem.h"
+
+namespace fs = std::filesystem;
+using namespace hardnets;
+
+namespace {
+
+constexpr int kUserErrorExit = 2;
+
+Json metrics_json(const Metrics& metrics) {
+  Json out = Json::object();
+  for (const auto& [key, value] : metrics) {
+    out[key] = std::isfinite(value) ? Json(value) : Json(nullptr);  // JSON has no NaN
+  }
+  return out;
+}
+
+void print_table(const std::vector<std::pair<std::string, std::string>>& rows) {
+  std::size_t width = 0;
+  for (const auto& [key, value] : rows) width = std::max(width, key.size());
+  for (const auto& [key, value] : rows) fmt::print("  {:<{}}  {}\n", key, width, value);
+}
+
+std::string format_metric(double v) {
+  if (std::isnan(v)) return "nan";
+  return fmt::format("{:.6g}", v);
+}
+
+void print_metrics(const Metrics& metrics) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& [key, value] : metrics) rows.emplace_back(key, format_metric(value));
+  print_table(rows);
+}
+
+// ---- list / describe ----
+
+void cmd_list(const std::string& what) {
+  if (what != "problems" && what != "learners" && what != "all") {
+    fail("list: expected 'problems' or 'learners', got '{}'", what);
+  }
+  if (what != "learners") {
+    fmt::print("problems:\n");
+    for (const auto& name : problem_registry().names()) {
+      fmt::print("  {:<18} {}\n", name, problem_registry().get(name).summary());
+    }
+  }
+  if (what != "problems") {
+    fmt::print("learners:\n");
+    for (const auto& name : learner_registry().names()) {
+      fmt::print("  {:<18} {}\n", name, learner_registry().get(name).summary());
+    }
+  }
+}
+
+void cmd_describe(const std::string& name, bool as_json, bool as_markdown) {
+  const Problem* problem = problem_registry().find(name);
+  const Learner* learner = learner_registry().find(name);
+  if (!problem && !learner) {
+    // Let the registry phrase the error with the known names.
+    problem_registry().get(name);
+  }
+  const std::string kind = problem ? "problem" : "learner";
+  const std::string summary = problem ? problem->summary() : learner->summary();
+  const ParamSpec& spec = problem ? problem->spec() : learner->spec();
+  if (as_json) {
+    std::cout << Json{{"name", name}, {"kind", kind}, {"summary", summary},
+                      {"params", spec.describe()}}.dump(2)
+              << "\n";
+    return;
+  }
+  if (as_markdown) {
+    std::cout << spec.markdown_table();
+    return;
+  }
+  fmt::print("{} ({}): {}\n\nparameters:\n", name, kind, summary);
+  if (spec.decls().empty()) fmt::print("  (none)\n");
+  for (const auto& d : spec.decls()) {
+    fmt::print("  {:<12} {:<6} default {:<10} allowed {}\n      {}\n", d.name,
+               param_type_name(d.type), d.default_text(), d.allowed(), d.doc);
+  }
+}
+
+// ---- gen ----
+
+struct GenOptions {
+  std::string problem;
+  std::vector<std::string> params;
+  std::uint64_t seed = 1;
+  std::int64_t n_train = 1000, n_test = 1000;
+  std::string out;
+  bool csv = false, tsv = false, force = false;
+  int threads = 1;
+};
+
+void cmd_gen(const GenOptions& o) {
+  const Problem& problem = problem_registry().get(o.problem);
+  const Params params = problem.spec().resolve(assignments_to_json(o.params, "-p"));
+  const Sizes sizes{o.n_train, o.n_test};
+  check_sizes(problem.name(), sizes);
+  if (o.threads < 1) fail("--threads must be at least 1, got {}", o.threads);
+  const fs::path dir(o.out);
+  if (fs::exists(dir) && !fs::is_directory(dir)) fail("--out '{}' exists and is not a folder", o.out);
+  if (!o.force && fs::exists(dir / "X_train.npy")) {
+    fail("--out '{}' already holds a dataset; pass --force to overwrite it", o.out);
+  }
+  const Instance inst = problem.generate(params, o.seed, sizes, {o.threads});
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) fail("cannot create folder '{}': {}", o.out, ec.message());
+  save_dataset(dir, "train", inst.train);
+  save_dataset(dir, "test", inst.test);
+  if (o.csv) {
+    write_delimited(dir / "train.csv", inst.train, ',');
+    write_delimited(dir / "test.csv", inst.test, ',');
+  }
+  if (o.tsv) {
+    write_delimited(dir / "train.tsv", inst.train, '\t');
+    write_delimited(dir / "test.tsv", inst.test, '\t');
+  }
+  std::ofstream(dir / "card.json") << inst.card.dump(2) << "\n";
+  std::ofstream(dir / "truth.json") << inst.truth.dump(2) << "\n";
+  fmt::print("wrote {} ({} train, {} test samples, d = {}) to {}\n", problem.name(),
+             inst.train.size(), inst.test.size(), inst.train.dim(), dir.string());
+}
+
+// ---- fit ----
+
+struct FitOptions {
+  std::string learner;
+  std::string data;
+  std::vector<std::string> params;
+  std::string out;
+  bool json = false;
+  std::uint64_t seed = 1;
+  int threads = 1;
+};
+
+int cmd_fit(const FitOptions& o) {
+  const Learner& learner = learner_registry().get(o.learner);
+  const Params params = learner.spec().resolve(assignments_to_json(o.params, "-l"));
+  if (o.threads < 1) fail("--threads must be at least 1, got {}", o.threads);
+  const fs::path dir(o.data);
+  if (!fs::is_directory(dir)) fail("--data '{}' is not a folder", o.data);
+  const Dataset train = load_dataset(dir, "train");
+  if (train.empty()) fail("--data '{}': the training set is empty", o.data);
+  Dataset test;
+  const bool has_test = fs::exists(dir / "X_test.npy") || fs::exists(dir / "y_test.npy");
+  if (has_test) {
+    test = load_dataset(dir, "test");
+    if (test.dim() != train.dim()) {
+      fail("--data '{}': test inputs have dimension {}, training inputs {}", o.data, test.dim(),
+           train.dim());
+    }
+  }
+  LearnerContext ctx;
+  ctx.seed = learner_seed(o.seed);
+  ctx.threads = o.threads;
+  const Stopwatch clock;
+  Fit fit = learner.fit(train, params, ctx);
+  Metrics metrics = fit.stats;
+  metrics[metric::kSeconds] = clock.seconds();
+  metrics[metric::kCpuSeconds] = clock.cpu_seconds();
+  metrics[metric::kPeakMb] = peak_rss_mb();
+  metrics.try_emplace(metric::kSamples, static_cast<double>(train.size()));
+  if (fit.status == "ok" && fit.predictor && has_test && !test.empty()) {
+    for (const auto& [k, v] : regression_metrics(test, fit.predictor->predict(test.X))) {
+      metrics[k] = v;
+    }
+  }
+  if (!o.out.empty()) {
+    Json model{{"learner", learner.name()}, {"params", params.to_json()}, {"status", fit.status}};
+    if (fit.predictor) model["predictor"] = fit.predictor->to_json();
+    model["output"] = fit.output;
+    std::ofstream file(o.out);
+    if (!file) fail("cannot write --out '{}'", o.out);
+    file << model.dump(2) << "\n";
+  }
+  if (o.json) {
+    std::cout << Json{{"learner", learner.name()}, {"learner_params", params.to_json()},
+                      {"data", o.data}, {"seed", o.seed}, {"threads", o.threads},
+                      {"status", fit.status}, {"message", fit.message},
+                      {"metrics", metrics_json(metrics)}}.dump()
+              << "\n";
+  } else {
+    fmt::print("{} on {} ({} samples, d = {}): {}{}\n", learner.name(), o.data, train.size(),
+               train.dim(), fit.status, fit.message.empty() ? "" : " (" + fit.message + ")");
+    print_metrics(metrics);
+  }
+  return fit.status == "ok" ? 0 : 1;
+}
+
+// ---- run ----
+
+struct RunOptions {
+  std::string problem, learner;
+  std::vector<std::string> problem_params, learner_params;
+  std::uint64_t seed = 1;
+  std::int64_t n_train = 1000, n_test = 1000;
+  int threads = 1;
+  double time_limit = 0;
+  bool json = false;
+  std::string db;
+};
+
+int cmd_run(const RunOptions& o) {
+  RunRequest request;
+  request.problem = o.problem;
+  request.learner = o.learner;
+  request.problem_params = assignments_to_json(o.problem_params, "-p");
+  request.learner_params = assignments_to_json(o.learner_params, "-l");
+  request.seed = o.seed;
+  request.sizes = {o.n_train, o.n_test};
+  request.threads = o.threads;
+  if (o.time_limit < 0) fail("--time-limit must be >= 0 seconds, got {}", o.time_limit);
+  if (o.time_limit > 0) request.time_limit_seconds = o.time_limit;
+  // Open the store before running so a bad --db fails fast and loses no work.
+  std::unique_ptr<Store> store;
+  if (!o.db.empty()) store = std::make_unique<Store>(o.db);
+
+  const RunResult result = execute_run(request);
+  if (store) {
+    RunRecord record = make_record(result);
+    // Repeating a configuration by hand is a new run: give it a distinct id.
+    const std::string base_id = record.run_id;
+    for (int k = 2; store->contains(record.run_id); ++k) record.run_id = fmt::format("{}-{}", base_id, k);
+    store->append(record);
+  }
+
+  if (o.json) {
+    Json out = result.config;
+    out["status"] = result.status;
+    out["message"] = result.message;
+    out["metrics"] = metrics_json(result.metrics);
+    out["card"] = result.card;
+    std::cout << out.dump() << "\n";
+  } else {
+    fmt::print("{} on {} (seed {}, {} train / {} test): {}{}\n", result.config["learner"].get<std::string>(),
+               result.config["problem"].get<std::string>(), o.seed, o.n_train, o.n_test,
+               result.status, result.message.empty() ? "" : " (" + result.message + ")");
+    print_metrics(result.metrics);
+  }
+  return result.status == "error" ? 1 : 0;
+}
+
+// ---- export ----
+
+void cmd_export(const std::string& db, const std::string& format, const std::string& out) {
+  if (!fs::exists(db)) fail("--db '{}' does not exist", db);
+  StoreOptions options;
+  options.read_only = true;
+  Store store(db, options);
+  std::ofstream file;
+  std::ostream* os = &std::cout;
+  if (!out.empty()) {
+    file.open(out);
+    if (!file) fail("cannot write --out '{}'", out);
+    os = &file;
+  }
+  if (format == "csv") {
+    store.export_csv(*os);
+  } else {
+    store.export_jsonl(*os);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hardnets: a laboratory for the computational complexity of learning neural "
+               "networks",
+               "hardnets"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("hardnets ") + build_info::kVersion + " (" +
+                                        build_info::kGitRevision + ")");
+
+  std::string list_what = "all";
+  auto* list = app.add_subcommand("list", "List the registered problems and learners");
+  list->add_option("what", list_what, "problems, learners or all")
+      ->check(CLI::IsMember({"problems", "learners", "all"}));
+
+  std::string describe_name;
+  bool describe_json = false, describe_markdown = false;
+  auto* describe = app.add_subcommand("describe", "Show a problem's or learner's parameters");
+  describe->add_option("name", describe_name, "problem or learner name")->required();
+  describe->add_flag("--json", describe_json, "print as JSON");
+  describe->add_flag("--markdown", describe_markdown, "print the parameter table as Markdown");
+
+  GenOptions gen_opts;
+  auto* gen = app.add_subcommand("gen", "Generate an instance and write it as .npy files");
+  gen->add_option("problem", gen_opts.problem, "problem name")->required();
+  gen->add_option("-p,--param", gen_opts.params, "problem parameter key=value (repeatable)");
+  gen->add_option("--seed", gen_opts.seed, "instance seed")->capture_default_str();
+  gen->add_option("--n-train", gen_opts.n_train, "training samples")->capture_default_str();
+  gen->add_option("--n-test", gen_opts.n_test, "test samples")->capture_default_str();
+  gen->add_option("--out", gen_opts.out, "output folder")->required();
+  gen->add_flag("--csv", gen_opts.csv, "also write train.csv and test.csv");
+  gen->add_flag("--tsv", gen_opts.tsv, "also write train.tsv and test.tsv");
+  gen->add_flag("--force", gen_opts.force, "overwrite a dataset already in --out");
+  gen->add_option("--threads", gen_opts.threads, "threads (results do not depend on it)")
+      ->capture_default_str();
+
+  FitOptions fit_opts;
+  auto* fit = app.add_subcommand("fit", "Train a learner on a folder of .npy files");
+  fit->add_option("learner", fit_opts.learner, "learner name")->required();
+  fit->add_option("--data", fit_opts.data,
+                  "folder with X_train.npy, y_train.npy [, X_test.npy, y_test.npy]")
+      ->required();
+  fit->add_option("-l,--learner-param", fit_opts.params, "learner parameter key=value");
+  fit->add_option("--out", fit_opts.out, "write the fitted model as JSON");
+  fit->add_flag("--json", fit_opts.json, "print one JSON object");
+  fit->add_option("--seed", fit_opts.seed, "learner seed")->capture_default_str();
+  fit->add_option("--threads", fit_opts.threads, "threads")->capture_default_str();
+
+  RunOptions run_opts;
+  auto* run = app.add_subcommand("run", "Generate an instance, fit a learner, judge the fit");
+  run->add_option("problem", run_opts.problem, "problem name")->required();
+  run->add_option("learner", run_opts.learner, "learner name")->required();
+  run->add_option("-p,--param", run_opts.problem_params, "problem parameter key=value");
+  run->add_option("-l,--learner-param", run_opts.learner_params, "learner parameter key=value");
+  run->add_option("--seed", run_opts.seed, "run seed")->capture_default_str();
+  run->add_option("--n-train", run_opts.n_train, "training samples")->capture_default_str();
+  run->add_option("--n-test", run_opts.n_test, "test samples")->capture_default_str();
+  run->add_option("--threads", run_opts.threads, "threads (results do not depend on it)")
+      ->capture_default_str();
+  run->add_option("--time-limit", run_opts.time_limit, "learner time budget in seconds (0: none)")
+      ->capture_default_str();
+  run->add_flag("--json", run_opts.json, "print one JSON object");
+  run->add_option("--db", run_opts.db, "append the run to this SQLite results database");
+
+  std::string export_db, export_format = "csv", export_out;
+  auto* exp = app.add_subcommand("export", "Export a results database as CSV or JSON lines");
+  exp->add_option("--db", export_db, "SQLite results database")->required();
+  exp->add_option("--format", export_format, "csv or jsonl")
+      ->check(CLI::IsMember({"csv", "jsonl"}))
+      ->capture_default_str();
+  exp->add_option("--out", export_out, "output file (default: standard output)");
+
+  // Name an unknown command instead of CLI11's generic "subcommand required".
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    commands.push_back(sub->get_name());
+  }
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+    std::string known;
+    for (const auto& c : commands) known += (known.empty() ? "" : ", ") + c;
+    std::cerr << "hardnets: error: unknown command '" << argv[1] << "'; commands: " << known << "\n";
+    return kUserErrorExit;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    if (list->parsed()) cmd_list(list_what);
+    if (describe->parsed()) cmd_describe(describe_name, describe_json, describe_markdown);
+    if (gen->parsed()) cmd_gen(gen_opts);
+    if (fit->parsed()) return cmd_fit(fit_opts);
+    if (run->parsed()) return cmd_run(run_opts);
+    if (exp->parsed()) cmd_export(export_db, export_format, export_out);
+  } catch (const UserError& e) {
+    std::cerr << "hardnets: error: " << e.what() << "\n";
+    return kUserErrorExit;
+  } catch (const std::exception& e) {
+    std::cerr << "hardnets: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}

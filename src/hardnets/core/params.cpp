@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -14,7 +15,9 @@ namespace {
 
 std::string format_bound(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return fmt::format("{:g}", v);
+  // Integral bounds print in full (16777216, not 1.67772e+07).
+  if (v == std::floor(v) && std::abs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
+  return fmt::format("{}", v);
 }
 
 std::string join(const std::vector<std::string>& items, const char* sep) {
@@ -58,7 +61,7 @@ std::string format_value(const ParamValue& value) {
         } else if constexpr (std::is_same_v<T, std::string>) {
           return v;
         } else if constexpr (std::is_same_v<T, double>) {
-          return fmt::format("{:g}", v);
+          return fmt::format("{}", v);  // shortest text that reads back exactly
         } else {
           return fmt::format("{}", v);
         }
@@ -236,7 +239,7 @@ void ParamSpec::check_range(const ParamDecl& decl, double value) const {
   const bool below = decl.min_open ? !(value > decl.min) : !(value >= decl.min);
   const bool above = decl.max_open ? !(value < decl.max) : !(value <= decl.max);
   if (below || above || std::isnan(value)) {
-    fail("{}: parameter '{}' must be in {}, got {:g}", owner_, decl.name, decl.allowed(), value);
+    fail("{}: parameter '{}' must be in {}, got {}", owner_, decl.name, decl.allowed(), value);
   }
 }
 
@@ -286,6 +289,12 @@ ParamValue ParamSpec::check(const std::string& name, const Json& value) const {
   if (value.is_string()) return parse(name, value.get<std::string>());
   switch (decl.type) {
     case ParamType::kInt:
+      if (value.is_number_unsigned() &&
+          value.get<std::uint64_t>() > std::numeric_limits<std::uint64_t>::max() / 2) {
+        // Beyond int64: would wrap around to a negative value.
+        fail("{}: parameter '{}' must be in {}, got {}", owner_, name, decl.allowed(),
+             value.get<std::uint64_t>());
+      }
       if (value.is_number_integer()) {
         const auto v = value.get<std::int64_t>();
         check_range(decl, static_cast<double>(v));

@@ -1,0 +1,108 @@
+#include "hardnets/lab/run.h"
+
+#include <fmt/format.h>
+#include <cmath>
+
+#include "hardnets/core/error.h"
+#include "hardnets/core/params.h"
+#include "hardnets/core/resources.h"
+#include "hardnets/lab/provenance.h"
+
+namespace hardnets {
+
+Json assignments_to_json(const std::vector<std::string>& assignments, const std::string& what) {
+  Json out = Json::object();
+  for (const auto& a : assignments) {
+    auto [key, value] = split_assignment(a, what);
+    out[key] = value;
+  }
+  return out;
+}
+
+Seed learner_seed(Seed run_seed) {
+  return mix64(run_seed ^ stream_id("learner"));
+}
+
+RunResult execute_run(const RunRequest& request) {
+  const Problem& problem = problem_registry().get(request.problem);
+  const Learner& learner = learner_registry().get(request.learner);
+  const Params problem_params = problem.spec().resolve(request.problem_params);
+  const Params learner_params = learner.spec().resolve(request.learner_params);
+  check_sizes(problem.name(), request.sizes);
+  if (request.threads < 1 || request.threads > 1024) {
+    fail("--threads must be in [1, 1024], got {}", request.threads);
+  }
+
+  RunResult result;
+  result.config =
+      Json{{"problem", problem.name()},      {"problem_params", problem_params.to_json()},
+           {"learner", learner.name()},      {"learner_params", learner_params.to_json()},
+           {"seed", request.seed},           {"n_train", request.sizes.n_train},
+           {"n_test", request.sizes.n_test}, {"threads", request.threads}};
+
+  const Stopwatch generate_clock;
+  const Instance instance =
+      problem.generate(problem_params, request.seed, request.sizes, {request.threads});
+  result.card = instance.card;
+  const double generate_seconds = generate_clock.seconds();
+
+  LearnerContext ctx;
+  ctx.seed = learner_seed(request.seed);
+  ctx.threads = request.threads;
+  ctx.time_limit_seconds = request.time_limit_seconds;
+  const Stopwatch fit_clock;
+  try {
+    result.fit = learner.fit(instance.train, learner_params, ctx);
+    result.status = result.fit.status;
+    result.message = result.fit.message;
+  } catch (const std::exception& e) {
+    // A learner that throws is a stored failure, not a crash of the lab.
+    result.status = "error";
+    result.message = e.what();
+  }
+  const double fit_seconds = fit_clock.seconds();
+  const double fit_cpu = fit_clock.cpu_seconds();
+
+  for (const auto& [key, value] : result.fit.stats) result.metrics[key] = value;
+  if (result.status == "ok") {
+    for (const auto& [key, value] : problem.judge(instance, result.fit)) {
+      result.metrics[key] = value;
+    }
+  }
+  result.metrics[metric::kSeconds] = fit_seconds;
+  result.metrics[metric::kCpuSeconds] = fit_cpu;
+  result.metrics[metric::kPeakMb] = peak_rss_mb();
+  // A learner that uses only part of the training set reports `samples` itself.
+  result.metrics.try_emplace(metric::kSamples, static_cast<double>(instance.train.size()));
+  result.metrics["generate_seconds"] = generate_seconds;
+  return result;
+}
+
+}  // namespace hardnets
+
+namespace hardnets {
+
+RunRecord make_record(const RunResult& result) {
+  RunRecord r;
+  r.run_id = run_id_for(result.config);
+  r.problem = result.config["problem"];
+  r.learner = result.config["learner"];
+  r.seed = static_cast<std::int64_t>(result.config["seed"].get<std::uint64_t>());
+  r.n_train = result.config["n_train"];
+  r.n_test = result.config["n_test"];
+  r.config = result.config;
+  r.metrics = result.metrics;
+  r.status = result.status;
+  r.message = result.message;
+  auto figure = [&](const char* name) {
+    auto it = result.metrics.find(name);
+    return it == result.metrics.end() ? 0.0 : it->second;
+  };
+  r.seconds = figure(metric::kSeconds);
+  r.cpu_seconds = figure(metric::kCpuSeconds);
+  r.peak_mb = figure(metric::kPeakMb);
+  r.provenance = provenance();
+  return r;
+}
+
+}  // namespace hardnets

@@ -1,0 +1,54 @@
+// One run: generate an instance, fit a learner on its training set, judge.
+//
+// This is the unit every CLI command and sweep is built from. Parameter
+// errors are UserErrors raised before anything runs; a learner that fails
+// while fitting (throws, diverges) is a result with a status, not an abort.
+#pragma once
+
+#include <limits>
+#include <string>
+
+#include "hardnets/core/json.h"
+#include "hardnets/core/metrics.h"
+#include "hardnets/lab/store.h"
+#include "hardnets/learners/learner.h"
+#include "hardnets/problems/problem.h"
+
+namespace hardnets {
+
+struct RunRequest {
+  std::string problem;
+  Json problem_params = Json::object();  // name -> value (typed, or text to parse)
+  std::string learner;
+  Json learner_params = Json::object();
+  Seed seed = 1;
+  Sizes sizes;
+  int threads = 1;
+  double time_limit_seconds = std::numeric_limits<double>::infinity();
+};
+
+struct RunResult {
+  Json config;                // the full resolved configuration (what a store row echoes)
+  Metrics metrics;            // judge figures + learner stats + seconds/cpu_seconds/peak_mb/samples
+  std::string status = "ok";  // ok, diverged, error
+  std::string message;
+  Fit fit;
+  Json card;  // the instance's card
+};
+
+// Turns "key=value" strings into a JSON object of text values (validated
+// later against the owner's ParamSpec). Duplicate keys: the last one wins.
+Json assignments_to_json(const std::vector<std::string>& assignments, const std::string& what);
+
+// Validates everything (UserError on bad input), then runs.
+RunResult execute_run(const RunRequest& request);
+
+// The store row for a result: id from the configuration (run_id_for), the
+// resolved configuration, metrics, status, times and provenance.
+RunRecord make_record(const RunResult& result);
+
+// Seed the learner uses for its own randomness: derived from the run seed so
+// that a learner never shares random numbers with the instance.
+Seed learner_seed(Seed run_seed);
+
+}  // namespace hardnets

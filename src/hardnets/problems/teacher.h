@@ -1,0 +1,43 @@
+// Problem `teacher`: a random ReLU teacher network (the teacher–student setting).
+//
+// A teacher f* of depth L (weight layers) and hidden width m on inputs of
+// dimension d is drawn with "natural" weights (seed 001, Daniely–Vardi):
+//   normal:  W_ij ~ N(0, s^2 / fan_in)
+//   uniform: W_ij ~ U[-r, r], r = s sqrt(3 / fan_in)   (same variance)
+// biases with standard deviation `bias_scale` under the same law, then
+// optionally smoothed (every parameter + N(0, tau^2), seed 000's smoothed
+// analysis). Inputs are x ~ N(0, I_d) or uniform on {-1, +1}^d, and labels are
+// y = f*(x) + N(0, sigma^2). Depth 1 is a linear teacher (the easy control).
+//
+// The truth is the teacher network; the judge reports test mse/nmse and
+// `net_distance` = E[(f̂(x) - f*(x))^2] / Var f*(x) on the noiseless test labels.
+#pragma once
+
+#include "hardnets/nets/relu_net.h"
+#include "hardnets/problems/problem.h"
+
+namespace hardnets {
+
+class TeacherProblem : public Problem {
+ public:
+  TeacherProblem();
+  std::string name() const override { return "teacher"; }
+  std::string summary() const override;
+  const ParamSpec& spec() const override { return spec_; }
+  Instance generate(const Params& params, Seed seed, const Sizes& sizes,
+                    const GenerateContext& ctx) const override;
+  Metrics judge(const Instance& instance, const Fit& fit) const override;
+
+  // The teacher network alone (weights drawn and smoothed), for tests.
+  static ReluNet make_teacher(const Params& params, Seed seed);
+
+ private:
+  ParamSpec spec_;
+};
+
+// Evaluates `net` on every row of X in fixed blocks of rows, spread over
+// `threads`: the block size never depends on the thread count, so neither do
+// the results.
+Vector forward_blocked(const ReluNet& net, const Matrix& X, int threads);
+
+}  // namespace hardnets

@@ -1,0 +1,194 @@
+// End-to-end tests: the shipped binary on tiny fixed-seed instances.
+#include "cli_test.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "hardnets/core/dataset.h"
+#include "hardnets/core/json.h"
+
+namespace hardnets {
+namespace {
+
+using testing::run_cli;
+using testing::TempDir;
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Json last_json_line(const std::string& output) {
+  std::istringstream in(output);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '{') last = line;
+  }
+  return Json::parse(last);
+}
+
+TEST(Cli, ListShowsRegisteredProblemsAndLearners) {
+  const auto r = run_cli("list");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* name : {"teacher", "mean", "ridge", "sgd"}) {
+    EXPECT_NE(r.output.find(name), std::string::npos) << name;
+  }
+  EXPECT_EQ(run_cli("list learners").output.find("teacher"), std::string::npos);
+}
+
+TEST(Cli, DescribePrintsEveryParameter) {
+  const auto r = run_cli("describe teacher");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* p : {"width", "depth", "weights", "tau", "inputs", "sigma"}) {
+    EXPECT_NE(r.output.find(p), std::string::npos) << p;
+  }
+  const Json j = Json::parse(run_cli("describe ridge --json").output);
+  EXPECT_EQ(j["kind"], "learner");
+  EXPECT_EQ(j["params"][0]["name"], "lambda");
+}
+
+TEST(Cli, GenWritesNpyCardAndSeparateTruth) {
+  TempDir dir("gen");
+  const auto r = run_cli("gen teacher -p d=5 -p width=3 --seed 7 --n-train 40 --n-test 10 --csv --out " +
+                         dir.str());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Dataset train = load_dataset(dir.path(), "train");
+  const Dataset test = load_dataset(dir.path(), "test");
+  EXPECT_EQ(train.size(), 40);
+  EXPECT_EQ(train.dim(), 5);
+  EXPECT_EQ(test.size(), 10);
+  const Json card = Json::parse(read_file(dir.path() / "card.json"));
+  EXPECT_EQ(card["problem"], "teacher");
+  EXPECT_EQ(card["params"]["width"], 3);
+  EXPECT_FALSE(card.contains("teacher")) << "the truth must not leak into the card";
+  const Json truth = Json::parse(read_file(dir.path() / "truth.json"));
+  EXPECT_TRUE(truth.contains("teacher"));
+  EXPECT_EQ(read_file(dir.path() / "train.csv").substr(0, 19), "x0,x1,x2,x3,x4,targ");
+  // Refuses to overwrite without --force: nothing is lost.
+  EXPECT_EQ(run_cli("gen teacher --out " + dir.str()).exit_code, 2);
+}
+
+TEST(Cli, GenIsBitIdenticalAcrossThreadCounts) {
+  TempDir a("thr1"), b("thr3");
+  const std::string common = "gen teacher -p d=7 -p depth=3 -p sigma=0.1 --seed 11 --n-train 3000 --n-test 700 ";
+  ASSERT_EQ(run_cli(common + "--threads 1 --out " + a.str()).exit_code, 0);
+  ASSERT_EQ(run_cli(common + "--threads 3 --out " + b.str()).exit_code, 0);
+  for (const char* f : {"X_train.npy", "y_train.npy", "X_test.npy", "y_test.npy", "truth.json"}) {
+    EXPECT_EQ(read_file(a.path() / f), read_file(b.path() / f)) << f;
+  }
+}
+
+TEST(Cli, RidgeFitsLinearTeacherExactly) {
+  const auto r = run_cli(
+      "run teacher ridge -p d=6 -p depth=1 --seed 3 --n-train 200 --n-test 100 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Json j = last_json_line(r.output);
+  EXPECT_EQ(j["problem"], "teacher");
+  EXPECT_EQ(j["learner_params"]["lambda"], 1e-8);
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_LT(j["metrics"]["nmse"].get<double>(), 1e-9);
+  for (const char* m : {"mse", "train_loss", "seconds", "cpu_seconds", "peak_mb", "samples"}) {
+    EXPECT_TRUE(j["metrics"].contains(m)) << m;
+  }
+}
+
+TEST(Cli, MeanScoresAboutOne) {
+  const auto r = run_cli("run teacher mean -p d=4 --n-train 2000 --n-test 2000 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // The train mean differs from the test mean by O(1/sqrt(n)): nmse = 1 + O(1/n).
+  EXPECT_NEAR(last_json_line(r.output)["metrics"]["nmse"].get<double>(), 1.0, 0.01);
+}
+
+TEST(Cli, FitOnUserFolderReportsTestMetricsAndSavesModel) {
+  TempDir dir("fit");
+  ASSERT_EQ(run_cli("gen teacher -p d=3 -p depth=1 --n-train 50 --n-test 20 --out " + dir.str())
+                .exit_code,
+            0);
+  const auto model = dir.path() / "model.json";
+  const auto r = run_cli("fit ridge --data " + dir.str() + " --json --out " + model.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Json j = last_json_line(r.output);
+  EXPECT_LT(j["metrics"]["nmse"].get<double>(), 1e-9);
+  EXPECT_EQ(Json::parse(read_file(model))["predictor"]["type"], "linear");
+  // Without test files: train figures only.
+  std::filesystem::remove(dir.path() / "X_test.npy");
+  std::filesystem::remove(dir.path() / "y_test.npy");
+  const Json k = last_json_line(run_cli("fit ridge --data " + dir.str() + " --json").output);
+  EXPECT_TRUE(k["metrics"].contains("train_loss"));
+  EXPECT_FALSE(k["metrics"].contains("nmse"));
+}
+
+TEST(Cli, RunAppendsToDatabaseAndExports) {
+  TempDir dir("db");
+  const std::string db = (dir.path() / "runs.sqlite").string();
+  ASSERT_EQ(run_cli("run teacher ridge -p depth=1 --n-train 30 --n-test 10 --db " + db).exit_code, 0);
+  ASSERT_EQ(run_cli("run teacher mean --seed 2 --n-train 30 --n-test 10 --db " + db).exit_code, 0);
+  const auto csv = run_cli("export --db " + db + " --format csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.output;
+  std::istringstream lines(csv.output);
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) count += !line.empty();
+  EXPECT_EQ(count, 3) << csv.output;  // header + two runs
+  EXPECT_NE(csv.output.find("nmse"), std::string::npos);
+}
+
+struct BadInput {
+  std::string args;
+  std::string expected;  // part of the message
+};
+
+// Test names show the command line instead of the object's bytes.
+void PrintTo(const BadInput& input, std::ostream* os) { *os << input.args; }
+
+class CliBadInput : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(CliBadInput, ClearMessageAndNonZeroExit) {
+  const auto r = run_cli(GetParam().args);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(GetParam().expected), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("terminate called"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("internal error"), std::string::npos) << r.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CliBadInput,
+    ::testing::Values(
+        BadInput{"run nosuch ridge", "unknown problem 'nosuch'; known problems: teacher"},
+        BadInput{"run teacher nosuch", "unknown learner 'nosuch'"},
+        BadInput{"describe nosuch", "unknown problem 'nosuch'"},
+        BadInput{"run teacher ridge --n-train -5", "--n-train must be in [1"},
+        BadInput{"run teacher ridge --n-test -1", "--n-test must be in [0"},
+        BadInput{"run teacher ridge -p width=0", "teacher: parameter 'width' must be in [1, 65536], got 0"},
+        BadInput{"run teacher ridge -p colour=red", "teacher: unknown parameter 'colour'"},
+        BadInput{"run teacher ridge -p d", "must be written key=value"},
+        BadInput{"run teacher ridge -l lambda=-1", "ridge: parameter 'lambda' must be in [0"},
+        BadInput{"run teacher ridge -p weights=cauchy", "one of {normal, uniform}"},
+        BadInput{"fit ridge --data /nonexistent/folder", "'/nonexistent/folder' is not a folder"},
+        BadInput{"export --db /nonexistent/runs.sqlite", "does not exist"},
+        BadInput{"frobnicate", "frobnicate"}));
+
+TEST(Cli, MalformedNpyIsRejected) {
+  TempDir dir("bad");
+  std::ofstream(dir.path() / "X_train.npy") << "this is not numpy";
+  std::ofstream(dir.path() / "y_train.npy") << "neither is this";
+  const auto r = run_cli("fit ridge --data " + dir.str());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("is not an .npy file"), std::string::npos) << r.output;
+}
+
+TEST(Cli, MissingLabelsFileIsNamed) {
+  TempDir dir("nolabels");
+  ASSERT_EQ(run_cli("gen teacher --n-train 5 --n-test 0 --out " + dir.str()).exit_code, 0);
+  std::filesystem::remove(dir.path() / "y_train.npy");
+  const auto r = run_cli("fit mean --data " + dir.str());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("y_train.npy"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace hardnets

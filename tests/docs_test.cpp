@@ -1,0 +1,63 @@
+// The docs cannot drift: every registered problem and learner has a parameter
+// table in docs/ equal to its ParamSpec, and docs/cli.md embeds the current
+// --help of every subcommand. Regenerate with scripts/update-docs.
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "cli_test.h"
+#include "hardnets/learners/learner.h"
+#include "hardnets/problems/problem.h"
+
+namespace hardnets {
+namespace {
+
+std::string read_doc(const std::string& name) {
+  std::ifstream in(std::string(HARDNETS_SOURCE_DIR) + "/docs/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The text between the BEGIN and END markers, or "<missing>".
+std::string block(const std::string& doc, const std::string& kind, const std::string& name) {
+  const std::string begin = "<!-- BEGIN " + kind + " " + name + " -->\n";
+  const std::string end = "<!-- END " + kind + " " + name + " -->";
+  const auto b = doc.find(begin);
+  const auto e = doc.find(end);
+  if (b == std::string::npos || e == std::string::npos || e < b) return "<missing>";
+  return doc.substr(b + begin.size(), e - b - begin.size());
+}
+
+constexpr const char* kHint = "\n(regenerate with: scripts/update-docs build/hardnets)";
+
+TEST(Docs, EveryProblemHasItsParameterTable) {
+  const std::string doc = read_doc("problems.md");
+  for (const auto& name : problem_registry().names()) {
+    EXPECT_EQ(block(doc, "PARAMS", name), problem_registry().get(name).spec().markdown_table())
+        << "docs/problems.md: " << name << kHint;
+  }
+}
+
+TEST(Docs, EveryLearnerHasItsParameterTable) {
+  const std::string doc = read_doc("learners.md");
+  for (const auto& name : learner_registry().names()) {
+    EXPECT_EQ(block(doc, "PARAMS", name), learner_registry().get(name).spec().markdown_table())
+        << "docs/learners.md: " << name << kHint;
+  }
+}
+
+TEST(Docs, CliReferenceEmbedsCurrentHelp) {
+  const std::string doc = read_doc("cli.md");
+  for (const char* cmd : {"list", "describe", "gen", "fit", "run", "export"}) {
+    const auto help = testing::run_cli(std::string(cmd) + " --help");
+    ASSERT_EQ(help.exit_code, 0);
+    EXPECT_EQ(block(doc, "HELP", cmd), "```text\n" + help.output + "```\n")
+        << "docs/cli.md: " << cmd << kHint;
+  }
+}
+
+}  // namespace
+}  // namespace hardnets
