@@ -1,0 +1,34 @@
+// The `sgd` learner: a ReLU MLP trained by mini-batch gradient descent.
+//
+// The network has `depth` weight layers (depth 2 = one hidden layer) of
+// `width` ReLU units each and a linear scalar output; the objective is the
+// training mean squared error. Training runs in single precision (or double)
+// on MlpKernels with Adam or SGD with momentum, an optional learning-rate
+// schedule, decoupled weight decay, and an optional validation split with
+// early stopping that keeps the best-validation weights. Everything random
+// (initialisation, split, shuffling) is drawn from substreams of ctx.seed, and
+// the inner loop is single-threaded, so a seed gives a bit-identical result.
+//
+// A run whose loss becomes NaN/inf or grows `diverge_ratio` times beyond its
+// starting scale returns status "diverged" (no predictor) instead of failing.
+#pragma once
+
+#include "hardnets/learners/learner.h"
+
+namespace hardnets {
+
+class SgdLearner : public Learner {
+ public:
+  SgdLearner();
+  std::string name() const override { return "sgd"; }
+  std::string summary() const override {
+    return "ReLU MLP (depth x width) trained on square loss by mini-batch Adam/SGD";
+  }
+  const ParamSpec& spec() const override { return spec_; }
+  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+
+ private:
+  ParamSpec spec_;
+};
+
+}  // namespace hardnets
