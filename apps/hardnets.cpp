@@ -7,6 +7,9 @@
 #include <iostream>
 #include <limits>
 #include <string>
+#include <thread>
+
+#include <unistd.h>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -16,9 +19,12 @@
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
+#include "hardnets/lab/mpi.h"
 #include "hardnets/lab/provenance.h"
 #include "hardnets/lab/run.h"
 #include "hardnets/lab/store.h"
+#include "hardnets/lab/sweep.h"
+#include "hardnets/lab/sweep_spec.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/problems/problem.h"
 
@@ -208,7 +214,7 @@ int cmd_fit(const FitOptions& o) {
                train.dim(), fit.status, fit.message.empty() ? "" : " (" + fit.message + ")");
     print_metrics(metrics);
   }
-  return fit.status == "ok" ? 0 : 1;
+  return 0;  // a diverged training is a result, reported above
 }
 
 // ---- run ----
@@ -285,6 +291,77 @@ void cmd_export(const std::string& db, const std::string& format, const std::str
   }
 }
 
+// ---- sweep ----
+
+struct SweepCliOptions {
+  std::string spec;
+  std::string db;
+  int jobs = 0;
+  bool resume = false;
+  bool dry_run = false;
+};
+
+void print_plan(const SweepPlan& plan) {
+  fmt::print("sweep '{}' from {}: {} runs\n", plan.name, plan.source, plan.runs.size());
+  for (std::size_t i = 0; i < plan.runs.size(); ++i) {
+    const PlannedRun& run = plan.runs[i];
+    const Json& c = run.config;
+    std::string budget;
+    if (std::isfinite(run.budget.seconds)) budget += fmt::format(" budget={}s", run.budget.seconds);
+    if (run.budget.memory_mb > 0) budget += fmt::format(" memory={}MiB", run.budget.memory_mb);
+    fmt::print("{:>5} {} {} {} | {} {} | seed={} n_train={} n_test={}{}\n", i + 1, run.run_id,
+               c["problem"].get<std::string>(), c["problem_params"].dump(),
+               c["learner"].get<std::string>(), c["learner_params"].dump(), c["seed"].dump(),
+               c["n_train"].dump(), c["n_test"].dump(), budget);
+  }
+}
+
+bool progress_wanted() {
+  const char* ci = std::getenv("CI");
+  return isatty(2) && !(ci && *ci);
+}
+
+int cmd_sweep(const SweepCliOptions& o, const MpiContext& mpi) {
+  const SweepPlan plan = load_sweep(o.spec);
+  if (o.dry_run) {
+    if (mpi.rank == 0) print_plan(plan);
+    return 0;
+  }
+  if (o.db.empty()) fail("sweep: --db FILE is required (or use --dry-run)");
+  if (o.jobs < 0) fail("--jobs must be at least 1, got {}", o.jobs);
+  Store store(o.db);
+  const std::vector<std::size_t> pending = pending_runs(plan, store);
+  const std::size_t stored = plan.runs.size() - pending.size();
+  // Every rank has read the store before any rank writes to it.
+  mpi.barrier();
+  if (stored > 0 && !o.resume) {
+    fail("sweep: '{}' already holds {} of the {} runs of sweep '{}'; pass --resume to finish it",
+         o.db, stored, plan.runs.size(), plan.name);
+  }
+  std::vector<std::size_t> mine;
+  for (std::size_t k = 0; k < pending.size(); ++k) {
+    if (static_cast<int>(k % static_cast<std::size_t>(mpi.size)) == mpi.rank) mine.push_back(pending[k]);
+  }
+  SweepOptions options;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.jobs = o.jobs > 0 ? o.jobs : std::max(1, cores / mpi.size);
+  options.progress = mpi.rank == 0 && progress_wanted();
+  if (mpi.rank == 0) {
+    fmt::print("sweep '{}': {} runs, {} already stored, {} to run with {} job(s){}\n", plan.name,
+               plan.runs.size(), stored, pending.size(), options.jobs,
+               mpi.size > 1 ? fmt::format(" on each of {} ranks", mpi.size) : "");
+    std::fflush(stdout);
+  }
+  const SweepSummary summary = execute_sweep(plan, mine, store, options);
+  const std::size_t failed = mpi.sum(summary.failed);
+  const std::size_t executed = mpi.sum(summary.executed);
+  if (mpi.rank == 0) {
+    fmt::print("sweep '{}': ran {} runs ({} not ok) in {:.1f} s; results in {}\n", plan.name, executed,
+               failed, summary.seconds, o.db);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -357,6 +434,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   exp->add_option("--out", export_out, "output file (default: standard output)");
 
+  SweepCliOptions sweep_opts;
+  auto* sweep = app.add_subcommand("sweep", "Run every planned run of a TOML sweep spec");
+  sweep->add_option("spec", sweep_opts.spec, "sweep spec (TOML)")->required();
+  sweep->add_option("--db", sweep_opts.db, "SQLite results database (created if missing)");
+  sweep->add_option("--jobs", sweep_opts.jobs,
+                    "concurrent runs (default: all cores, divided among MPI ranks)");
+  sweep->add_flag("--resume", sweep_opts.resume, "finish a sweep whose database holds some runs");
+  sweep->add_flag("--dry-run", sweep_opts.dry_run, "list the runs without running them");
+
   // Name an unknown command instead of CLI11's generic "subcommand required".
   std::vector<std::string> commands;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
@@ -382,6 +468,10 @@ int main(int argc, char** argv) {
     if (fit->parsed()) return cmd_fit(fit_opts);
     if (run->parsed()) return cmd_run(run_opts);
     if (exp->parsed()) cmd_export(export_db, export_format, export_out);
+    if (sweep->parsed()) {
+      MpiContext mpi(&argc, &argv);
+      return cmd_sweep(sweep_opts, mpi);
+    }
   } catch (const UserError& e) {
     std::cerr << "hardnets: error: " << e.what() << "\n";
     return kUserErrorExit;

@@ -23,7 +23,7 @@ Seed learner_seed(Seed run_seed) {
   return mix64(run_seed ^ stream_id("learner"));
 }
 
-RunResult execute_run(const RunRequest& request) {
+Json run_config(const RunRequest& request) {
   const Problem& problem = problem_registry().get(request.problem);
   const Learner& learner = learner_registry().get(request.learner);
   const Params problem_params = problem.spec().resolve(request.problem_params);
@@ -32,13 +32,23 @@ RunResult execute_run(const RunRequest& request) {
   if (request.threads < 1 || request.threads > 1024) {
     fail("--threads must be in [1, 1024], got {}", request.threads);
   }
+  return Json{{"problem", problem.name()},
+              {"problem_params", problem_params.to_json()},
+              {"learner", learner.name()},
+              {"learner_params", learner_params.to_json()},
+              {"seed", request.seed},
+              {"n_train", request.sizes.n_train},
+              {"n_test", request.sizes.n_test},
+              {"threads", request.threads}};
+}
 
+RunResult execute_run(const RunRequest& request) {
   RunResult result;
-  result.config =
-      Json{{"problem", problem.name()},      {"problem_params", problem_params.to_json()},
-           {"learner", learner.name()},      {"learner_params", learner_params.to_json()},
-           {"seed", request.seed},           {"n_train", request.sizes.n_train},
-           {"n_test", request.sizes.n_test}, {"threads", request.threads}};
+  result.config = run_config(request);
+  const Problem& problem = problem_registry().get(request.problem);
+  const Learner& learner = learner_registry().get(request.learner);
+  const Params problem_params = problem.spec().resolve(request.problem_params);
+  const Params learner_params = learner.spec().resolve(request.learner_params);
 
   const Stopwatch generate_clock;
   const Instance instance =
@@ -64,7 +74,8 @@ RunResult execute_run(const RunRequest& request) {
   const double fit_cpu = fit_clock.cpu_seconds();
 
   for (const auto& [key, value] : result.fit.stats) result.metrics[key] = value;
-  if (result.status == "ok") {
+  // A learner stopped by its time budget ("timeout") still has a model to judge.
+  if (result.fit.predictor && (result.status == "ok" || result.status == "timeout")) {
     for (const auto& [key, value] : problem.judge(instance, result.fit)) {
       result.metrics[key] = value;
     }

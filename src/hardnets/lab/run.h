@@ -40,6 +40,11 @@ struct RunResult {
 // later against the owner's ParamSpec). Duplicate keys: the last one wins.
 Json assignments_to_json(const std::vector<std::string>& assignments, const std::string& what);
 
+// Validates the request (UserError on bad input) and returns its resolved
+// configuration: problem, problem_params (all of them, defaults included),
+// learner, learner_params, seed, n_train, n_test, threads.
+Json run_config(const RunRequest& request);
+
 // Validates everything (UserError on bad input), then runs.
 RunResult execute_run(const RunRequest& request);
 

@@ -1,0 +1,239 @@
+#include "hardnets/lab/sweep.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "hardnets/core/error.h"
+#include "hardnets/core/resources.h"
+
+namespace hardnets {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The hard wall-time limit: the learner gets the budget as its own soft
+// limit (so it can stop and report); past this margin it is killed.
+double hard_limit_seconds(double budget) { return budget * 1.25 + 1.0; }
+
+struct Child {
+  pid_t pid = -1;
+  int fd = -1;
+  std::size_t index = 0;
+  Clock::time_point start;
+  std::string output;
+};
+
+void write_all(int fd, const std::string& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+RunRecord failed_record(const PlannedRun& run, const std::string& status, const std::string& message,
+                        double seconds, double peak_mb) {
+  RunRecord r;
+  r.run_id = run.run_id;
+  r.problem = run.request.problem;
+  r.learner = run.request.learner;
+  r.seed = static_cast<std::int64_t>(run.request.seed);
+  r.n_train = run.request.sizes.n_train;
+  r.n_test = run.request.sizes.n_test;
+  r.config = run.config;
+  r.status = status;
+  r.message = message;
+  r.seconds = seconds;
+  r.peak_mb = peak_mb;
+  r.metrics[metric::kSeconds] = seconds;
+  r.metrics[metric::kPeakMb] = peak_mb;
+  return r;
+}
+
+[[noreturn]] void child_main(const PlannedRun& run, int fd) {
+  // Die with the parent: a killed sweep leaves no orphans writing nothing.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (run.budget.memory_mb > 0) {
+    const auto bytes = static_cast<rlim_t>(run.budget.memory_mb * 1024.0 * 1024.0);
+    rlimit limit{bytes, bytes};
+    setrlimit(RLIMIT_AS, &limit);
+  }
+  std::string text;
+  try {
+    text = to_json(execute_planned_run(run)).dump();
+  } catch (const std::bad_alloc&) {
+    text = to_json(failed_record(run, "oom", "out of memory (budget memory_mb exceeded)", 0,
+                                 peak_rss_mb()))
+               .dump();
+  } catch (const std::exception& e) {
+    text = to_json(failed_record(run, "error", e.what(), 0, peak_rss_mb())).dump();
+  }
+  write_all(fd, text);
+  ::close(fd);
+  std::fflush(nullptr);
+  _exit(0);
+}
+
+class ProgressLine {
+ public:
+  ProgressLine(bool enabled, std::size_t total) : enabled_(enabled), total_(total), start_(Clock::now()) {}
+  void update(std::size_t done, std::size_t failed, bool final = false) {
+    if (!enabled_) return;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+    const double eta = done > 0 ? elapsed / static_cast<double>(done) * static_cast<double>(total_ - done) : 0;
+    std::fprintf(stderr, "\r  %zu/%zu runs, %zu failed, %.0fs elapsed, ETA %.0fs   %s", done, total_,
+                 failed, elapsed, eta, final ? "\n" : "");
+    std::fflush(stderr);
+  }
+
+ private:
+  bool enabled_;
+  std::size_t total_;
+  Clock::time_point start_;
+};
+
+}  // namespace
+
+std::vector<std::size_t> pending_runs(const SweepPlan& plan, const Store& store) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < plan.runs.size(); ++i) {
+    if (!store.contains(plan.runs[i].run_id)) out.push_back(i);
+  }
+  return out;
+}
+
+RunRecord execute_planned_run(const PlannedRun& run) {
+  RunRecord record;
+  try {
+    record = make_record(execute_run(run.request));
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    return failed_record(run, "error", e.what(), 0, peak_rss_mb());
+  }
+  record.run_id = run.run_id;
+  record.config = run.config;
+  return record;
+}
+
+SweepSummary execute_sweep(const SweepPlan& plan, const std::vector<std::size_t>& indices,
+                           Store& store, const SweepOptions& options) {
+  SweepSummary summary;
+  summary.total = plan.runs.size();
+  const auto sweep_start = Clock::now();
+  ProgressLine progress(options.progress, indices.size());
+  std::vector<Child> running;
+  std::size_t next = 0;
+  const int jobs = std::max(1, options.jobs);
+
+  auto finish = [&](Child& child, int wait_status, const rusage& usage, bool timed_out) {
+    const PlannedRun& run = plan.runs[child.index];
+    const double seconds = std::chrono::duration<double>(Clock::now() - child.start).count();
+    const double peak_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
+    RunRecord record;
+    if (timed_out) {
+      record = failed_record(run, "timeout",
+                             fmt::format("killed after {:.1f} s (budget {} s)", seconds, run.budget.seconds),
+                             seconds, peak_mb);
+    } else if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 && !child.output.empty()) {
+      try {
+        record = run_record_from_json(Json::parse(child.output));
+      } catch (const std::exception& e) {
+        record = failed_record(run, "error", std::string("unreadable result: ") + e.what(), seconds, peak_mb);
+      }
+    } else if (WIFSIGNALED(wait_status)) {
+      const int sig = WTERMSIG(wait_status);
+      const bool near_limit = run.budget.memory_mb > 0 && peak_mb >= 0.8 * run.budget.memory_mb;
+      record = failed_record(run, near_limit ? "oom" : "error",
+                             fmt::format("run killed by signal {} ({})", sig, strsignal(sig)), seconds,
+                             peak_mb);
+    } else {
+      record = failed_record(run, "error", "run exited without a result", seconds, peak_mb);
+    }
+    store.append(record);
+    ++summary.executed;
+    if (record.status != "ok") ++summary.failed;
+    progress.update(summary.executed, summary.failed);
+  };
+
+  while (next < indices.size() || !running.empty()) {
+    while (next < indices.size() && static_cast<int>(running.size()) < jobs) {
+      int fds[2];
+      if (pipe(fds) != 0) fail("sweep: cannot create a pipe: {}", std::strerror(errno));
+      std::fflush(nullptr);
+      const pid_t pid = fork();
+      if (pid < 0) fail("sweep: cannot fork a worker: {}", std::strerror(errno));
+      if (pid == 0) {
+        ::close(fds[0]);
+        for (const Child& c : running) ::close(c.fd);
+        child_main(plan.runs[indices[next]], fds[1]);
+      }
+      ::close(fds[1]);
+      running.push_back({pid, fds[0], indices[next], Clock::now(), {}});
+      ++next;
+    }
+
+    // Wait for output or the nearest deadline.
+    std::vector<pollfd> fds;
+    double wait_ms = 1000;
+    for (const Child& c : running) {
+      fds.push_back({c.fd, POLLIN, 0});
+      const double budget = plan.runs[c.index].budget.seconds;
+      if (std::isfinite(budget)) {
+        const double left = hard_limit_seconds(budget) -
+                            std::chrono::duration<double>(Clock::now() - c.start).count();
+        wait_ms = std::min(wait_ms, std::max(0.0, left * 1000.0));
+      }
+    }
+    const int ready = poll(fds.data(), fds.size(), static_cast<int>(std::ceil(wait_ms)));
+    if (ready < 0 && errno != EINTR) fail("sweep: poll failed: {}", std::strerror(errno));
+
+    for (std::size_t k = running.size(); k-- > 0;) {
+      Child& c = running[k];
+      bool done = false, timed_out = false;
+      if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) {
+        char buffer[65536];
+        const ssize_t n = ::read(c.fd, buffer, sizeof buffer);
+        if (n > 0) {
+          c.output.append(buffer, static_cast<std::size_t>(n));
+        } else if (n == 0 || errno != EINTR) {
+          done = true;
+        }
+      }
+      const double budget = plan.runs[c.index].budget.seconds;
+      if (!done && std::isfinite(budget) &&
+          std::chrono::duration<double>(Clock::now() - c.start).count() > hard_limit_seconds(budget)) {
+        ::kill(c.pid, SIGKILL);
+        done = timed_out = true;
+      }
+      if (!done) continue;
+      int status = 0;
+      rusage usage{};
+      while (wait4(c.pid, &status, 0, &usage) < 0 && errno == EINTR) {
+      }
+      ::close(c.fd);
+      finish(c, status, usage, timed_out);
+      running.erase(running.begin() + static_cast<std::ptrdiff_t>(k));
+    }
+  }
+  progress.update(summary.executed, summary.failed, true);
+  summary.seconds = std::chrono::duration<double>(Clock::now() - sweep_start).count();
+  return summary;
+}
+
+}  // namespace hardnets

@@ -1,0 +1,65 @@
+// Sweep specifications: a TOML file that expands into a list of runs.
+//
+//   [sweep]
+//   name = "depth2"                 # required: names the sweep in the store
+//   seeds = [1, 2, 3]               # or: repeats = 3 (seeds 1..3); default [1]
+//   n_train = "200*d"               # int, grid, range or expression
+//   n_test = 2000
+//   threads = 1                     # threads inside each run
+//   budget = { seconds = 60, memory_mb = 4096 }
+//
+//   [[problems]]
+//   name = "teacher"
+//   params = { d = [8, 16, 32], width = "d/2", sigma = { log = [0.01, 1], num = 3 } }
+//   zip = { depth = [2, 3], tau = [0.0, 0.1] }   # varied together, not crossed
+//
+//   [[learners]]
+//   name = "sgd"
+//   params = { width = "4*d", epochs = 20 }      # may refer to problem parameters
+//   budget = { seconds = 30 }                    # overrides the sweep budget
+//
+//   [report]                                     # figures for `hardnets report`
+//
+// Every (problem point, seed) instance is shared by all learner points: the
+// instance is a pure function of (problem, params, seed, sizes), so each
+// learner sees identical data. Arrays are grid axes (crossed), `{log|lin =
+// [a, b], num = k}` are spaced ranges, strings given for numeric parameters
+// are expressions over the other parameters (circular definitions are
+// errors). The whole spec is validated before anything runs; errors name the
+// file, line and key and say what was expected.
+#pragma once
+
+#include <filesystem>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "hardnets/core/json.h"
+#include "hardnets/lab/run.h"
+
+namespace hardnets {
+
+struct SweepBudget {
+  double seconds = std::numeric_limits<double>::infinity();  // wall time per run
+  double memory_mb = 0;                                       // 0: no limit
+};
+
+struct PlannedRun {
+  RunRequest request;
+  SweepBudget budget;
+  Json config;         // the stored configuration (run_config plus "sweep")
+  std::string run_id;  // run_id_for(config): stable, what --resume matches
+};
+
+struct SweepPlan {
+  std::string name;
+  std::string source;  // the spec file
+  std::vector<PlannedRun> runs;
+  Json report = Json::object();  // the [report] section
+};
+
+SweepPlan load_sweep(const std::filesystem::path& path);
+// Parses spec text; `source` names it in error messages.
+SweepPlan parse_sweep(const std::string& text, const std::string& source);
+
+}  // namespace hardnets
