@@ -90,8 +90,9 @@ struct KernelCase {
 };
 
 TEST(MlpKernels, DoubleGradientMatchesReferenceAndFiniteDifferences) {
-  for (const auto& sizes : {std::vector<int>{5, 7, 1}, std::vector<int>{5, 7, 6, 1},
-                            std::vector<int>{3, 4, 4, 4, 1}, std::vector<int>{6, 1}}) {
+  for (const auto& sizes :
+       {std::vector<int>{5, 7, 1}, std::vector<int>{5, 7, 6, 1}, std::vector<int>{3, 4, 4, 4, 1},
+        std::vector<int>{6, 1}, std::vector<int>{4, 1, 3, 1}, std::vector<int>{4, 3, 1, 1}}) {
     KernelCase<double> c(sizes, 9, 1);
     MlpKernels<double> kernels(sizes, 16);
     kernels.load(c.net);

@@ -85,20 +85,16 @@ void MlpKernels<T>::forward_pass(const T* X, Eigen::Index batch) {
     const Layer& layer = layers_[l];
     ConstMatMap a_in(input, layer.in, batch);
     MatMap z(activations_[l].data(), layer.out, batch);
-    const auto W = weight(l);
+    // One GEMM per layer (a GEMV for the one-unit output row). Eigen's blocked
+    // GEMM beat its coefficient-based "lazy" product even at 32x16x32
+    // (bench/micro_bench.cpp, BM_Product), so it is used for every shape.
+    z.noalias() = weight(l) * a_in;
     const auto b = bias(l);
-    if (layer.out == 1) {
-      // Output row: a matrix-vector product, then the scalar bias.
-      z.noalias() = W * a_in;
-      z.array() += b[0];
-    } else {
-      z.noalias() = W * a_in;
+    if (l + 1 < L) {
       // Bias and ReLU fused in one sweep over the (cache-resident) layer.
-      if (l + 1 < L) {
-        for (Eigen::Index j = 0; j < batch; ++j) z.col(j) = (z.col(j) + b).cwiseMax(T(0));
-      } else {
-        z.colwise() += b;
-      }
+      for (Eigen::Index j = 0; j < batch; ++j) z.col(j) = (z.col(j) + b).cwiseMax(T(0));
+    } else {
+      z.array() += b[0];  // the scalar output's bias, along the row
     }
     input = z.data();
   }
