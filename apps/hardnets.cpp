@@ -19,6 +19,7 @@
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
+#include "hardnets/lab/filter.h"
 #include "hardnets/lab/mpi.h"
 #include "hardnets/lab/provenance.h"
 #include "hardnets/lab/run.h"
@@ -272,7 +273,9 @@ int cmd_run(const RunOptions& o) {
 
 // ---- export ----
 
-void cmd_export(const std::string& db, const std::string& format, const std::string& out) {
+void cmd_export(const std::string& db, const std::string& format, const std::string& out,
+                const std::vector<std::string>& where) {
+  const RunFilter keep = parse_where(where);
   if (!fs::exists(db)) fail("--db '{}' does not exist", db);
   StoreOptions options;
   options.read_only = true;
@@ -285,9 +288,9 @@ void cmd_export(const std::string& db, const std::string& format, const std::str
     os = &file;
   }
   if (format == "csv") {
-    store.export_csv(*os);
+    store.export_csv(*os, keep);
   } else {
-    store.export_jsonl(*os);
+    store.export_jsonl(*os, keep);
   }
 }
 
@@ -331,6 +334,11 @@ int cmd_sweep(const SweepCliOptions& o, const MpiContext& mpi) {
   if (o.jobs < 0) fail("--jobs must be at least 1, got {}", o.jobs);
   Store store(o.db);
   const std::vector<std::size_t> pending = pending_runs(plan, store);
+  // The spec's [report] section travels with the results for `hardnets report`.
+  if (mpi.rank == 0) {
+    store.put_meta("report:" + plan.name, plan.report.dump());
+    store.put_meta("spec:" + plan.name, plan.source);
+  }
   const std::size_t stored = plan.runs.size() - pending.size();
   // Every rank has read the store before any rank writes to it.
   mpi.barrier();
@@ -433,6 +441,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"csv", "jsonl"}))
       ->capture_default_str();
   exp->add_option("--out", export_out, "output file (default: standard output)");
+  std::vector<std::string> export_where;
+  exp->add_option("--where", export_where,
+                  "keep runs with key=value or key!=value (problem, learner, status, seed, "
+                  "n_train, n_test, sweep, or a parameter name); repeatable");
 
   SweepCliOptions sweep_opts;
   auto* sweep = app.add_subcommand("sweep", "Run every planned run of a TOML sweep spec");
@@ -467,7 +479,7 @@ int main(int argc, char** argv) {
     if (gen->parsed()) cmd_gen(gen_opts);
     if (fit->parsed()) return cmd_fit(fit_opts);
     if (run->parsed()) return cmd_run(run_opts);
-    if (exp->parsed()) cmd_export(export_db, export_format, export_out);
+    if (exp->parsed()) cmd_export(export_db, export_format, export_out, export_where);
     if (sweep->parsed()) {
       MpiContext mpi(&argc, &argv);
       return cmd_sweep(sweep_opts, mpi);

@@ -497,6 +497,23 @@ bool Store::contains(const std::string& run_id) const {
   return query.step();
 }
 
+void Store::put_meta(const std::string& key, const std::string& value) {
+  if (options_.read_only) fail("results store {} is open read-only", path_.string());
+  Statement query(db_.get(), path_.string(),
+                  "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  query.bind(1, key);
+  query.bind(2, value);
+  query.run();
+}
+
+std::optional<std::string> Store::get_meta(const std::string& key) const {
+  Statement query(db_.get(), path_.string(), "SELECT value FROM meta WHERE key = ?1");
+  query.bind(1, key);
+  if (!query.step()) return std::nullopt;
+  return query.column_text(0);
+}
+
 std::int64_t Store::size() const {
   Statement query(db_.get(), path_.string(), "SELECT count(*) FROM runs");
   query.step();
@@ -549,7 +566,7 @@ void Store::for_each_run(const std::function<void(const RunRecord&)>& visit) con
   snapshot.commit();
 }
 
-void Store::export_csv(std::ostream& out) const {
+void Store::export_csv(std::ostream& out, const RunFilter& keep) const {
   static constexpr const char* kFixed[] = {
       "run_id", "created_at", "problem", "learner",     "seed",    "n_train", "n_test",
       "status", "message",    "seconds", "cpu_seconds", "peak_mb", "config"};
@@ -570,6 +587,7 @@ void Store::export_csv(std::ostream& out) const {
   }
   out << "config\n";
   visit_runs(db, file, [&](const RunRecord& r) {
+    if (keep && !keep(r)) return;
     out << csv_field(r.run_id) << ',' << csv_field(r.created_at) << ',' << csv_field(r.problem)
         << ',' << csv_field(r.learner) << ',' << r.seed << ',' << r.n_train << ',' << r.n_test
         << ',' << csv_field(r.status) << ',' << csv_field(r.message) << ',' << csv_number(r.seconds)
@@ -584,8 +602,10 @@ void Store::export_csv(std::ostream& out) const {
   snapshot.commit();
 }
 
-void Store::export_jsonl(std::ostream& out) const {
-  for_each_run([&](const RunRecord& record) { out << dump(to_json(record)) << '\n'; });
+void Store::export_jsonl(std::ostream& out, const RunFilter& keep) const {
+  for_each_run([&](const RunRecord& record) {
+    if (!keep || keep(record)) out << dump(to_json(record)) << '\n';
+  });
 }
 
 std::string Store::integrity_check() const {

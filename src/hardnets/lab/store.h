@@ -24,6 +24,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,8 @@ Json to_json(const RunRecord& record);
 // mistyped fields are a UserError.
 RunRecord run_record_from_json(const Json& json);
 
+using RunFilter = std::function<bool(const RunRecord&)>;
+
 struct StoreOptions {
   // Open an existing store for reading only (export): never creates the file
   // or changes it, and append() is refused.
@@ -118,9 +121,15 @@ class Store {
   // the store (sorted; a run without that metric leaves the cell empty; a
   // metric named like a fixed column is headed "metric.NAME"), then config
   // as JSON text.
-  void export_csv(std::ostream& out) const;
+  // Only runs for which `keep` returns true (all runs when `keep` is empty).
+  void export_csv(std::ostream& out, const RunFilter& keep = {}) const;
   // One to_json(record) object per line.
-  void export_jsonl(std::ostream& out) const;
+  void export_jsonl(std::ostream& out, const RunFilter& keep = {}) const;
+
+  // Key/value notes kept with the runs (e.g. "report:NAME", a sweep's
+  // [report] section as JSON, read by `hardnets report`).
+  void put_meta(const std::string& key, const std::string& value);
+  std::optional<std::string> get_meta(const std::string& key) const;
 
   // SQLite's integrity check: "ok", or the problems it found.
   std::string integrity_check() const;

@@ -24,7 +24,8 @@ struct Where {
   std::string key;
 
   std::string text() const {
-    return line > 0 ? fmt::format("{}:{}: {}", source, line, key) : fmt::format("{}: {}", source, key);
+    const std::string at = line > 0 ? fmt::format("{}:{}", source, line) : source;
+    return key.empty() ? at : at + ": " + key;
   }
   Where child(const std::string& name, const toml::node* node) const {
     Where w{source, line, key.empty() ? name : key + "." + name};
@@ -33,18 +34,27 @@ struct Where {
   }
 };
 
+// A UserError that already names its place in the spec.
+class SpecError : public UserError {
+ public:
+  using UserError::UserError;
+};
+
 template <typename... Args>
 [[noreturn]] void spec_fail(const Where& where, fmt::format_string<Args...> format, Args&&... args) {
-  throw UserError(where.text() + ": " + fmt::format(format, std::forward<Args>(args)...));
+  throw SpecError(where.text() + ": " + fmt::format(format, std::forward<Args>(args)...));
 }
 
-// Re-throws a UserError raised while checking `where`, prefixed with the location.
+// Re-throws a UserError raised while checking `where`, prefixed with the
+// location (unless it already names one).
 template <typename Fn>
 auto at(const Where& where, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
+  } catch (const SpecError&) {
+    throw;
   } catch (const UserError& e) {
-    throw UserError(where.text() + ": " + e.what());
+    throw SpecError(where.text() + ": " + e.what());
   }
 }
 

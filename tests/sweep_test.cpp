@@ -1,0 +1,387 @@
+// Sweep specs and their execution: validation messages, expansion, budgets,
+// determinism across --jobs and MPI ranks, resume after a kill, export.
+#include "hardnets/lab/sweep.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "cli_test.h"
+#include "hardnets/core/error.h"
+#include "hardnets/lab/expression.h"
+#include "hardnets/lab/filter.h"
+#include "hardnets/lab/mpi.h"
+#include "hardnets/lab/sweep_spec.h"
+
+namespace hardnets {
+namespace {
+
+using testing::run_cli;
+using testing::TempDir;
+
+std::string error_of(const std::string& spec) {
+  try {
+    parse_sweep(spec, "spec.toml");
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+const char* kHeader = R"(
+[sweep]
+name = "t"
+[[learners]]
+name = "mean"
+)";
+
+TEST(SweepSpec, ExpandsGridsRangesZipsAndExpressions) {
+  const SweepPlan plan = parse_sweep(R"(
+[sweep]
+name = "grid"
+seeds = [3, 4]
+n_train = "10*d"
+n_test = 7
+budget = { seconds = 5, memory_mb = 512 }
+[[problems]]
+name = "teacher"
+params = { d = [4, 8], width = "d/2 + 1", sigma = { log = [0.01, 1], num = 3 } }
+zip = { depth = [2, 3], tau = [0.0, 0.5] }
+[[learners]]
+name = "mean"
+[[learners]]
+name = "ridge"
+params = { lambda = "1/n_train" }
+budget = { seconds = 1 }
+)",
+                                     "spec.toml");
+  // 2 d x 3 sigma x 2 zipped x 2 learners x 2 seeds.
+  ASSERT_EQ(plan.runs.size(), 48u);
+  std::map<double, int> sigmas;
+  for (const PlannedRun& run : plan.runs) {
+    const Json& p = run.request.problem_params;
+    EXPECT_EQ(p["width"].get<int>(), p["d"].get<int>() / 2 + 1);
+    EXPECT_EQ(run.request.sizes.n_train, 10 * p["d"].get<int>());
+    EXPECT_EQ(run.request.sizes.n_test, 7);
+    EXPECT_TRUE((p["depth"] == 2 && p["tau"] == 0.0) || (p["depth"] == 3 && p["tau"] == 0.5));
+    sigmas[p["sigma"].get<double>()]++;
+    if (run.request.learner == "ridge") {
+      EXPECT_DOUBLE_EQ(run.request.learner_params["lambda"].get<double>(),
+                       1.0 / static_cast<double>(run.request.sizes.n_train));
+      EXPECT_EQ(run.budget.seconds, 1);
+      EXPECT_EQ(run.budget.memory_mb, 512);
+    } else {
+      EXPECT_EQ(run.budget.seconds, 5);
+    }
+    EXPECT_EQ(run.config["sweep"], "grid");
+    EXPECT_EQ(run.run_id, run_id_for(run.config));
+  }
+  EXPECT_EQ(sigmas, (std::map<double, int>{{0.01, 16}, {0.1, 16}, {1.0, 16}}));
+}
+
+TEST(SweepSpec, RepeatsAndDefaults) {
+  const SweepPlan plan = parse_sweep(std::string(kHeader) + R"(
+[[problems]]
+name = "teacher"
+)",
+                                     "spec.toml");
+  ASSERT_EQ(plan.runs.size(), 1u);
+  EXPECT_EQ(plan.runs[0].request.seed, 1u);
+  EXPECT_EQ(plan.runs[0].request.sizes.n_train, 1000);
+  const SweepPlan repeated = parse_sweep(R"(
+[sweep]
+name = "r"
+repeats = 4
+[[problems]]
+name = "teacher"
+[[learners]]
+name = "mean"
+)",
+                                         "spec.toml");
+  EXPECT_EQ(repeated.runs.size(), 4u);
+  EXPECT_EQ(repeated.runs[3].request.seed, 4u);
+}
+
+TEST(SweepSpec, ErrorsNameFileLineKeyAndExpectation) {
+  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\ncolour = 1\n"),
+            "spec.toml:8: problems[0].colour: unknown key; expected one of name, params, zip, "
+            "n_train, n_test");
+  EXPECT_EQ(error_of(std::string(kHeader) +
+                     "[[problems]]\nname = \"teacher\"\nparams = { width = \"many\" }\n"),
+            "spec.toml:8: problems[0].params.width: unknown name 'many' in expression");
+  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { d = [] }\n"),
+            "spec.toml:8: problems[0].params.d: empty grid: give at least one value");
+  EXPECT_EQ(error_of(std::string(kHeader) +
+                     "[[problems]]\nname = \"teacher\"\nparams = { d = \"width\", width = \"2*d\" }\n"),
+            "spec.toml:8: problems[0].params.d: circular expression: d -> width -> d");
+  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { d = 1.5 }\n"),
+            "spec.toml:8: problems[0].params.d: teacher: parameter 'd' expects an integer in "
+            "[1, 100000], got '1.5'");
+  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { width = 0 }\n"),
+            "spec.toml:8: problems[0].params.width: teacher: parameter 'width' must be in [1, "
+            "65536], got 0");
+  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { depth = true }\n"),
+            "spec.toml:8: problems[0].params.depth: teacher: parameter 'depth' expects int ([1, "
+            "8]), got true");
+  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { d = \"d/3\" }\n"),
+            "spec.toml:8: problems[0].params.d: circular expression: d -> d");
+  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { width = \"d/3\" }\n"),
+            "spec.toml:8: problems[0].params.width: expression \"d/3\" = 2.6666666666666665 is not an "
+            "integer (use floor, ceil or round)");
+  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"nosuch\"\n"),
+            "spec.toml:7: problems[0].name: unknown problem 'nosuch'; known problems: teacher");
+  EXPECT_EQ(error_of(std::string(kHeader) +
+                     "[[problems]]\nname = \"teacher\"\nzip = { d = [1, 2], width = [1] }\n"),
+            "spec.toml:8: problems[0].zip.width: zipped arrays must have the same length: width "
+            "has 1, the first has 2");
+  EXPECT_EQ(error_of("[sweep]\nname = \"x\"\n[[problems]]\nname = \"teacher\"\n"),
+            "spec.toml: missing [[learners]]: name at least one learner");
+  EXPECT_EQ(error_of("[sweep]\nname = \"x\"\nseeds = 3\n"),
+            "spec.toml:3: sweep.seeds: expected a non-empty array of integer seeds");
+  EXPECT_EQ(error_of("[sweep\nname = 1\n").substr(0, 33), "spec.toml:1: TOML syntax error: E");
+  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nn_train = 0\n"),
+            "spec.toml:8: problems[0].n_train: teacher: --n-train must be in [1, 1000000000], got 0");
+}
+
+TEST(Expression, Arithmetic) {
+  auto none = [](const std::string& name) -> double { fail("unknown {}", name); };
+  EXPECT_DOUBLE_EQ(evaluate_expression("2 + 3*4 - 2^3^2/64", none), 6.0);
+  EXPECT_DOUBLE_EQ(evaluate_expression("-(1 + 2) * -2", none), 6.0);
+  EXPECT_DOUBLE_EQ(evaluate_expression("max(floor(7/2), ceil(log2(5))) + sqrt(16)", none), 7.0);
+  EXPECT_DOUBLE_EQ(evaluate_expression("4*d", [](const std::string&) { return 2.5; }), 10.0);
+  EXPECT_THROW(evaluate_expression("1/0", none), UserError);
+  EXPECT_THROW(evaluate_expression("2 +", none), UserError);
+  EXPECT_THROW(evaluate_expression("foo(1)", none), UserError);
+  EXPECT_THROW(evaluate_expression("(1", none), UserError);
+}
+
+// ---- execution through the CLI ----
+
+void write(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+// run_id -> (status, metrics without timing figures), read from an export.
+std::map<std::string, std::string> rows(const std::string& db) {
+  Store store(db);
+  std::map<std::string, std::string> out;
+  for (const RunRecord& r : store.runs()) {
+    Json m = Json::object();
+    for (const auto& [k, v] : r.metrics) {
+      if (k == "seconds" || k == "cpu_seconds" || k == "peak_mb" || k == "generate_seconds") continue;
+      m[k] = v;
+    }
+    out[r.run_id] = r.status + " " + m.dump();
+  }
+  return out;
+}
+
+const char* kSmallSweep = R"(
+[sweep]
+name = "small"
+seeds = [1, 2]
+n_train = "100*d"
+n_test = 300
+[[problems]]
+name = "teacher"
+params = { d = [3, 6], sigma = [0.0, 0.2] }
+[[learners]]
+name = "mean"
+[[learners]]
+name = "ridge"
+params = { lambda = [0.0, 0.01] }
+)";
+
+TEST(Sweep, ResultsIdenticalWhateverTheJobs) {
+  TempDir dir("sweep-jobs");
+  write(dir.path() / "s.toml", kSmallSweep);
+  const std::string db1 = (dir.path() / "j1.db").string(), db3 = (dir.path() / "j3.db").string();
+  const auto a = run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db1 + " --jobs 1");
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  const auto b = run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db3 + " --jobs 3");
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  const auto r1 = rows(db1);
+  EXPECT_EQ(r1.size(), 24u);
+  EXPECT_EQ(r1, rows(db3));
+  // A second plain run refuses to duplicate; --resume has nothing left to do.
+  const auto again = run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db1);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.output.find("pass --resume"), std::string::npos) << again.output;
+  const auto resume = run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db1 + " --resume");
+  EXPECT_EQ(resume.exit_code, 0) << resume.output;
+  EXPECT_EQ(rows(db1).size(), 24u);
+}
+
+TEST(Sweep, EveryLearnerSeesTheSameInstance) {
+  const SweepPlan plan = parse_sweep(kSmallSweep, "s.toml");
+  // Same (problem params, seed, sizes) for different learners => same generated data.
+  const PlannedRun* mean = nullptr;
+  const PlannedRun* ridge = nullptr;
+  for (const auto& run : plan.runs) {
+    if (run.request.seed != 2 || run.request.problem_params["d"] != 6) continue;
+    if (run.request.problem_params["sigma"] != 0.2) continue;
+    (run.request.learner == "mean" ? mean : ridge) = &run;
+  }
+  ASSERT_TRUE(mean && ridge);
+  const Problem& p = problem_registry().get("teacher");
+  const Instance a = p.generate(p.spec().resolve(mean->request.problem_params), mean->request.seed,
+                                mean->request.sizes, {1});
+  const Instance b = p.generate(p.spec().resolve(ridge->request.problem_params), ridge->request.seed,
+                                ridge->request.sizes, {2});
+  EXPECT_EQ(a.train.X, b.train.X);
+  EXPECT_EQ(a.train.y, b.train.y);
+}
+
+TEST(Sweep, BudgetsStopRunsWithTimeoutAndOom) {
+  TempDir dir("sweep-budget");
+  // ridge on d = 2500, n = 5000 needs a 2500^2 x 5000 Gram product (~60 GFLOP, far
+  // past 0.2 s) and 100 MB for X alone (past 64 MiB).
+  write(dir.path() / "b.toml", R"(
+[sweep]
+name = "budget"
+[[problems]]
+name = "teacher"
+params = { d = 2500, depth = 1 }
+n_train = 5000
+n_test = 10
+[[learners]]
+name = "ridge"
+budget = { seconds = 0.2 }
+[[learners]]
+name = "ridge"
+params = { lambda = 1.0 }
+budget = { memory_mb = 64 }
+[[learners]]
+name = "mean"
+)");
+  const std::string db = (dir.path() / "b.db").string();
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run_cli("sweep " + (dir.path() / "b.toml").string() + " --db " + db + " --jobs 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 30);
+  std::map<std::string, std::string> status;
+  Store store(db);
+  for (const auto& run : store.runs()) {
+    status[run.learner + (run.config["learner_params"].value("lambda", 0.0) == 1.0 ? "-mem" : "")] = run.status;
+  }
+  EXPECT_EQ(status["ridge"], "timeout");
+  EXPECT_EQ(status["ridge-mem"], "oom");
+  EXPECT_EQ(status["mean"], "ok") << "one failing run never stops the sweep";
+}
+
+TEST(Sweep, ResumeAfterKillFinishesWithoutLossOrDuplicates) {
+  TempDir dir("sweep-kill");
+  // 40 runs of a few tens of ms each: the kill lands mid-sweep.
+  write(dir.path() / "k.toml", R"(
+[sweep]
+name = "kill"
+repeats = 10
+n_train = 60000
+n_test = 100
+[[problems]]
+name = "teacher"
+params = { d = [20, 40] }
+[[learners]]
+name = "ridge"
+[[learners]]
+name = "mean"
+)");
+  const std::string spec = (dir.path() / "k.toml").string();
+  const std::string db = (dir.path() / "k.db").string();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execl(HARDNETS_CLI, HARDNETS_CLI, "sweep", spec.c_str(), "--db", db.c_str(), "--jobs", "2",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until some runs are stored, then kill -9.
+  std::int64_t stored = 0;
+  for (int i = 0; i < 400 && stored < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (std::filesystem::exists(db)) {
+      try {
+        stored = Store(db).size();
+      } catch (const UserError&) {
+      }
+    }
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  {
+    Store store(db);
+    EXPECT_EQ(store.integrity_check(), "ok");
+    EXPECT_GT(store.size(), 0);
+    EXPECT_LT(store.size(), 40) << "the kill should land mid-sweep";
+  }
+  const auto r = run_cli("sweep " + spec + " --db " + db + " --resume");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Store store(db);
+  EXPECT_EQ(store.size(), 40);
+  const SweepPlan plan = load_sweep(spec);
+  for (const auto& run : plan.runs) EXPECT_TRUE(store.contains(run.run_id));
+}
+
+TEST(Sweep, MpiRanksGiveTheSameRowsAsALocalRun) {
+  if (!MpiContext::built_with_mpi() || std::system("command -v mpirun > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "OpenMPI is not installed (libopenmpi-dev, openmpi-bin): MPI sweeps not built";
+  }
+  TempDir dir("sweep-mpi");
+  write(dir.path() / "s.toml", kSmallSweep);
+  const std::string spec = (dir.path() / "s.toml").string();
+  const std::string local = (dir.path() / "local.db").string(), mpi = (dir.path() / "mpi.db").string();
+  ASSERT_EQ(run_cli("sweep " + spec + " --db " + local).exit_code, 0);
+  const std::string command = "OMPI_MCA_plm_rsh_agent= mpirun --allow-run-as-root --oversubscribe -np 2 " +
+                              std::string(HARDNETS_CLI) + " sweep " + spec + " --db " + mpi + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string output;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
+  ASSERT_EQ(pclose(pipe), 0) << output;
+  EXPECT_NE(output.find("on each of 2 ranks"), std::string::npos) << output;
+  EXPECT_EQ(rows(local), rows(mpi));
+}
+
+TEST(Export, WhereFiltersAndJsonlRoundTrips) {
+  TempDir dir("export");
+  write(dir.path() / "s.toml", kSmallSweep);
+  const std::string db = (dir.path() / "e.db").string();
+  ASSERT_EQ(run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db).exit_code, 0);
+  const auto out = run_cli("export --db " + db + " --format jsonl --where learner=ridge --where d=6 "
+                           "--where lambda!=0");
+  ASSERT_EQ(out.exit_code, 0) << out.output;
+  std::istringstream lines(out.output);
+  std::string line;
+  Store store(db);
+  int count = 0;
+  while (std::getline(lines, line)) {
+    const RunRecord r = run_record_from_json(Json::parse(line));
+    EXPECT_EQ(r.learner, "ridge");
+    EXPECT_EQ(r.config["problem_params"]["d"], 6);
+    EXPECT_EQ(r.config["learner_params"]["lambda"], 0.01);
+    for (const RunRecord& s : store.runs()) {
+      if (s.run_id == r.run_id) {
+        EXPECT_EQ(s.metrics, r.metrics);
+        EXPECT_EQ(s.config, r.config);
+      }
+    }
+    ++count;
+  }
+  EXPECT_EQ(count, 4);  // 2 sigmas x 2 seeds
+  EXPECT_EQ(run_cli("export --db " + db + " --where nonsense").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace hardnets
