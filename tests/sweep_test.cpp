@@ -63,10 +63,13 @@ name = "mean"
 name = "ridge"
 params = { lambda = "1/n_train" }
 budget = { seconds = 1 }
+[[learners]]
+name = "sgd"
+params = { width = "3*problem.width", epochs = 1 }
 )",
                                      "spec.toml");
-  // 2 d x 3 sigma x 2 zipped x 2 learners x 2 seeds.
-  ASSERT_EQ(plan.runs.size(), 48u);
+  // 2 d x 3 sigma x 2 zipped x 3 learners x 2 seeds.
+  ASSERT_EQ(plan.runs.size(), 72u);
   std::map<double, int> sigmas;
   for (const PlannedRun& run : plan.runs) {
     const Json& p = run.request.problem_params;
@@ -80,13 +83,15 @@ budget = { seconds = 1 }
                        1.0 / static_cast<double>(run.request.sizes.n_train));
       EXPECT_EQ(run.budget.seconds, 1);
       EXPECT_EQ(run.budget.memory_mb, 512);
+    } else if (run.request.learner == "sgd") {
+      EXPECT_EQ(run.request.learner_params["width"].get<int>(), 3 * p["width"].get<int>());
     } else {
       EXPECT_EQ(run.budget.seconds, 5);
     }
     EXPECT_EQ(run.config["sweep"], "grid");
     EXPECT_EQ(run.run_id, run_id_for(run.config));
   }
-  EXPECT_EQ(sigmas, (std::map<double, int>{{0.01, 16}, {0.1, 16}, {1.0, 16}}));
+  EXPECT_EQ(sigmas, (std::map<double, int>{{0.01, 24}, {0.1, 24}, {1.0, 24}}));
 }
 
 TEST(SweepSpec, RepeatsAndDefaults) {

@@ -1,6 +1,7 @@
 // Arithmetic expressions in sweep specs: `n_train = "4*d"`, `width = "floor(d/2)"`.
 //
-// Grammar: numbers, identifiers (parameter names), + - * / ^ (right
+// Grammar: numbers, identifiers (parameter names; may contain '.', as in
+// `problem.width`), + - * / ^ (right
 // associative power), unary minus, parentheses and the functions sqrt, log
 // (natural), log2, log10, exp, ceil, floor, round, abs, min(a, b), max(a, b).
 // Identifiers are resolved through a callback, so the caller decides what a

@@ -341,8 +341,11 @@ void Store::open() {
   }
   execute(raw, file, "PRAGMA foreign_keys = ON");
   if (options_.read_only) return;
-  // A finished run is minutes of computing: pay for a sync at every commit.
-  execute(raw, file, "PRAGMA synchronous = FULL");
+  // In WAL mode NORMAL makes every committed run survive the process being
+  // killed (kill -9, OOM killer); only a power cut or kernel crash can lose
+  // the last commits, which --resume then re-runs. FULL would add an fsync per
+  // run, which dominates the cost of storing small runs.
+  execute(raw, file, "PRAGMA synchronous = NORMAL");
   // Switching to WAL needs an exclusive lock, and SQLite does not always call
   // the busy handler for it, so retry by hand while another process holds
   // the file (two workers creating the same new store, say).

@@ -302,6 +302,11 @@ class PointResolver {
     return d && d->type == ParamType::kInt;
   }
   double lookup(const std::string& var, const Where& where) {
+    // `problem.NAME` names the problem's parameter from a learner's expression.
+    if (var.rfind("problem.", 0) == 0) {
+      if (auto it = outer_.find(var.substr(8)); it != outer_.end()) return it->second;
+      spec_fail(where, "unknown name '{}' in expression", var);
+    }
     if (raw_.count(var)) {
       const Json v = resolve(var);
       if (!v.is_number()) spec_fail(where, "'{}' is not numeric and cannot be used in an expression", var);
