@@ -347,7 +347,7 @@ TEST(Sweep, MpiRanksGiveTheSameRowsAsALocalRun) {
   const std::string spec = (dir.path() / "s.toml").string();
   const std::string local = (dir.path() / "local.db").string(), mpi = (dir.path() / "mpi.db").string();
   ASSERT_EQ(run_cli("sweep " + spec + " --db " + local).exit_code, 0);
-  const std::string command = "OMPI_MCA_plm_rsh_agent= mpirun --allow-run-as-root --oversubscribe -np 2 " +
+  const std::string command = "OMPI_MCA_plm=isolated mpirun --allow-run-as-root --oversubscribe -np 2 " +
                               std::string(HARDNETS_CLI) + " sweep " + spec + " --db " + mpi + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   std::string output;
