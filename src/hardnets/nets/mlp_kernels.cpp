@@ -4,7 +4,70 @@
 #include <cmath>
 #include <stdexcept>
 
+#include <Eigen/Core>
+
 namespace hardnets {
+namespace {
+
+// C = op(A) op(B) (m x n, column-major, leading dimension m) through Eigen's
+// blocked GEMM with a workspace owned by the caller. Called as
+// `C.noalias() = A * B`, Eigen recomputes its blocking sizes on every call and
+// allocates (and frees) the packing buffers of every product larger than its
+// 128 KiB stack limit. A plan computes the blocking once, for the largest
+// product (max_batch columns; it remains valid for smaller ones), and packs into
+// buffers shared by all the plans of a network: the step allocates nothing and
+// the packing buffers stay hot in cache from one product to the next. The
+// orders say how A and B are stored: ColMajor, or RowMajor for a transposed
+// column-major view.
+template <typename T, int LhsOrder, int RhsOrder>
+class GemmPlan : public Eigen::internal::level3_blocking<T, T> {
+ public:
+  GemmPlan(Eigen::Index max_m, Eigen::Index max_n, Eigen::Index max_k) {
+    this->m_mc = max_m;
+    this->m_nc = max_n;
+    this->m_kc = max_k;
+    Eigen::internal::computeProductBlockingSizes<T, T, 1>(this->m_kc, this->m_mc, this->m_nc,
+                                                          Eigen::Index{1});
+  }
+  // Packing buffer sizes (entries) this plan needs.
+  Eigen::Index lhs_workspace() const { return this->m_mc * this->m_kc; }
+  Eigen::Index rhs_workspace() const { return this->m_kc * this->m_nc; }
+  void attach(T* lhs_workspace, T* rhs_workspace) {
+    this->m_blockA = lhs_workspace;
+    this->m_blockB = rhs_workspace;
+  }
+
+  void run(Eigen::Index m, Eigen::Index n, Eigen::Index k, const T* A, Eigen::Index lda, const T* B,
+           Eigen::Index ldb, T* C) {
+    // Eigen's kernel accumulates (C += A B): clear the output first.
+    Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>>(C, m, n).setZero();
+    Eigen::internal::general_matrix_matrix_product<Eigen::Index, T, LhsOrder, false, T, RhsOrder,
+                                                   false, Eigen::ColMajor, 1>::run(m, n, k, A, lda,
+                                                                                   B, ldb, C, 1, m,
+                                                                                   T(1), *this,
+                                                                                   nullptr);
+  }
+};
+
+}  // namespace
+
+template <typename T>
+struct MlpKernels<T>::LayerGemms {
+  GemmPlan<T, Eigen::ColMajor, Eigen::ColMajor> forward;      // Z = W A
+  GemmPlan<T, Eigen::ColMajor, Eigen::RowMajor> weight_grad;  // dW = Δ Aᵀ
+  GemmPlan<T, Eigen::RowMajor, Eigen::ColMajor> input_grad;   // Δ_in = Wᵀ Δ
+  LayerGemms(Eigen::Index in, Eigen::Index out, Eigen::Index max_batch)
+      : forward(out, max_batch, in),
+        weight_grad(out, in, max_batch),
+        input_grad(in, max_batch, out) {}
+};
+
+template <typename T>
+MlpKernels<T>::~MlpKernels() = default;
+template <typename T>
+MlpKernels<T>::MlpKernels(MlpKernels&&) noexcept = default;
+template <typename T>
+MlpKernels<T>& MlpKernels<T>::operator=(MlpKernels&&) noexcept = default;
 template <typename T>
 MlpKernels<T>::MlpKernels(std::vector<int> sizes, Eigen::Index max_batch)
     : sizes_(std::move(sizes)), max_batch_(max_batch) {
@@ -27,6 +90,25 @@ MlpKernels<T>::MlpKernels(std::vector<int> sizes, Eigen::Index max_batch)
   for (const auto& layer : layers_) {
     activations_.push_back(Mat::Zero(layer.out, max_batch_));
     deltas_.push_back(Mat::Zero(layer.out, max_batch_));
+    gemms_.push_back(
+        layer.out == 1 ? nullptr : std::make_unique<LayerGemms>(layer.in, layer.out, max_batch_));
+  }
+  // One pair of packing buffers, as large as the most demanding product needs.
+  Eigen::Index lhs_size = 0, rhs_size = 0;
+  for (const auto& g : gemms_) {
+    if (!g) continue;
+    lhs_size = std::max({lhs_size, g->forward.lhs_workspace(), g->weight_grad.lhs_workspace(),
+                         g->input_grad.lhs_workspace()});
+    rhs_size = std::max({rhs_size, g->forward.rhs_workspace(), g->weight_grad.rhs_workspace(),
+                         g->input_grad.rhs_workspace()});
+  }
+  lhs_workspace_ = Vec::Zero(lhs_size);
+  rhs_workspace_ = Vec::Zero(rhs_size);
+  for (auto& g : gemms_) {
+    if (!g) continue;
+    g->forward.attach(lhs_workspace_.data(), rhs_workspace_.data());
+    g->weight_grad.attach(lhs_workspace_.data(), rhs_workspace_.data());
+    g->input_grad.attach(lhs_workspace_.data(), rhs_workspace_.data());
   }
 }
 
@@ -85,10 +167,15 @@ void MlpKernels<T>::forward_pass(const T* X, Eigen::Index batch) {
     const Layer& layer = layers_[l];
     ConstMatMap a_in(input, layer.in, batch);
     MatMap z(activations_[l].data(), layer.out, batch);
-    // One GEMM per layer (a GEMV for the one-unit output row). Eigen's blocked
-    // GEMM beat its coefficient-based "lazy" product even at 32x16x32
-    // (bench/micro_bench.cpp, BM_Product), so it is used for every shape.
-    z.noalias() = weight(l) * a_in;
+    // One GEMM per layer (a GEMV for a one-unit layer such as the output row).
+    // Eigen's blocked GEMM beat its coefficient-based "lazy" product even at
+    // 32x16x32 (bench/micro_bench.cpp, BM_Product), so it is used for every shape.
+    if (gemms_[l]) {
+      gemms_[l]->forward.run(layer.out, batch, layer.in, params_.data() + layer.weight_offset,
+                             layer.out, input, layer.in, z.data());
+    } else {
+      z.noalias() = weight(l) * a_in;
+    }
     const auto b = bias(l);
     if (l + 1 < L) {
       // Bias and ReLU fused in one sweep over the (cache-resident) layer.
@@ -129,7 +216,12 @@ T MlpKernels<T>::loss_and_gradient(const T* X, const T* y, Eigen::Index batch) {
     VecMap grad_b(grad_.data() + layer.bias_offset, layer.out);
 
     // ∂L/∂W_l = δ_l a_{l-1}^T and ∂L/∂b_l = δ_l 1 (sum over the batch).
-    grad_W.noalias() = delta * a_in.transpose();
+    if (gemms_[l]) {
+      gemms_[l]->weight_grad.run(layer.out, layer.in, batch, delta.data(), layer.out, a_in.data(),
+                                 layer.in, grad_W.data());
+    } else {
+      grad_W.noalias() = delta * a_in.transpose();
+    }
     grad_b = delta.rowwise().sum();
     if (l == 0) break;  // no gradient with respect to the inputs
 
@@ -143,7 +235,8 @@ T MlpKernels<T>::loss_and_gradient(const T* X, const T* y, Eigen::Index batch) {
         delta_in.col(j) = (a_in.col(j).array() > T(0)).select(w * delta(0, j), T(0));
       }
     } else {
-      delta_in.noalias() = W.transpose() * delta;
+      gemms_[l]->input_grad.run(layer.in, batch, layer.out, W.data(), layer.out, delta.data(),
+                                layer.out, delta_in.data());
       delta_in = (a_in.array() > T(0)).select(delta_in.array(), T(0));
     }
   }

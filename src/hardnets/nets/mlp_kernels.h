@@ -9,13 +9,14 @@
 //     [W_1 .. W_L (column-major), b_1 .. b_L], and the gradient buffer has the
 //     same layout, so an optimiser update is a single vectorised sweep and
 //     weight decay applies to the prefix of weights;
-//   - every buffer is allocated once for a maximum batch size: a training step
-//     allocates nothing.
+//   - every buffer, including the GEMMs' packing workspaces, is allocated once
+//     for a maximum batch size: a training step allocates nothing.
 // Single-threaded by design: the lab runs many trainings in parallel, and one
 // thread keeps each result a pure function of the seed.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <Eigen/Core>
@@ -37,6 +38,9 @@ class MlpKernels {
   // Layer sizes {d, h_1, ..., h_{L-1}, 1} as for ReluNet; parameters start at
   // zero. Batches passed to the kernels may have up to `max_batch` columns.
   MlpKernels(std::vector<int> sizes, Eigen::Index max_batch);
+  ~MlpKernels();
+  MlpKernels(MlpKernels&&) noexcept;
+  MlpKernels& operator=(MlpKernels&&) noexcept;
 
   const std::vector<int>& sizes() const { return sizes_; }
   int depth() const { return static_cast<int>(layers_.size()); }
@@ -78,6 +82,7 @@ class MlpKernels {
     Eigen::Index in, out;
     Eigen::Index weight_offset, bias_offset;
   };
+  struct LayerGemms;  // the three products of a layer, with their workspaces
   // Fills activations_[l] (post-ReLU; the last one is the output row) for the
   // first `batch` columns.
   void forward_pass(const T* X, Eigen::Index batch);
@@ -89,6 +94,8 @@ class MlpKernels {
   Vec params_, grad_;
   std::vector<Mat> activations_;  // [l]: output of layer l, sizes[l+1] x max_batch
   std::vector<Mat> deltas_;       // [l]: d loss / d pre-activation of layer l
+  std::vector<std::unique_ptr<LayerGemms>> gemms_;  // [l]: null for one-unit layers (GEMV)
+  Vec lhs_workspace_, rhs_workspace_;               // GEMM packing buffers, shared by all
 };
 
 // First-order optimisers over a flat parameter buffer.
