@@ -162,6 +162,7 @@ struct FitOptions {
   bool json = false;
   std::uint64_t seed = 1;
   int threads = 1;
+  double time_limit = 0;
 };
 
 int cmd_fit(const FitOptions& o) {
@@ -184,6 +185,8 @@ int cmd_fit(const FitOptions& o) {
   LearnerContext ctx;
   ctx.seed = learner_seed(o.seed);
   ctx.threads = o.threads;
+  if (o.time_limit < 0) fail("--time-limit must be >= 0 seconds, got {}", o.time_limit);
+  if (o.time_limit > 0) ctx.time_limit_seconds = o.time_limit;
   const Stopwatch clock;
   Fit fit = learner.fit(train, params, ctx);
   Metrics metrics = fit.stats;
@@ -191,7 +194,7 @@ int cmd_fit(const FitOptions& o) {
   metrics[metric::kCpuSeconds] = clock.cpu_seconds();
   metrics[metric::kPeakMb] = peak_rss_mb();
   metrics.try_emplace(metric::kSamples, static_cast<double>(train.size()));
-  if (fit.status == "ok" && fit.predictor && has_test && !test.empty()) {
+  if ((fit.status == "ok" || fit.status == "timeout") && fit.predictor && has_test && !test.empty()) {
     for (const auto& [k, v] : regression_metrics(test, fit.predictor->predict(test.X))) {
       metrics[k] = v;
     }
@@ -417,6 +420,8 @@ int main(int argc, char** argv) {
   fit->add_flag("--json", fit_opts.json, "print one JSON object");
   fit->add_option("--seed", fit_opts.seed, "learner seed")->capture_default_str();
   fit->add_option("--threads", fit_opts.threads, "threads")->capture_default_str();
+  fit->add_option("--time-limit", fit_opts.time_limit, "learner time budget in seconds (0: none)")
+      ->capture_default_str();
 
   RunOptions run_opts;
   auto* run = app.add_subcommand("run", "Generate an instance, fit a learner, judge the fit");

@@ -226,6 +226,8 @@ Fit train_mlp(const Dataset& train, const Settings& s, const LearnerContext& ctx
   }
   fit.stats["time_limited"] = time_limited ? 1.0 : 0.0;
   if (time_limited) {
+    // Stopped by the budget: a "timeout" result that still carries its model.
+    fit.status = "timeout";
     fit.message = fmt::format("time limit of {} s reached after {} of {} steps", time_limit, step,
                               total_steps);
   } else if (stopped_early) {

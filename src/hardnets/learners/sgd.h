@@ -11,6 +11,8 @@
 //
 // A run whose loss becomes NaN/inf or grows `diverge_ratio` times beyond its
 // starting scale returns status "diverged" (no predictor) instead of failing.
+// Reaching ctx.time_limit_seconds stops training with status "timeout" and
+// the current weights as the predictor.
 #pragma once
 
 #include "hardnets/learners/learner.h"
