@@ -4,10 +4,38 @@
 #include <cmath>
 #include <stdexcept>
 
+#include <mutex>
+#include <type_traits>
+
 #include <Eigen/Core>
+
+#ifdef HARDNETS_WITH_OPENBLAS
+// CBLAS entry points (declared here rather than through <cblas.h>, which
+// Debian ships in several variants). The enums use the CBLAS values.
+extern "C" {
+enum HardnetsCblasOrder { kCblasColMajor = 102 };
+enum HardnetsCblasTranspose { kCblasNoTrans = 111, kCblasTrans = 112 };
+void cblas_sgemm(HardnetsCblasOrder, HardnetsCblasTranspose, HardnetsCblasTranspose, int, int, int,
+                 float, const float*, int, const float*, int, float, float*, int);
+void cblas_dgemm(HardnetsCblasOrder, HardnetsCblasTranspose, HardnetsCblasTranspose, int, int, int,
+                 double, const double*, int, const double*, int, double, double*, int);
+void openblas_set_num_threads(int);
+}
+#endif
 
 namespace hardnets {
 namespace {
+
+#ifdef HARDNETS_WITH_OPENBLAS
+// One OpenBLAS thread, whatever OPENBLAS_NUM_THREADS says: the kernels are
+// single-threaded by design, and a fixed thread count keeps results bit-identical.
+void use_one_blas_thread() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
+}
+#else
+void use_one_blas_thread() {}
+#endif
 
 // C = op(A) op(B) (m x n, column-major, leading dimension m) through Eigen's
 // blocked GEMM with a workspace owned by the caller. Called as
@@ -39,6 +67,12 @@ class GemmPlan : public Eigen::internal::level3_blocking<T, T> {
 
   void run(Eigen::Index m, Eigen::Index n, Eigen::Index k, const T* A, Eigen::Index lda, const T* B,
            Eigen::Index ldb, T* C) {
+#ifdef HARDNETS_WITH_OPENBLAS
+    if (m * n * k >= kMinBlasProduct) {
+      blas_run(m, n, k, A, lda, B, ldb, C);
+      return;
+    }
+#endif
     // Eigen's kernel accumulates (C += A B): clear the output first.
     Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>>(C, m, n).setZero();
     Eigen::internal::general_matrix_matrix_product<Eigen::Index, T, LhsOrder, false, T, RhsOrder,
@@ -47,9 +81,49 @@ class GemmPlan : public Eigen::internal::level3_blocking<T, T> {
                                                                                    T(1), *this,
                                                                                    nullptr);
   }
+
+#ifdef HARDNETS_WITH_OPENBLAS
+ private:
+  // Products smaller than 64^3 multiply-adds stay on Eigen: there OpenBLAS's
+  // per-call overhead costs more than its faster kernel saves (small shape).
+  static constexpr Eigen::Index kMinBlasProduct = 64 * 64 * 64;
+
+  static void blas_run(Eigen::Index m, Eigen::Index n, Eigen::Index k, const T* A,
+                       Eigen::Index lda, const T* B, Eigen::Index ldb, T* C) {
+    // C = op(A) op(B) with beta = 0: no clearing pass. A RowMajor operand is
+    // the transpose of the column-major matrix stored with the same stride.
+    const auto op_a = LhsOrder == Eigen::RowMajor ? kCblasTrans : kCblasNoTrans;
+    const auto op_b = RhsOrder == Eigen::RowMajor ? kCblasTrans : kCblasNoTrans;
+    const int mi = static_cast<int>(m), ni = static_cast<int>(n), ki = static_cast<int>(k);
+    if constexpr (std::is_same_v<T, float>) {
+      cblas_sgemm(kCblasColMajor, op_a, op_b, mi, ni, ki, 1.0f, A, static_cast<int>(lda), B,
+                  static_cast<int>(ldb), 0.0f, C, mi);
+    } else {
+      cblas_dgemm(kCblasColMajor, op_a, op_b, mi, ni, ki, 1.0, A, static_cast<int>(lda), B,
+                  static_cast<int>(ldb), 0.0, C, mi);
+    }
+  }
+#endif
 };
 
 }  // namespace
+
+const char* mlp_gemm_backend() {
+#ifdef HARDNETS_WITH_OPENBLAS
+  return "OpenBLAS";
+#else
+  return "Eigen";
+#endif
+}
+
+void mlp_sgemm(Eigen::Index m, Eigen::Index n, Eigen::Index k, const float* A, const float* B,
+               float* C) {
+  use_one_blas_thread();
+  GemmPlan<float, Eigen::ColMajor, Eigen::ColMajor> plan(m, n, k);
+  Eigen::Matrix<float, Eigen::Dynamic, 1> lhs(plan.lhs_workspace()), rhs(plan.rhs_workspace());
+  plan.attach(lhs.data(), rhs.data());
+  plan.run(m, n, k, A, m, B, k, C);
+}
 
 template <typename T>
 struct MlpKernels<T>::LayerGemms {
@@ -74,6 +148,7 @@ MlpKernels<T>::MlpKernels(std::vector<int> sizes, Eigen::Index max_batch)
   if (sizes_.size() < 2 || sizes_.back() != 1 || max_batch_ < 1) {
     throw std::logic_error("MlpKernels needs sizes {d, ..., 1} and max_batch >= 1");
   }
+  use_one_blas_thread();
   const std::size_t L = sizes_.size() - 1;
   Eigen::Index offset = 0;
   for (std::size_t l = 0; l < L; ++l) {

@@ -135,6 +135,15 @@ class MlpOptimizer {
   Eigen::Matrix<T, Eigen::Dynamic, 1> first_, second_;
 };
 
+// The GEMM the kernels run on: "Eigen", or "OpenBLAS" when built with the CMake
+// option HARDNETS_OPENBLAS (products of at least 64^3 multiply-adds go to
+// OpenBLAS, on one thread; smaller ones stay on Eigen).
+const char* mlp_gemm_backend();
+// C = A B (column-major, m x k times k x n) through the kernels' GEMM, as a
+// training step runs it; for benchmarks (it allocates packing buffers).
+void mlp_sgemm(Eigen::Index m, Eigen::Index n, Eigen::Index k, const float* A, const float* B,
+               float* C);
+
 extern template class MlpKernels<float>;
 extern template class MlpKernels<double>;
 extern template class MlpOptimizer<float>;
