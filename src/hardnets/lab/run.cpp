@@ -57,6 +57,7 @@ RunResult execute_run(const RunRequest& request) {
   const double generate_seconds = generate_clock.seconds();
 
   LearnerContext ctx;
+  ctx.task = instance.task;
   ctx.seed = learner_seed(request.seed);
   ctx.threads = request.threads;
   ctx.time_limit_seconds = request.time_limit_seconds;

@@ -30,6 +30,7 @@ struct Instance {
   Seed seed = 0;
   Dataset train, test;
   Json truth = Json::object();  // hidden from learners; exported to truth.json
+  Json task = Json::object();   // public task description given to learners (task.json)
   Json card = Json::object();   // parameters, sizes, provenance, conventions
 };
 
