@@ -1,0 +1,150 @@
+#include "hardnets/lab/report.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hardnets/core/error.h"
+#include "hardnets/lab/report_script.h"
+
+namespace hardnets {
+namespace {
+
+constexpr const char* kDefaultPython = "/usr/bin/python3";
+constexpr const char* kInstallHint =
+    "install Debian's Python and matplotlib: apt-get install python3 python3-matplotlib";
+
+// A private temporary folder for the script, removed on every way out. A
+// folder of its own (rather than a file in /tmp) keeps Python from importing
+// whatever else lies next to the script, as the script's folder is first on
+// sys.path.
+class ScriptDir {
+ public:
+  ScriptDir() {
+    std::string templ =
+        (std::filesystem::temp_directory_path() / "hardnets-report-XXXXXX").string();
+    if (!mkdtemp(templ.data())) {
+      fail("report: cannot create a temporary folder in {}: {}",
+           std::filesystem::temp_directory_path().string(), std::strerror(errno));
+    }
+    path_ = templ;
+  }
+  ~ScriptDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScriptDir(const ScriptDir&) = delete;
+  ScriptDir& operator=(const ScriptDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+struct ChildResult {
+  int wait_status = 0;
+  std::string err;  // the child's stderr
+};
+
+// Runs argv[0] with the arguments; stdout is inherited (the script's progress
+// lines reach the user), stderr is captured for the error message. fork+exec
+// rather than a shell, so paths need no quoting.
+ChildResult run_child(const std::vector<std::string>& args) {
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0)
+    fail("report: cannot create a pipe: {}", std::strerror(errno));
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::cout.flush();
+  std::fflush(stdout);
+
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    fail("report: cannot start {}: {}", args[0], std::strerror(errno));
+  }
+  if (pid == 0) {
+    dup2(pipe_fds[1], STDERR_FILENO);
+    // Matplotlib must not look for a display.
+    setenv("MPLBACKEND", "Agg", 1);
+    execv(argv[0], argv.data());
+    const std::string msg =
+        std::string("cannot run ") + args[0] + ": " + std::strerror(errno) + "\n";
+    [[maybe_unused]] auto n = write(STDERR_FILENO, msg.data(), msg.size());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  ChildResult result;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = read(pipe_fds[0], buffer, sizeof buffer);
+    if (n > 0) {
+      result.err.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  close(pipe_fds[0]);
+  while (waitpid(pid, &result.wait_status, 0) < 0 && errno == EINTR) {
+  }
+  return result;
+}
+
+}  // namespace
+
+std::string_view report_script() {
+  return generated::kReportScript;
+}
+
+void write_report(const std::filesystem::path& db, const std::filesystem::path& out_dir) {
+  const char* env_python = std::getenv("HARDNETS_PYTHON");
+  const std::string python = env_python && *env_python ? env_python : kDefaultPython;
+  if (access(python.c_str(), X_OK) != 0) {
+    fail("report: needs Python 3 with matplotlib, but {} {}; {}", python,
+         errno == ENOENT ? "does not exist" : "cannot be run", kInstallHint);
+  }
+
+  const ScriptDir dir;
+  const std::filesystem::path script = dir.path() / "report.py";
+  {
+    std::ofstream out(script, std::ios::binary);
+    out << report_script();
+    if (!out.flush()) fail("report: cannot write {}", script.string());
+  }
+
+  const ChildResult child =
+      run_child({python, script.string(), "--db", db.string(), "--out", out_dir.string()});
+  const std::string err = trim(child.err);
+  if (WIFEXITED(child.wait_status) && WEXITSTATUS(child.wait_status) == 0) {
+    if (!err.empty()) std::cerr << err << "\n";  // warnings from the script or matplotlib
+    return;
+  }
+  if (WIFSIGNALED(child.wait_status)) {
+    fail("report: {} was killed by signal {} ({}){}{}", python, WTERMSIG(child.wait_status),
+         strsignal(WTERMSIG(child.wait_status)), err.empty() ? "" : ":\n", err);
+  }
+  const int code = WEXITSTATUS(child.wait_status);
+  if (code == 127 && err.rfind("cannot run", 0) == 0) fail("report: {}; {}", err, kInstallHint);
+  if (err.empty()) fail("report: the report script failed with exit status {}", code);
+  // The script's own messages already start with "report:".
+  throw UserError(err.rfind("report:", 0) == 0 ? err : "report: " + err);
+}
+
+}  // namespace hardnets

@@ -1,0 +1,287 @@
+// `hardnets report`: a tiny sweep drawn with every figure kind, checked on
+// disk and in a headless browser (do the images the page references load?),
+// plus the empty, all-failed, missing and foreign databases.
+#include "hardnets/lab/report.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include "cli_test.h"
+#include "hardnets/core/error.h"
+#include "hardnets/lab/store.h"
+
+namespace hardnets {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_cli;
+using testing::TempDir;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string first_line(const fs::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// Runs a shell command, returning its stdout.
+std::string capture(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return out;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  pclose(pipe);
+  return out;
+}
+
+// Teacher at d = 4, 8 with n_train crossed (so a phase figure has two axes),
+// mean and ridge, two seeds; one figure of each kind.
+constexpr const char* kSpec = R"toml(
+[sweep]
+name = "tiny"
+seeds = [1, 2]
+n_train = [20, 40]
+n_test = 50
+
+[[problems]]
+name = "teacher"
+params = { d = [4, 8], width = 2 }
+
+[[learners]]
+name = "mean"
+[[learners]]
+name = "ridge"
+params = { lambda = 1e-3 }
+
+[report]
+figures = [
+  { kind = "line", x = "d", metric = "nmse", logy = true },
+  { kind = "phase", x = "d", y = "n_train", metric = "nmse" },
+  { kind = "scaling", x = "d" },
+]
+)toml";
+
+// One sweep and its report, shared by the tests that only read them.
+class ReportTest : public ::testing::Test {
+ protected:
+  // Failures here are kept for SetUp to report, as gtest runs the tests even
+  // when the suite's setup fails.
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<TempDir>("report");
+    std::ofstream(dir_->path() / "tiny.toml") << kSpec;
+    const auto r = run_cli("sweep " + (dir_->path() / "tiny.toml").string() + " --db " +
+                           db().string() + " --jobs 1");
+    if (r.exit_code != 0) {
+      setup_error_ = "hardnets sweep failed:\n" + r.output;
+      return;
+    }
+    try {
+      write_report(db(), out());
+    } catch (const std::exception& e) {
+      setup_error_ = std::string("write_report failed: ") + e.what();
+    }
+  }
+  static void TearDownTestSuite() { dir_.reset(); }
+  void SetUp() override {
+    ASSERT_EQ(setup_error_, "");
+    ASSERT_TRUE(fs::exists(out() / "index.html"));
+  }
+  static fs::path db() { return dir_->path() / "runs.db"; }
+  static fs::path out() { return dir_->path() / "report"; }
+
+  static std::unique_ptr<TempDir> dir_;
+  static std::string setup_error_;
+};
+std::unique_ptr<TempDir> ReportTest::dir_;
+std::string ReportTest::setup_error_;
+
+std::vector<std::string> image_sources(const std::string& html) {
+  std::vector<std::string> sources;
+  const std::regex img("<img src='([^']+)'");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), img); it != std::sregex_iterator();
+       ++it) {
+    sources.push_back((*it)[1]);
+  }
+  return sources;
+}
+
+TEST_F(ReportTest, EveryFigureExistsAsPngAndSvg) {
+  const std::string html = read_file(out() / "index.html");
+  const auto sources = image_sources(html);
+  ASSERT_EQ(sources.size(), 3u) << html;  // one per [report] figure
+  for (const auto& src : sources) {
+    ASSERT_EQ(fs::path(src).extension(), ".png") << src;
+    EXPECT_GT(fs::file_size(out() / src), 1000u) << src;
+    fs::path svg = out() / src;
+    svg.replace_extension(".svg");
+    ASSERT_TRUE(fs::exists(svg)) << svg;
+    EXPECT_NE(read_file(svg).find("<svg"), std::string::npos) << svg;
+    EXPECT_NE(html.find("href='" + fs::path(src).replace_extension(".svg").string() + "'"),
+              std::string::npos)
+        << "no link to the SVG of " << src;
+  }
+  for (const char* kind : {"-line-", "-phase-", "-scaling-"}) {
+    EXPECT_NE(html.find(kind), std::string::npos) << kind;
+  }
+  // Captions name the problem, the seeds and the git revision.
+  EXPECT_NE(html.find("teacher: nmse vs d"), std::string::npos);
+  EXPECT_NE(html.find("2 seeds"), std::string::npos);
+  EXPECT_NE(html.find("git "), std::string::npos);
+  EXPECT_NE(html.find("exponent"), std::string::npos);  // the scaling fit in the legend
+  EXPECT_NE(html.find("Student-t"), std::string::npos);
+}
+
+TEST_F(ReportTest, WritesCsvTablesWithHeaders) {
+  const std::string runs = first_line(out() / "tables" / "runs.csv");
+  EXPECT_EQ(runs.rfind("run_id,created_at,sweep,problem,learner,seed", 0), 0u) << runs;
+  EXPECT_NE(runs.find("metric.nmse"), std::string::npos) << runs;
+  const std::string summary = first_line(out() / "tables" / "summary-tiny.csv");
+  EXPECT_EQ(summary.rfind("problem,learner,", 0), 0u) << summary;
+  for (const char* col : {"problem.d", "n_train", "not_ok", "nmse_mean", "nmse_ci_low"}) {
+    EXPECT_NE(summary.find(col), std::string::npos) << col << " in " << summary;
+  }
+  // 16 runs; 2 learners x 2 d x 2 n_train = 8 summary rows, plus the headers.
+  std::ifstream in(out() / "tables" / "runs.csv");
+  EXPECT_EQ(std::count(std::istreambuf_iterator<char>(in), {}, '\n'), 17);
+  std::ifstream sin(out() / "tables" / "summary-tiny.csv");
+  EXPECT_EQ(std::count(std::istreambuf_iterator<char>(sin), {}, '\n'), 9);
+  EXPECT_NE(read_file(out() / "index.html").find("tables/summary-tiny.csv"), std::string::npos);
+}
+
+TEST_F(ReportTest, ImagesLoadInHeadlessChromium) {
+  const fs::path chromium = "/usr/bin/chromium";
+  if (!fs::exists(chromium)) GTEST_SKIP() << "no " << chromium << ": the browser check is skipped";
+  TempDir profile("chromium-profile");
+  const std::string command =
+      "timeout 60 " + chromium.string() +
+      " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
+      " --disable-background-networking --disable-component-update --disable-sync"
+      " --user-data-dir=" +
+      profile.str() + " --virtual-time-budget=5000 --dump-dom 'file://" +
+      fs::absolute(out() / "index.html").string() + "' 2>/dev/null";
+  const std::string dom = capture(command);
+  std::smatch m;
+  const auto attr = [&](const std::string& name) {
+    const std::regex re("data-images-" + name + "=\"(\\d+)\"");
+    return std::regex_search(dom, m, re) ? std::stoi(m[1]) : -1;
+  };
+  const int total = attr("total"), loaded = attr("loaded"), failed = attr("failed");
+  ASSERT_GE(total, 0) << "the page's load script did not run; DOM:\n" << dom.substr(0, 2000);
+  EXPECT_EQ(total, 3);
+  EXPECT_EQ(loaded, total);
+  EXPECT_EQ(failed, 0);
+}
+
+TEST(Report, EmbeddedScriptIsTheSourceFile) {
+  EXPECT_EQ(std::string(report_script()),
+            read_file(fs::path(HARDNETS_SOURCE_DIR) / "scripts" / "report.py"));
+}
+
+TEST(Report, EmptyDatabaseStillWritesThePage) {
+  TempDir dir("report-empty");
+  { Store store(dir.path() / "empty.db"); }
+  write_report(dir.path() / "empty.db", dir.path() / "out");
+  const std::string html = read_file(dir.path() / "out" / "index.html");
+  EXPECT_NE(html.find("holds no runs"), std::string::npos) << html;
+  EXPECT_TRUE(image_sources(html).empty());
+  EXPECT_TRUE(fs::exists(dir.path() / "out" / "tables" / "runs.csv"));
+}
+
+TEST(Report, OnlyFailedRunsAreCountedNotDrawn) {
+  TempDir dir("report-failed");
+  {
+    Store store(dir.path() / "failed.db");
+    int i = 0;
+    for (const char* status : {"timeout", "timeout", "diverged"}) {
+      RunRecord r;
+      r.problem = "teacher";
+      r.learner = "sgd";
+      r.seed = ++i;
+      r.n_train = 10;
+      r.n_test = 10;
+      r.status = status;
+      r.message = "test";
+      r.config = {{"problem", "teacher"},
+                  {"problem_params", {{"d", 4}}},
+                  {"learner", "sgd"},
+                  {"learner_params", Json::object()},
+                  {"seed", i},
+                  {"n_train", 10},
+                  {"n_test", 10},
+                  {"threads", 1},
+                  {"sweep", "broken"}};
+      r.run_id = run_id_for(r.config);
+      store.append(r);
+    }
+  }
+  write_report(dir.path() / "failed.db", dir.path() / "out");
+  const std::string html = read_file(dir.path() / "out" / "index.html");
+  EXPECT_NE(html.find("3 of 3 runs not ok (2 timeout, 1 diverged)"), std::string::npos) << html;
+  EXPECT_TRUE(image_sources(html).empty());
+  const std::string summary = read_file(dir.path() / "out" / "tables" / "summary-broken.csv");
+  EXPECT_NE(summary.find("2 timeout; 1 diverged"), std::string::npos) << summary;
+}
+
+TEST(Report, BadInputIsAUserError) {
+  TempDir dir("report-bad");
+  try {
+    write_report(dir.path() / "missing.db", dir.path() / "out");
+    FAIL() << "a missing database was accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("no such database file"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("missing.db"), std::string::npos) << e.what();
+  }
+  std::ofstream(dir.path() / "notes.db") << "not a database at all, just text\n";
+  try {
+    write_report(dir.path() / "notes.db", dir.path() / "out");
+    FAIL() << "a text file was accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("not a hardnets results database"), std::string::npos)
+        << e.what();
+  }
+  // The CLI's exit status for a UserError is 2, as is the script's own.
+  const std::string python = "/usr/bin/python3";
+  if (fs::exists(python)) {
+    fs::path script = dir.path() / "report.py";
+    std::ofstream(script) << report_script();
+    const int status = std::system((python + " " + script.string() + " --db " +
+                                    (dir.path() / "missing.db").string() + " --out " +
+                                    (dir.path() / "o").string() + " 2>/dev/null")
+                                       .c_str());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
+  }
+}
+
+TEST(Report, MissingPythonNamesTheDebianPackage) {
+  TempDir dir("report-nopython");
+  setenv("HARDNETS_PYTHON", "/nonexistent/python3", 1);
+  try {
+    write_report(dir.path() / "x.db", dir.path() / "out");
+    ADD_FAILURE() << "ran without a Python";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("python3-matplotlib"), std::string::npos) << e.what();
+  }
+  unsetenv("HARDNETS_PYTHON");
+}
+
+}  // namespace
+}  // namespace hardnets
