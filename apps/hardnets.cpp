@@ -22,6 +22,7 @@
 #include "hardnets/lab/filter.h"
 #include "hardnets/lab/mpi.h"
 #include "hardnets/lab/provenance.h"
+#include "hardnets/lab/report.h"
 #include "hardnets/lab/run.h"
 #include "hardnets/lab/store.h"
 #include "hardnets/lab/sweep.h"
@@ -148,6 +149,7 @@ void cmd_gen(const GenOptions& o) {
   }
   std::ofstream(dir / "card.json") << inst.card.dump(2) << "\n";
   std::ofstream(dir / "truth.json") << inst.truth.dump(2) << "\n";
+  if (!inst.task.empty()) std::ofstream(dir / "task.json") << inst.task.dump(2) << "\n";
   fmt::print("wrote {} ({} train, {} test samples, d = {}) to {}\n", problem.name(),
              inst.train.size(), inst.test.size(), inst.train.dim(), dir.string());
 }
@@ -183,6 +185,14 @@ int cmd_fit(const FitOptions& o) {
     }
   }
   LearnerContext ctx;
+  if (fs::exists(dir / "task.json")) {
+    std::ifstream task(dir / "task.json");
+    try {
+      ctx.task = Json::parse(task);
+    } catch (const Json::parse_error& e) {
+      fail("'{}': task.json is not valid JSON: {}", o.data, e.what());
+    }
+  }
   ctx.seed = learner_seed(o.seed);
   ctx.threads = o.threads;
   if (o.time_limit < 0) fail("--time-limit must be >= 0 seconds, got {}", o.time_limit);
@@ -439,6 +449,11 @@ int main(int argc, char** argv) {
   run->add_flag("--json", run_opts.json, "print one JSON object");
   run->add_option("--db", run_opts.db, "append the run to this SQLite results database");
 
+  std::string report_db, report_out;
+  auto* report = app.add_subcommand("report", "Write figures, tables and index.html from a results database");
+  report->add_option("--db", report_db, "SQLite results database")->required();
+  report->add_option("--out", report_out, "output folder (created if missing)")->required();
+
   std::string export_db, export_format = "csv", export_out;
   auto* exp = app.add_subcommand("export", "Export a results database as CSV or JSON lines");
   exp->add_option("--db", export_db, "SQLite results database")->required();
@@ -485,6 +500,10 @@ int main(int argc, char** argv) {
     if (fit->parsed()) return cmd_fit(fit_opts);
     if (run->parsed()) return cmd_run(run_opts);
     if (exp->parsed()) cmd_export(export_db, export_format, export_out, export_where);
+    if (report->parsed()) {
+      write_report(report_db, report_out);
+      fmt::print("report: {}\n", (fs::path(report_out) / "index.html").string());
+    }
     if (sweep->parsed()) {
       MpiContext mpi(&argc, &argv);
       return cmd_sweep(sweep_opts, mpi);

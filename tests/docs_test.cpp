@@ -51,7 +51,7 @@ TEST(Docs, EveryLearnerHasItsParameterTable) {
 
 TEST(Docs, CliReferenceEmbedsCurrentHelp) {
   const std::string doc = read_doc("cli.md");
-  for (const char* cmd : {"list", "describe", "gen", "fit", "run", "sweep", "export"}) {
+  for (const char* cmd : {"list", "describe", "gen", "fit", "run", "sweep", "report", "export"}) {
     const auto help = testing::run_cli(std::string(cmd) + " --help");
     ASSERT_EQ(help.exit_code, 0);
     EXPECT_EQ(block(doc, "HELP", cmd), "```text\n" + help.output + "```\n")

@@ -11,6 +11,10 @@
 
 #include "hardnets/core/build_info.h"
 
+#ifdef HARDNETS_WITH_OPENBLAS
+extern "C" char* openblas_get_config(void);
+#endif
+
 namespace hardnets {
 
 namespace {
@@ -46,6 +50,12 @@ Json provenance() {
       {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR,
                                     NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH)},
       {"random123", nullptr}};
+  // The sgd kernels' large GEMMs run on OpenBLAS in such builds (last-bit differences).
+#ifdef HARDNETS_WITH_OPENBLAS
+  libraries["openblas"] = openblas_get_config();
+#else
+  libraries["openblas"] = nullptr;
+#endif
   return Json{{"hardnets_version", build_info::kVersion},
               {"git_revision", build_info::kGitRevision},
               {"compiler", build_info::kCompiler},
