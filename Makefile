@@ -31,6 +31,7 @@ bench:
 	cmake --build $(BUILD_DIR) --target hardnets_bench -j $(JOBS)
 	$(BUILD_DIR)/bench/hardnets_bench --benchmark_min_time=0.2
 	/usr/bin/python3 bench/compare_torch.py --hardnets $(BUILD_DIR)/bench/hardnets_train_bench
+	/usr/bin/python3 bench/sweep_bench.py --hardnets $(BUILD_DIR)/hardnets
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i
