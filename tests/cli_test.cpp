@@ -53,8 +53,8 @@ TEST(Cli, DescribePrintsEveryParameter) {
 
 TEST(Cli, GenWritesNpyCardAndSeparateTruth) {
   TempDir dir("gen");
-  const auto r = run_cli("gen teacher -p d=5 -p width=3 --seed 7 --n-train 40 --n-test 10 --csv --out " +
-                         dir.str());
+  const auto r = run_cli(
+      "gen teacher -p d=5 -p width=3 --seed 7 --n-train 40 --n-test 10 --csv --out " + dir.str());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const Dataset train = load_dataset(dir.path(), "train");
   const Dataset test = load_dataset(dir.path(), "test");
@@ -74,7 +74,8 @@ TEST(Cli, GenWritesNpyCardAndSeparateTruth) {
 
 TEST(Cli, GenIsBitIdenticalAcrossThreadCounts) {
   TempDir a("thr1"), b("thr3");
-  const std::string common = "gen teacher -p d=7 -p depth=3 -p sigma=0.1 --seed 11 --n-train 3000 --n-test 700 ";
+  const std::string common =
+      "gen teacher -p d=7 -p depth=3 -p sigma=0.1 --seed 11 --n-train 3000 --n-test 700 ";
   ASSERT_EQ(run_cli(common + "--threads 1 --out " + a.str()).exit_code, 0);
   ASSERT_EQ(run_cli(common + "--threads 3 --out " + b.str()).exit_code, 0);
   for (const char* f : {"X_train.npy", "y_train.npy", "X_test.npy", "y_test.npy", "truth.json"}) {
@@ -83,8 +84,8 @@ TEST(Cli, GenIsBitIdenticalAcrossThreadCounts) {
 }
 
 TEST(Cli, RidgeFitsLinearTeacherExactly) {
-  const auto r = run_cli(
-      "run teacher ridge -p d=6 -p depth=1 --seed 3 --n-train 200 --n-test 100 --json");
+  const auto r =
+      run_cli("run teacher ridge -p d=6 -p depth=1 --seed 3 --n-train 200 --n-test 100 --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const Json j = last_json_line(r.output);
   EXPECT_EQ(j["problem"], "teacher");
@@ -125,7 +126,8 @@ TEST(Cli, FitOnUserFolderReportsTestMetricsAndSavesModel) {
 TEST(Cli, RunAppendsToDatabaseAndExports) {
   TempDir dir("db");
   const std::string db = (dir.path() / "runs.sqlite").string();
-  ASSERT_EQ(run_cli("run teacher ridge -p depth=1 --n-train 30 --n-test 10 --db " + db).exit_code, 0);
+  ASSERT_EQ(run_cli("run teacher ridge -p depth=1 --n-train 30 --n-test 10 --db " + db).exit_code,
+            0);
   ASSERT_EQ(run_cli("run teacher mean --seed 2 --n-train 30 --n-test 10 --db " + db).exit_code, 0);
   const auto csv = run_cli("export --db " + db + " --format csv");
   ASSERT_EQ(csv.exit_code, 0) << csv.output;
@@ -143,7 +145,9 @@ struct BadInput {
 };
 
 // Test names show the command line instead of the object's bytes.
-void PrintTo(const BadInput& input, std::ostream* os) { *os << input.args; }
+void PrintTo(const BadInput& input, std::ostream* os) {
+  *os << input.args;
+}
 
 class CliBadInput : public ::testing::TestWithParam<BadInput> {};
 
@@ -158,12 +162,14 @@ TEST_P(CliBadInput, ClearMessageAndNonZeroExit) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, CliBadInput,
     ::testing::Values(
-        BadInput{"run nosuch ridge", "unknown problem 'nosuch'; known problems: teacher"},
+        BadInput{"run nosuch ridge",
+                 "unknown problem 'nosuch'; known problems: dnnt_random, dnnt_reduction, teacher"},
         BadInput{"run teacher nosuch", "unknown learner 'nosuch'"},
         BadInput{"describe nosuch", "unknown problem 'nosuch'"},
         BadInput{"run teacher ridge --n-train -5", "--n-train must be in [1"},
         BadInput{"run teacher ridge --n-test -1", "--n-test must be in [0"},
-        BadInput{"run teacher ridge -p width=0", "teacher: parameter 'width' must be in [1, 65536], got 0"},
+        BadInput{"run teacher ridge -p width=0",
+                 "teacher: parameter 'width' must be in [1, 65536], got 0"},
         BadInput{"run teacher ridge -p colour=red", "teacher: unknown parameter 'colour'"},
         BadInput{"run teacher ridge -p d", "must be written key=value"},
         BadInput{"run teacher ridge -l lambda=-1", "ridge: parameter 'lambda' must be in [0"},

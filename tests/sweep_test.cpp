@@ -124,27 +124,36 @@ TEST(SweepSpec, ErrorsNameFileLineKeyAndExpectation) {
   EXPECT_EQ(error_of(std::string(kHeader) +
                      "[[problems]]\nname = \"teacher\"\nparams = { width = \"many\" }\n"),
             "spec.toml:8: problems[0].params.width: unknown name 'many' in expression");
-  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { d = [] }\n"),
-            "spec.toml:8: problems[0].params.d: empty grid: give at least one value");
+  EXPECT_EQ(
+      error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { d = [] }\n"),
+      "spec.toml:8: problems[0].params.d: empty grid: give at least one value");
+  EXPECT_EQ(
+      error_of(std::string(kHeader) +
+               "[[problems]]\nname = \"teacher\"\nparams = { d = \"width\", width = \"2*d\" }\n"),
+      "spec.toml:8: problems[0].params.d: circular expression: d -> width -> d");
+  EXPECT_EQ(
+      error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { d = 1.5 }\n"),
+      "spec.toml:8: problems[0].params.d: teacher: parameter 'd' expects an integer in "
+      "[1, 100000], got '1.5'");
+  EXPECT_EQ(
+      error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { width = 0 }\n"),
+      "spec.toml:8: problems[0].params.width: teacher: parameter 'width' must be in [1, "
+      "65536], got 0");
   EXPECT_EQ(error_of(std::string(kHeader) +
-                     "[[problems]]\nname = \"teacher\"\nparams = { d = \"width\", width = \"2*d\" }\n"),
-            "spec.toml:8: problems[0].params.d: circular expression: d -> width -> d");
-  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { d = 1.5 }\n"),
-            "spec.toml:8: problems[0].params.d: teacher: parameter 'd' expects an integer in "
-            "[1, 100000], got '1.5'");
-  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { width = 0 }\n"),
-            "spec.toml:8: problems[0].params.width: teacher: parameter 'width' must be in [1, "
-            "65536], got 0");
-  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { depth = true }\n"),
+                     "[[problems]]\nname = \"teacher\"\nparams = { depth = true }\n"),
             "spec.toml:8: problems[0].params.depth: teacher: parameter 'depth' expects int ([1, "
             "8]), got true");
-  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { d = \"d/3\" }\n"),
+  EXPECT_EQ(error_of(std::string(kHeader) +
+                     "[[problems]]\nname = \"teacher\"\nparams = { d = \"d/3\" }\n"),
             "spec.toml:8: problems[0].params.d: circular expression: d -> d");
-  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nparams = { width = \"d/3\" }\n"),
-            "spec.toml:8: problems[0].params.width: expression \"d/3\" = 2.6666666666666665 is not an "
-            "integer (use floor, ceil or round)");
+  EXPECT_EQ(
+      error_of(std::string(kHeader) +
+               "[[problems]]\nname = \"teacher\"\nparams = { width = \"d/3\" }\n"),
+      "spec.toml:8: problems[0].params.width: expression \"d/3\" = 2.6666666666666665 is not an "
+      "integer (use floor, ceil or round)");
   EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"nosuch\"\n"),
-            "spec.toml:7: problems[0].name: unknown problem 'nosuch'; known problems: teacher");
+            "spec.toml:7: problems[0].name: unknown problem 'nosuch'; known problems: dnnt_random, "
+            "dnnt_reduction, teacher");
   EXPECT_EQ(error_of(std::string(kHeader) +
                      "[[problems]]\nname = \"teacher\"\nzip = { d = [1, 2], width = [1] }\n"),
             "spec.toml:8: problems[0].zip.width: zipped arrays must have the same length: width "
@@ -154,8 +163,9 @@ TEST(SweepSpec, ErrorsNameFileLineKeyAndExpectation) {
   EXPECT_EQ(error_of("[sweep]\nname = \"x\"\nseeds = 3\n"),
             "spec.toml:3: sweep.seeds: expected a non-empty array of integer seeds");
   EXPECT_EQ(error_of("[sweep\nname = 1\n").substr(0, 33), "spec.toml:1: TOML syntax error: E");
-  EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nn_train = 0\n"),
-            "spec.toml:8: problems[0].n_train: teacher: --n-train must be in [1, 1000000000], got 0");
+  EXPECT_EQ(
+      error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\nn_train = 0\n"),
+      "spec.toml:8: problems[0].n_train: teacher: --n-train must be in [1, 1000000000], got 0");
 }
 
 TEST(Expression, Arithmetic) {
@@ -172,7 +182,9 @@ TEST(Expression, Arithmetic) {
 
 // ---- execution through the CLI ----
 
-void write(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
+void write(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 
 // run_id -> (status, metrics without timing figures), read from an export.
 std::map<std::string, std::string> rows(const std::string& db) {
@@ -181,7 +193,8 @@ std::map<std::string, std::string> rows(const std::string& db) {
   for (const RunRecord& r : store.runs()) {
     Json m = Json::object();
     for (const auto& [k, v] : r.metrics) {
-      if (k == "seconds" || k == "cpu_seconds" || k == "peak_mb" || k == "generate_seconds") continue;
+      if (k == "seconds" || k == "cpu_seconds" || k == "peak_mb" || k == "generate_seconds")
+        continue;
       m[k] = v;
     }
     out[r.run_id] = r.status + " " + m.dump();
@@ -209,9 +222,11 @@ TEST(Sweep, ResultsIdenticalWhateverTheJobs) {
   TempDir dir("sweep-jobs");
   write(dir.path() / "s.toml", kSmallSweep);
   const std::string db1 = (dir.path() / "j1.db").string(), db3 = (dir.path() / "j3.db").string();
-  const auto a = run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db1 + " --jobs 1");
+  const auto a =
+      run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db1 + " --jobs 1");
   ASSERT_EQ(a.exit_code, 0) << a.output;
-  const auto b = run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db3 + " --jobs 3");
+  const auto b =
+      run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db3 + " --jobs 3");
   ASSERT_EQ(b.exit_code, 0) << b.output;
   const auto r1 = rows(db1);
   EXPECT_EQ(r1.size(), 24u);
@@ -220,7 +235,8 @@ TEST(Sweep, ResultsIdenticalWhateverTheJobs) {
   const auto again = run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db1);
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.output.find("pass --resume"), std::string::npos) << again.output;
-  const auto resume = run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db1 + " --resume");
+  const auto resume =
+      run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db1 + " --resume");
   EXPECT_EQ(resume.exit_code, 0) << resume.output;
   EXPECT_EQ(rows(db1).size(), 24u);
 }
@@ -239,8 +255,8 @@ TEST(Sweep, EveryLearnerSeesTheSameInstance) {
   const Problem& p = problem_registry().get("teacher");
   const Instance a = p.generate(p.spec().resolve(mean->request.problem_params), mean->request.seed,
                                 mean->request.sizes, {1});
-  const Instance b = p.generate(p.spec().resolve(ridge->request.problem_params), ridge->request.seed,
-                                ridge->request.sizes, {2});
+  const Instance b = p.generate(p.spec().resolve(ridge->request.problem_params),
+                                ridge->request.seed, ridge->request.sizes, {2});
   EXPECT_EQ(a.train.X, b.train.X);
   EXPECT_EQ(a.train.y, b.train.y);
 }
@@ -275,7 +291,8 @@ name = "mean"
   std::map<std::string, std::string> status;
   Store store(db);
   for (const auto& run : store.runs()) {
-    status[run.learner + (run.config["learner_params"].value("lambda", 0.0) == 1.0 ? "-mem" : "")] = run.status;
+    status[run.learner + (run.config["learner_params"].value("lambda", 0.0) == 1.0 ? "-mem" : "")] =
+        run.status;
   }
   EXPECT_EQ(status["ridge"], "timeout");
   EXPECT_EQ(status["ridge-mem"], "oom");
@@ -345,10 +362,12 @@ TEST(Sweep, MpiRanksGiveTheSameRowsAsALocalRun) {
   TempDir dir("sweep-mpi");
   write(dir.path() / "s.toml", kSmallSweep);
   const std::string spec = (dir.path() / "s.toml").string();
-  const std::string local = (dir.path() / "local.db").string(), mpi = (dir.path() / "mpi.db").string();
+  const std::string local = (dir.path() / "local.db").string(),
+                    mpi = (dir.path() / "mpi.db").string();
   ASSERT_EQ(run_cli("sweep " + spec + " --db " + local).exit_code, 0);
-  const std::string command = "OMPI_MCA_plm=isolated mpirun --allow-run-as-root --oversubscribe -np 2 " +
-                              std::string(HARDNETS_CLI) + " sweep " + spec + " --db " + mpi + " 2>&1";
+  const std::string command =
+      "OMPI_MCA_plm=isolated mpirun --allow-run-as-root --oversubscribe -np 2 " +
+      std::string(HARDNETS_CLI) + " sweep " + spec + " --db " + mpi + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   std::string output;
   char buffer[4096];
@@ -364,7 +383,8 @@ TEST(Export, WhereFiltersAndJsonlRoundTrips) {
   write(dir.path() / "s.toml", kSmallSweep);
   const std::string db = (dir.path() / "e.db").string();
   ASSERT_EQ(run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db).exit_code, 0);
-  const auto out = run_cli("export --db " + db + " --format jsonl --where learner=ridge --where d=6 "
+  const auto out = run_cli("export --db " + db +
+                           " --format jsonl --where learner=ridge --where d=6 "
                            "--where lambda!=0");
   ASSERT_EQ(out.exit_code, 0) << out.output;
   std::istringstream lines(out.output);

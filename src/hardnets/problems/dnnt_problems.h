@@ -1,0 +1,75 @@
+// Problems `dnnt_random` and `dnnt_reduction`: discrete neural network
+// training (D-NNT) instances in the format of dnnt_instance.h.
+//
+// Both put the instance's points in the training set and a copy of them in
+// the test set (D-NNT is an optimisation problem on the given data; the copy
+// only lets the default regression metrics be computed), the instance without
+// data in Instance::task, and in the truth whether the instance is a YES
+// instance for its threshold γ, with a certificate (a planted network, a
+// subset, an exact cover) or the name of the independent certifier of NO.
+//
+// `dnnt_random`: a random network θ* drawn uniformly from the domains labels
+// random integer inputs; `flips` labels are then moved by ±1, so θ* has loss
+// exactly `flips` (square or l1) and γ = flips makes the instance YES.
+//
+// `dnnt_reduction`: the two reductions of docs/problems.md (subset sum with one
+// point and one unit; exact cover by 3-sets with one unit and the origin), YES
+// instances planted, NO instances drawn at random and certified by a
+// subset-sum DP or by dancing links. γ = 0: loss 0 ⇔ YES, otherwise ≥ 1.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hardnets/problems/dnnt_instance.h"
+#include "hardnets/problems/problem.h"
+
+namespace hardnets::dnnt {
+
+// Parses a domain written as text: comma-separated integers and ranges,
+// e.g. "-1,0,1", "-2..2", "0,1,4..6". UserError naming `owner` otherwise.
+std::vector<std::int64_t> parse_domain(const std::string& text, const std::string& owner);
+
+// The judge of both problems. Rebuilds the instance from the task and the
+// training data and re-verifies the fit's network with exact arithmetic:
+//   verified   1 if the output's θ lies in the domains and its exact loss
+//              equals the reported "opt_loss";
+//   opt_loss   that exact loss (only when verified);
+//   success    verified, the decision (loss ≤ γ) agrees with the truth, and on
+//              a NO instance the solver claims optimality (a certified NO);
+// plus the default test mse/nmse (the test set is a copy of the training set).
+Metrics judge_dnnt(const Instance& instance, const Fit& fit);
+
+class DnntRandomProblem : public Problem {
+ public:
+  DnntRandomProblem();
+  std::string name() const override { return "dnnt_random"; }
+  std::string summary() const override;
+  const ParamSpec& spec() const override { return spec_; }
+  Instance generate(const Params& params, Seed seed, const Sizes& sizes,
+                    const GenerateContext& ctx) const override;
+  Metrics judge(const Instance& instance, const Fit& fit) const override {
+    return judge_dnnt(instance, fit);
+  }
+
+ private:
+  ParamSpec spec_;
+};
+
+class DnntReductionProblem : public Problem {
+ public:
+  DnntReductionProblem();
+  std::string name() const override { return "dnnt_reduction"; }
+  std::string summary() const override;
+  const ParamSpec& spec() const override { return spec_; }
+  Instance generate(const Params& params, Seed seed, const Sizes& sizes,
+                    const GenerateContext& ctx) const override;
+  Metrics judge(const Instance& instance, const Fit& fit) const override {
+    return judge_dnnt(instance, fit);
+  }
+
+ private:
+  ParamSpec spec_;
+};
+
+}  // namespace hardnets::dnnt
