@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "hardnets/core/build_info.h"
 #include "hardnets/core/dataset.h"
@@ -93,8 +93,11 @@ void cmd_describe(const std::string& name, bool as_json, bool as_markdown) {
   const std::string summary = problem ? problem->summary() : learner->summary();
   const ParamSpec& spec = problem ? problem->spec() : learner->spec();
   if (as_json) {
-    std::cout << Json{{"name", name}, {"kind", kind}, {"summary", summary},
-                      {"params", spec.describe()}}.dump(2)
+    std::cout << Json{{"name", name},
+                      {"kind", kind},
+                      {"summary", summary},
+                      {"params", spec.describe()}}
+                     .dump(2)
               << "\n";
     return;
   }
@@ -129,7 +132,8 @@ void cmd_gen(const GenOptions& o) {
   check_sizes(problem.name(), sizes);
   if (o.threads < 1) fail("--threads must be at least 1, got {}", o.threads);
   const fs::path dir(o.out);
-  if (fs::exists(dir) && !fs::is_directory(dir)) fail("--out '{}' exists and is not a folder", o.out);
+  if (fs::exists(dir) && !fs::is_directory(dir))
+    fail("--out '{}' exists and is not a folder", o.out);
   if (!o.force && fs::exists(dir / "X_train.npy")) {
     fail("--out '{}' already holds a dataset; pass --force to overwrite it", o.out);
   }
@@ -204,7 +208,8 @@ int cmd_fit(const FitOptions& o) {
   metrics[metric::kCpuSeconds] = clock.cpu_seconds();
   metrics[metric::kPeakMb] = peak_rss_mb();
   metrics.try_emplace(metric::kSamples, static_cast<double>(train.size()));
-  if ((fit.status == "ok" || fit.status == "timeout") && fit.predictor && has_test && !test.empty()) {
+  if ((fit.status == "ok" || fit.status == "timeout") && fit.predictor && has_test &&
+      !test.empty()) {
     for (const auto& [k, v] : regression_metrics(test, fit.predictor->predict(test.X))) {
       metrics[k] = v;
     }
@@ -218,10 +223,15 @@ int cmd_fit(const FitOptions& o) {
     file << model.dump(2) << "\n";
   }
   if (o.json) {
-    std::cout << Json{{"learner", learner.name()}, {"learner_params", params.to_json()},
-                      {"data", o.data}, {"seed", o.seed}, {"threads", o.threads},
-                      {"status", fit.status}, {"message", fit.message},
-                      {"metrics", metrics_json(metrics)}}.dump()
+    std::cout << Json{{"learner", learner.name()},
+                      {"learner_params", params.to_json()},
+                      {"data", o.data},
+                      {"seed", o.seed},
+                      {"threads", o.threads},
+                      {"status", fit.status},
+                      {"message", fit.message},
+                      {"metrics", metrics_json(metrics)}}
+                     .dump()
               << "\n";
   } else {
     fmt::print("{} on {} ({} samples, d = {}): {}{}\n", learner.name(), o.data, train.size(),
@@ -264,7 +274,8 @@ int cmd_run(const RunOptions& o) {
     RunRecord record = make_record(result);
     // Repeating a configuration by hand is a new run: give it a distinct id.
     const std::string base_id = record.run_id;
-    for (int k = 2; store->contains(record.run_id); ++k) record.run_id = fmt::format("{}-{}", base_id, k);
+    for (int k = 2; store->contains(record.run_id); ++k)
+      record.run_id = fmt::format("{}-{}", base_id, k);
     store->append(record);
   }
 
@@ -276,7 +287,8 @@ int cmd_run(const RunOptions& o) {
     out["card"] = result.card;
     std::cout << out.dump() << "\n";
   } else {
-    fmt::print("{} on {} (seed {}, {} train / {} test): {}{}\n", result.config["learner"].get<std::string>(),
+    fmt::print("{} on {} (seed {}, {} train / {} test): {}{}\n",
+               result.config["learner"].get<std::string>(),
                result.config["problem"].get<std::string>(), o.seed, o.n_train, o.n_test,
                result.status, result.message.empty() ? "" : " (" + result.message + ")");
     print_metrics(result.metrics);
@@ -361,7 +373,8 @@ int cmd_sweep(const SweepCliOptions& o, const MpiContext& mpi) {
   }
   std::vector<std::size_t> mine;
   for (std::size_t k = 0; k < pending.size(); ++k) {
-    if (static_cast<int>(k % static_cast<std::size_t>(mpi.size)) == mpi.rank) mine.push_back(pending[k]);
+    if (static_cast<int>(k % static_cast<std::size_t>(mpi.size)) == mpi.rank)
+      mine.push_back(pending[k]);
   }
   SweepOptions options;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -377,8 +390,8 @@ int cmd_sweep(const SweepCliOptions& o, const MpiContext& mpi) {
   const std::size_t failed = mpi.sum(summary.failed);
   const std::size_t executed = mpi.sum(summary.executed);
   if (mpi.rank == 0) {
-    fmt::print("sweep '{}': ran {} runs ({} not ok) in {:.1f} s; results in {}\n", plan.name, executed,
-               failed, summary.seconds, o.db);
+    fmt::print("sweep '{}': ran {} runs ({} not ok) in {:.1f} s; results in {}\n", plan.name,
+               executed, failed, summary.seconds, o.db);
   }
   return 0;
 }
@@ -386,9 +399,10 @@ int cmd_sweep(const SweepCliOptions& o, const MpiContext& mpi) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"hardnets: a laboratory for the computational complexity of learning neural "
-               "networks",
-               "hardnets"};
+  CLI::App app{
+      "hardnets: a laboratory for the computational complexity of learning neural "
+      "networks",
+      "hardnets"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("hardnets ") + build_info::kVersion + " (" +
                                         build_info::kGitRevision + ")");
@@ -450,7 +464,8 @@ int main(int argc, char** argv) {
   run->add_option("--db", run_opts.db, "append the run to this SQLite results database");
 
   std::string report_db, report_out;
-  auto* report = app.add_subcommand("report", "Write figures, tables and index.html from a results database");
+  auto* report =
+      app.add_subcommand("report", "Write figures, tables and index.html from a results database");
   report->add_option("--db", report_db, "SQLite results database")->required();
   report->add_option("--out", report_out, "output folder (created if missing)")->required();
 
@@ -484,7 +499,8 @@ int main(int argc, char** argv) {
       std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
     std::string known;
     for (const auto& c : commands) known += (known.empty() ? "" : ", ") + c;
-    std::cerr << "hardnets: error: unknown command '" << argv[1] << "'; commands: " << known << "\n";
+    std::cerr << "hardnets: error: unknown command '" << argv[1] << "'; commands: " << known
+              << "\n";
     return kUserErrorExit;
   }
   try {

@@ -12,7 +12,9 @@
 namespace hardnets {
 namespace {
 
-const Problem& teacher() { return problem_registry().get("teacher"); }
+const Problem& teacher() {
+  return problem_registry().get("teacher");
+}
 
 Instance make(const std::vector<std::string>& args, Seed seed, Sizes sizes, int threads = 1) {
   return teacher().generate(teacher().spec().resolve(args), seed, sizes, {threads});
@@ -46,7 +48,8 @@ TEST(Teacher, NoiseHasStatedStandardDeviation) {
 TEST(Teacher, WeightLawsHaveVarianceScaleSquaredOverFanIn) {
   for (const char* law : {"weights=normal", "weights=uniform"}) {
     const ReluNet net = TeacherProblem::make_teacher(
-        teacher().spec().resolve(std::vector<std::string>{law, "d=400", "width=400", "scale=2"}), 5);
+        teacher().spec().resolve(std::vector<std::string>{law, "d=400", "width=400", "scale=2"}),
+        5);
     const auto& W = net.layers()[0].W;  // 400 x 400, fan_in 400: Var = 4 / 400 = 0.01
     const double var = W.squaredNorm() / static_cast<double>(W.size());
     // 160000 entries: relative std of the variance estimate < 1%; allow 3%.

@@ -90,17 +90,19 @@ NpyArray read_npy(const std::filesystem::path& path) {
   }
   const std::string descr = m[1];
   if (descr != "<f8" && descr != "=f8" && descr != "f8") {
-    fail("'{}': dtype '{}' is not supported; hardnets reads float64 ('<f8') only "
-         "(convert with numpy: a.astype(np.float64))",
-         name, descr);
+    fail(
+        "'{}': dtype '{}' is not supported; hardnets reads float64 ('<f8') only "
+        "(convert with numpy: a.astype(np.float64))",
+        name, descr);
   }
   if (!std::regex_search(header, m, std::regex(R"('fortran_order'\s*:\s*(True|False))"))) {
     fail("'{}': .npy header has no 'fortran_order'", name);
   }
   if (m[1] == "True") {
-    fail("'{}': Fortran-order arrays are not supported; save a C-order array "
-         "(numpy.ascontiguousarray)",
-         name);
+    fail(
+        "'{}': Fortran-order arrays are not supported; save a C-order array "
+        "(numpy.ascontiguousarray)",
+        name);
   }
   if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))"))) {
     fail("'{}': .npy header has no shape", name);

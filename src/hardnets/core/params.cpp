@@ -89,7 +89,9 @@ std::string ParamDecl::allowed() const {
   return "";
 }
 
-std::string ParamDecl::default_text() const { return format_value(default_value); }
+std::string ParamDecl::default_text() const {
+  return format_value(default_value);
+}
 
 // ---- Params ----
 
@@ -231,7 +233,8 @@ const ParamDecl& ParamSpec::require(const std::string& name) const {
   if (const auto* d = find(name)) return *d;
   std::vector<std::string> names;
   for (const auto& d : decls_) names.push_back(d.name);
-  if (names.empty()) fail("{}: unknown parameter '{}' ({} takes no parameters)", owner_, name, owner_);
+  if (names.empty())
+    fail("{}: unknown parameter '{}' ({} takes no parameters)", owner_, name, owner_);
   fail("{}: unknown parameter '{}'; known parameters: {}", owner_, name, join(names, ", "));
 }
 
@@ -325,7 +328,8 @@ Params ParamSpec::defaults() const {
   return p;
 }
 
-Params ParamSpec::resolve(const std::vector<std::pair<std::string, std::string>>& assignments) const {
+Params ParamSpec::resolve(
+    const std::vector<std::pair<std::string, std::string>>& assignments) const {
   Params p = defaults();
   for (const auto& [key, text] : assignments) p.set(key, parse(key, text));
   return p;

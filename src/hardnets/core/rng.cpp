@@ -50,7 +50,9 @@ std::uint64_t Rng::next_u64() {
   return cache_[index_++ & 3];
 }
 
-double Rng::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Rng::uniform() {
+  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
 
 std::uint64_t Rng::uniform_int(std::uint64_t bound) {
   if (bound == 0) fail("uniform_int: bound must be positive");
@@ -71,7 +73,9 @@ std::array<double, 2> Rng::normal_pair() {
   return {r * std::cos(t), r * std::sin(t)};
 }
 
-double Rng::normal() { return normal_pair()[0]; }
+double Rng::normal() {
+  return normal_pair()[0];
+}
 
 void Rng::fill_normal(std::span<double> out) {
   std::size_t i = 0;
@@ -95,7 +99,9 @@ void Rng::fill_sphere(std::span<double> out) {
   for (double& v : out) v *= inv;
 }
 
-bool Rng::bernoulli(double p) { return uniform() < p; }
+bool Rng::bernoulli(double p) {
+  return uniform() < p;
+}
 
 std::int64_t Rng::discrete_gaussian(double sigma, double center) {
   if (!(sigma >= 0.0) || !std::isfinite(sigma) || !std::isfinite(center)) {

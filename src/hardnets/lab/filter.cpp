@@ -24,7 +24,8 @@ std::optional<Json> field(const RunRecord& r, const std::string& key) {
   if (key == "seed") return Json(r.seed);
   if (key == "n_train") return Json(r.n_train);
   if (key == "n_test") return Json(r.n_test);
-  if (key == "sweep") return r.config.contains("sweep") ? std::optional<Json>(r.config["sweep"]) : std::nullopt;
+  if (key == "sweep")
+    return r.config.contains("sweep") ? std::optional<Json>(r.config["sweep"]) : std::nullopt;
   auto lookup = [&](const char* side, const std::string& name) -> std::optional<Json> {
     if (r.config.contains(side) && r.config[side].contains(name)) return r.config[side][name];
     return std::nullopt;

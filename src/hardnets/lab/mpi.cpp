@@ -40,9 +40,10 @@ MpiContext::MpiContext(int* argc, char*** argv) {
   (void)argc;
   (void)argv;
   if (launched > 1) {
-    fail("hardnets was launched by mpirun with {} ranks but built without MPI; install "
-         "libopenmpi-dev and rebuild",
-         launched);
+    fail(
+        "hardnets was launched by mpirun with {} ranks but built without MPI; install "
+        "libopenmpi-dev and rebuild",
+        launched);
   }
 #endif
 }

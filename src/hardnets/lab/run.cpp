@@ -32,14 +32,10 @@ Json run_config(const RunRequest& request) {
   if (request.threads < 1 || request.threads > 1024) {
     fail("--threads must be in [1, 1024], got {}", request.threads);
   }
-  return Json{{"problem", problem.name()},
-              {"problem_params", problem_params.to_json()},
-              {"learner", learner.name()},
-              {"learner_params", learner_params.to_json()},
-              {"seed", request.seed},
-              {"n_train", request.sizes.n_train},
-              {"n_test", request.sizes.n_test},
-              {"threads", request.threads}};
+  return Json{{"problem", problem.name()},      {"problem_params", problem_params.to_json()},
+              {"learner", learner.name()},      {"learner_params", learner_params.to_json()},
+              {"seed", request.seed},           {"n_train", request.sizes.n_train},
+              {"n_test", request.sizes.n_test}, {"threads", request.threads}};
 }
 
 RunResult execute_run(const RunRequest& request) {

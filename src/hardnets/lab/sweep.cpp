@@ -26,7 +26,9 @@ using Clock = std::chrono::steady_clock;
 
 // The hard wall-time limit: the learner gets the budget as its own soft
 // limit (so it can stop and report); past this margin it is killed.
-double hard_limit_seconds(double budget) { return budget * 1.25 + 1.0; }
+double hard_limit_seconds(double budget) {
+  return budget * 1.25 + 1.0;
+}
 
 struct Child {
   pid_t pid = -1;
@@ -46,8 +48,8 @@ void write_all(int fd, const std::string& data) {
   }
 }
 
-RunRecord failed_record(const PlannedRun& run, const std::string& status, const std::string& message,
-                        double seconds, double peak_mb) {
+RunRecord failed_record(const PlannedRun& run, const std::string& status,
+                        const std::string& message, double seconds, double peak_mb) {
   RunRecord r;
   r.run_id = run.run_id;
   r.problem = run.request.problem;
@@ -91,13 +93,15 @@ RunRecord failed_record(const PlannedRun& run, const std::string& status, const 
 
 class ProgressLine {
  public:
-  ProgressLine(bool enabled, std::size_t total) : enabled_(enabled), total_(total), start_(Clock::now()) {}
+  ProgressLine(bool enabled, std::size_t total)
+      : enabled_(enabled), total_(total), start_(Clock::now()) {}
   void update(std::size_t done, std::size_t failed, bool final = false) {
     if (!enabled_) return;
     const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
-    const double eta = done > 0 ? elapsed / static_cast<double>(done) * static_cast<double>(total_ - done) : 0;
-    std::fprintf(stderr, "\r  %zu/%zu runs, %zu failed, %.0fs elapsed, ETA %.0fs   %s", done, total_,
-                 failed, elapsed, eta, final ? "\n" : "");
+    const double eta =
+        done > 0 ? elapsed / static_cast<double>(done) * static_cast<double>(total_ - done) : 0;
+    std::fprintf(stderr, "\r  %zu/%zu runs, %zu failed, %.0fs elapsed, ETA %.0fs   %s", done,
+                 total_, failed, elapsed, eta, final ? "\n" : "");
     std::fflush(stderr);
   }
 
@@ -147,21 +151,23 @@ SweepSummary execute_sweep(const SweepPlan& plan, const std::vector<std::size_t>
     const double peak_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
     RunRecord record;
     if (timed_out) {
-      record = failed_record(run, "timeout",
-                             fmt::format("killed after {:.1f} s (budget {} s)", seconds, run.budget.seconds),
-                             seconds, peak_mb);
+      record = failed_record(
+          run, "timeout",
+          fmt::format("killed after {:.1f} s (budget {} s)", seconds, run.budget.seconds), seconds,
+          peak_mb);
     } else if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 && !child.output.empty()) {
       try {
         record = run_record_from_json(Json::parse(child.output));
       } catch (const std::exception& e) {
-        record = failed_record(run, "error", std::string("unreadable result: ") + e.what(), seconds, peak_mb);
+        record = failed_record(run, "error", std::string("unreadable result: ") + e.what(), seconds,
+                               peak_mb);
       }
     } else if (WIFSIGNALED(wait_status)) {
       const int sig = WTERMSIG(wait_status);
       const bool near_limit = run.budget.memory_mb > 0 && peak_mb >= 0.8 * run.budget.memory_mb;
       record = failed_record(run, near_limit ? "oom" : "error",
-                             fmt::format("run killed by signal {} ({})", sig, strsignal(sig)), seconds,
-                             peak_mb);
+                             fmt::format("run killed by signal {} ({})", sig, strsignal(sig)),
+                             seconds, peak_mb);
     } else {
       record = failed_record(run, "error", "run exited without a result", seconds, peak_mb);
     }
@@ -217,7 +223,8 @@ SweepSummary execute_sweep(const SweepPlan& plan, const std::vector<std::size_t>
       }
       const double budget = plan.runs[c.index].budget.seconds;
       if (!done && std::isfinite(budget) &&
-          std::chrono::duration<double>(Clock::now() - c.start).count() > hard_limit_seconds(budget)) {
+          std::chrono::duration<double>(Clock::now() - c.start).count() >
+              hard_limit_seconds(budget)) {
         ::kill(c.pid, SIGKILL);
         done = timed_out = true;
       }

@@ -41,7 +41,8 @@ class SpecError : public UserError {
 };
 
 template <typename... Args>
-[[noreturn]] void spec_fail(const Where& where, fmt::format_string<Args...> format, Args&&... args) {
+[[noreturn]] void spec_fail(const Where& where, fmt::format_string<Args...> format,
+                            Args&&... args) {
   throw SpecError(where.text() + ": " + fmt::format(format, std::forward<Args>(args)...));
 }
 
@@ -101,7 +102,8 @@ Json toml_to_json(const toml::node& node, const Where& where) {
   if (auto t = node.as_table()) {
     Json out = Json::object();
     for (const auto& [key, child] : *t) {
-      out[std::string(key.str())] = toml_to_json(child, where.child(std::string(key.str()), &child));
+      out[std::string(key.str())] =
+          toml_to_json(child, where.child(std::string(key.str()), &child));
     }
     return out;
   }
@@ -113,7 +115,8 @@ Json toml_to_json(const toml::node& node, const Where& where) {
   return scalar_to_json(node, where);
 }
 
-std::int64_t get_int(const toml::node& node, const Where& where, std::int64_t min, std::int64_t max) {
+std::int64_t get_int(const toml::node& node, const Where& where, std::int64_t min,
+                     std::int64_t max) {
   auto v = node.as_integer();
   if (!v) spec_fail(where, "expected an integer in [{}, {}], got {}", min, max, toml_type(node));
   if (v->get() < min || v->get() > max) {
@@ -154,7 +157,8 @@ std::vector<RawValue> spaced_range(const toml::table& t, const Where& where) {
   const bool integers = ends->get(0)->is_integer() && ends->get(1)->is_integer();
   if (!t.contains("num")) spec_fail(where, "a range needs 'num', the number of values");
   const auto num = get_int(*t.get("num"), where.child("num", t.get("num")), 1, 100000);
-  if (log && (a <= 0 || b <= 0)) spec_fail(ends_where, "log-spaced ends must be > 0, got [{}, {}]", a, b);
+  if (log && (a <= 0 || b <= 0))
+    spec_fail(ends_where, "log-spaced ends must be > 0, got [{}, {}]", a, b);
   std::vector<RawValue> out;
   for (std::int64_t i = 0; i < num; ++i) {
     const double f = num == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(num - 1);
@@ -235,7 +239,8 @@ std::vector<std::map<std::string, RawValue>> expand(const std::vector<Axis>& axe
     for (const auto& point : points) {
       for (const auto& tuple : axis.tuples) {
         auto p = point;
-        for (std::size_t k = 0; k < axis.names.size(); ++k) p.insert_or_assign(axis.names[k], tuple[k]);
+        for (std::size_t k = 0; k < axis.names.size(); ++k)
+          p.insert_or_assign(axis.names[k], tuple[k]);
         next.push_back(std::move(p));
       }
     }
@@ -309,12 +314,14 @@ class PointResolver {
     }
     if (raw_.count(var)) {
       const Json v = resolve(var);
-      if (!v.is_number()) spec_fail(where, "'{}' is not numeric and cannot be used in an expression", var);
+      if (!v.is_number())
+        spec_fail(where, "'{}' is not numeric and cannot be used in an expression", var);
       return v.get<double>();
     }
     if (spec_) {
       if (const ParamDecl* d = spec_->find(var)) {
-        if (const auto* i = std::get_if<std::int64_t>(&d->default_value)) return static_cast<double>(*i);
+        if (const auto* i = std::get_if<std::int64_t>(&d->default_value))
+          return static_cast<double>(*i);
         if (const auto* r = std::get_if<double>(&d->default_value)) return *r;
       }
     }
@@ -331,7 +338,9 @@ class PointResolver {
 
 SweepBudget read_budget(const toml::node& node, const Where& where, SweepBudget budget) {
   const auto* t = node.as_table();
-  if (!t) spec_fail(where, "expected a table {{ seconds = ..., memory_mb = ... }}, got {}", toml_type(node));
+  if (!t)
+    spec_fail(where, "expected a table {{ seconds = ..., memory_mb = ... }}, got {}",
+              toml_type(node));
   check_keys(*t, where, {"seconds", "memory_mb"});
   if (const auto* s = t->get("seconds")) {
     budget.seconds = get_number(*s, where.child("seconds", s));
@@ -339,7 +348,8 @@ SweepBudget read_budget(const toml::node& node, const Where& where, SweepBudget 
   }
   if (const auto* m = t->get("memory_mb")) {
     budget.memory_mb = get_number(*m, where.child("memory_mb", m));
-    if (!(budget.memory_mb >= 16)) spec_fail(where.child("memory_mb", m), "expected a number >= 16 (MiB)");
+    if (!(budget.memory_mb >= 16))
+      spec_fail(where.child("memory_mb", m), "expected a number >= 16 (MiB)");
   }
   return budget;
 }
@@ -347,7 +357,9 @@ SweepBudget read_budget(const toml::node& node, const Where& where, SweepBudget 
 const toml::array& require_array_of_tables(const toml::table& root, const char* key,
                                            const Where& where) {
   const toml::node* node = root.get(key);
-  if (!node) spec_fail(where, "missing [[{}]]: name at least one {}", key, std::string(key).substr(0, std::string(key).size() - 1));
+  if (!node)
+    spec_fail(where, "missing [[{}]]: name at least one {}", key,
+              std::string(key).substr(0, std::string(key).size() - 1));
   const auto* array = node->as_array();
   if (!array || !array->is_array_of_tables() || array->empty()) {
     spec_fail(where.child(key, node), "expected one or more [[{}]] tables", key);
@@ -396,7 +408,8 @@ Entry read_entry(const toml::table& t, const Where& where, bool is_problem) {
       e.axes.push_back(std::move(axis));
     }
   }
-  if (const toml::node* b = t.get("budget")) e.budget = read_budget(*b, where.child("budget", b), {});
+  if (const toml::node* b = t.get("budget"))
+    e.budget = read_budget(*b, where.child("budget", b), {});
   return e;
 }
 
@@ -412,7 +425,8 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
   const Where top{source, 0, ""};
   check_keys(root, top, {"sweep", "problems", "learners", "report"});
   const toml::node* sweep_node = root.get("sweep");
-  if (!sweep_node || !sweep_node->is_table()) spec_fail(Where{source, 0, "sweep"}, "missing [sweep] table");
+  if (!sweep_node || !sweep_node->is_table())
+    spec_fail(Where{source, 0, "sweep"}, "missing [sweep] table");
   const toml::table& sweep = *sweep_node->as_table();
   const Where sw = top.child("sweep", sweep_node);
   check_keys(sweep, sw, {"name", "seeds", "repeats", "n_train", "n_test", "threads", "budget"});
@@ -426,7 +440,8 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
   plan.name = name->as_string()->get();
 
   std::vector<Seed> seeds{1};
-  if (sweep.contains("seeds") && sweep.contains("repeats")) spec_fail(sw, "give seeds or repeats, not both");
+  if (sweep.contains("seeds") && sweep.contains("repeats"))
+    spec_fail(sw, "give seeds or repeats, not both");
   if (const toml::node* s = sweep.get("seeds")) {
     const Where w = sw.child("seeds", s);
     const auto* arr = s->as_array();
@@ -444,7 +459,8 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
     threads = static_cast<int>(get_int(*t, sw.child("threads", t), 1, 1024));
   }
   SweepBudget budget;
-  if (const toml::node* b = sweep.get("budget")) budget = read_budget(*b, sw.child("budget", b), budget);
+  if (const toml::node* b = sweep.get("budget"))
+    budget = read_budget(*b, sw.child("budget", b), budget);
   // Sweep-level sizes are the defaults of every problem entry.
   std::vector<Axis> size_axes;
   for (const char* size : {"n_train", "n_test"}) {
@@ -461,12 +477,14 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
   const auto& problem_tables = require_array_of_tables(root, "problems", top);
   for (std::size_t i = 0; i < problem_tables.size(); ++i) {
     problems.push_back(read_entry(*problem_tables.get(i)->as_table(),
-                                  top.child(fmt::format("problems[{}]", i), problem_tables.get(i)), true));
+                                  top.child(fmt::format("problems[{}]", i), problem_tables.get(i)),
+                                  true));
   }
   const auto& learner_tables = require_array_of_tables(root, "learners", top);
   for (std::size_t i = 0; i < learner_tables.size(); ++i) {
     learners.push_back(read_entry(*learner_tables.get(i)->as_table(),
-                                  top.child(fmt::format("learners[{}]", i), learner_tables.get(i)), false));
+                                  top.child(fmt::format("learners[{}]", i), learner_tables.get(i)),
+                                  false));
   }
   if (const toml::node* r = root.get("report")) {
     if (!r->is_table()) spec_fail(top.child("report", r), "expected a [report] table");
@@ -496,7 +514,8 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
         if (key != "n_train" && key != "n_test") problem_params[key] = v;
       }
       for (const auto& d : problem.spec().decls()) {
-        const Json v = problem_params.contains(d.name) ? problem_params[d.name] : value_to_json(d.default_value);
+        const Json v = problem_params.contains(d.name) ? problem_params[d.name]
+                                                       : value_to_json(d.default_value);
         if (v.is_number()) numeric[d.name] = v.get<double>();
       }
       const Sizes sizes{resolver.resolve("n_train").get<std::int64_t>(),
@@ -523,15 +542,20 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
             run.request.seed = seed;
             run.request.sizes = sizes;
             run.request.threads = threads;
-            run.budget = le.budget ? SweepBudget{std::isinf(le.budget->seconds) ? budget.seconds : le.budget->seconds,
-                                                 le.budget->memory_mb > 0 ? le.budget->memory_mb : budget.memory_mb}
-                                   : budget;
-            if (std::isfinite(run.budget.seconds)) run.request.time_limit_seconds = run.budget.seconds;
+            run.budget = le.budget
+                             ? SweepBudget{std::isinf(le.budget->seconds) ? budget.seconds
+                                                                          : le.budget->seconds,
+                                           le.budget->memory_mb > 0 ? le.budget->memory_mb
+                                                                    : budget.memory_mb}
+                             : budget;
+            if (std::isfinite(run.budget.seconds))
+              run.request.time_limit_seconds = run.budget.seconds;
             run.config = at(pe.where, [&] { return run_config(run.request); });
             run.config["sweep"] = plan.name;
             run.run_id = run_id_for(run.config);
             if (!ids.insert(run.run_id).second) {
-              spec_fail(le.where, "the same run appears twice ({} on {} with seed {}); remove the duplicate",
+              spec_fail(le.where,
+                        "the same run appears twice ({} on {} with seed {}); remove the duplicate",
                         learner.name(), problem.name(), seed);
             }
             plan.runs.push_back(std::move(run));

@@ -41,7 +41,7 @@ namespace hardnets {
 
 struct SweepBudget {
   double seconds = std::numeric_limits<double>::infinity();  // wall time per run
-  double memory_mb = 0;                                       // 0: no limit
+  double memory_mb = 0;                                      // 0: no limit
 };
 
 struct PlannedRun {

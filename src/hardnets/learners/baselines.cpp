@@ -17,9 +17,8 @@ Vector LinearPredictor::predict(const Matrix& X) const {
 }
 
 Json LinearPredictor::to_json() const {
-  return Json{{"type", "linear"},
-              {"w", std::vector<double>(w_.data(), w_.data() + w_.size())},
-              {"b", b_}};
+  return Json{
+      {"type", "linear"}, {"w", std::vector<double>(w_.data(), w_.data() + w_.size())}, {"b", b_}};
 }
 
 Fit MeanLearner::fit(const Dataset& train, const Params&, const LearnerContext&) const {

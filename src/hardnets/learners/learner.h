@@ -42,8 +42,8 @@ struct LearnerContext {
   // e.g. a discrete-training instance's architecture, parameter domains and
   // loss. Empty for plain regression problems. Written as task.json by `gen`.
   Json task = Json::object();
-  Seed seed = 0;        // the learner's randomness (initialisation, shuffling)
-  int threads = 1;      // threads it may use; results must not depend on it
+  Seed seed = 0;    // the learner's randomness (initialisation, shuffling)
+  int threads = 1;  // threads it may use; results must not depend on it
   double time_limit_seconds = std::numeric_limits<double>::infinity();
 };
 

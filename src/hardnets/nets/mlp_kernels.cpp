@@ -88,8 +88,8 @@ class GemmPlan : public Eigen::internal::level3_blocking<T, T> {
   // per-call overhead costs more than its faster kernel saves (small shape).
   static constexpr Eigen::Index kMinBlasProduct = 64 * 64 * 64;
 
-  static void blas_run(Eigen::Index m, Eigen::Index n, Eigen::Index k, const T* A,
-                       Eigen::Index lda, const T* B, Eigen::Index ldb, T* C) {
+  static void blas_run(Eigen::Index m, Eigen::Index n, Eigen::Index k, const T* A, Eigen::Index lda,
+                       const T* B, Eigen::Index ldb, T* C) {
     // C = op(A) op(B) with beta = 0: no clearing pass. A RowMajor operand is
     // the transpose of the column-major matrix stored with the same stride.
     const auto op_a = LhsOrder == Eigen::RowMajor ? kCblasTrans : kCblasNoTrans;

@@ -9,8 +9,8 @@ namespace hardnets {
 ReluNet::ReluNet(const std::vector<int>& sizes) {
   if (sizes.size() < 2) throw std::logic_error("ReluNet needs at least input and output sizes");
   for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
-    layers_.push_back({Eigen::MatrixXd::Zero(sizes[l + 1], sizes[l]),
-                       Eigen::VectorXd::Zero(sizes[l + 1])});
+    layers_.push_back(
+        {Eigen::MatrixXd::Zero(sizes[l + 1], sizes[l]), Eigen::VectorXd::Zero(sizes[l + 1])});
   }
 }
 
@@ -64,8 +64,8 @@ double ReluNet::loss_and_gradient(const Matrix& X, const Vector& y,
     (*gradient)[l].W = delta * acts[l].transpose();
     (*gradient)[l].b = delta.rowwise().sum();
     if (l > 0) {
-      delta = (layers_[l].W.transpose() * delta).cwiseProduct(
-          (pre[l - 1].array() > 0.0).cast<double>().matrix());
+      delta = (layers_[l].W.transpose() * delta)
+                  .cwiseProduct((pre[l - 1].array() > 0.0).cast<double>().matrix());
     }
   }
   return loss;
@@ -95,7 +95,8 @@ void ReluNet::set_flat(const Eigen::VectorXd& theta) {
 }
 
 void ReluNet::smooth(double tau, Rng& rng) {
-  if (!(tau >= 0.0) || !std::isfinite(tau)) fail("smoothing tau must be finite and >= 0, got {}", tau);
+  if (!(tau >= 0.0) || !std::isfinite(tau))
+    fail("smoothing tau must be finite and >= 0, got {}", tau);
   if (tau == 0.0) return;
   Eigen::VectorXd theta = flat();
   Eigen::VectorXd noise(theta.size());
