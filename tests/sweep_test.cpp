@@ -228,6 +228,8 @@ TEST(Sweep, ResultsIdenticalWhateverTheJobs) {
   const auto b =
       run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db3 + " --jobs 3");
   ASSERT_EQ(b.exit_code, 0) << b.output;
+  // Not a terminal here: no progress line.
+  EXPECT_EQ(a.output.find('\r'), std::string::npos) << a.output;
   const auto r1 = rows(db1);
   EXPECT_EQ(r1.size(), 24u);
   EXPECT_EQ(r1, rows(db3));
