@@ -144,6 +144,15 @@ TEST(DnntRandom, FlipsSetGammaToThePlantedLoss) {
   }
 }
 
+TEST(DnntRandom, CardRecordsBitGrowthWithDepth) {
+  const Instance inst =
+      make("dnnt_random", {"n=2", "d=2", "width=3", "depth=4", "domain=5", "data=5"}, 1);
+  const auto& bits = inst.card["planted_bits_per_layer"];
+  ASSERT_EQ(bits.size(), 4u);
+  // Every parameter 5, inputs in [-5, 5]: each layer multiplies by about 5·fan-in.
+  for (std::size_t l = 1; l < bits.size(); ++l) EXPECT_GT(bits[l], bits[l - 1]);
+}
+
 TEST(DnntRandom, InstancesArePureFunctionsOfTheSeed) {
   const Instance a = make("dnnt_random", {"n=6", "d=3", "flips=1"}, 11);
   const Instance b = make("dnnt_random", {"n=6", "d=3", "flips=1"}, 11);

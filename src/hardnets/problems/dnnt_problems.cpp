@@ -205,7 +205,11 @@ Instance DnntRandomProblem::generate(const Params& params, Seed seed, const Size
              {"planted_network", network_json(inst, theta)},
              {"planted_loss", planted_loss.get_str()},
              {"flipped", flipped}};
-  return package(*this, params, seed, sizes, inst, std::move(truth));
+  Instance out = package(*this, params, seed, sizes, inst, std::move(truth));
+  // Bit length of the largest pre-activation of each layer under the planted
+  // network: how the exact integers grow with depth.
+  out.card["planted_bits_per_layer"] = inst.max_bits_per_layer(theta);
+  return out;
 }
 
 // ---------------------------------------------------------------------------
