@@ -94,6 +94,33 @@ params = { width = "3*problem.width", epochs = 1 }
   EXPECT_EQ(sigmas, (std::map<double, int>{{0.01, 24}, {0.1, 24}, {1.0, 24}}));
 }
 
+TEST(SweepSpec, LearnersCanBePairedWithSomeProblems) {
+  const SweepPlan plan = parse_sweep(R"(
+[sweep]
+name = "pairs"
+[[problems]]
+name = "teacher"
+params = { d = [2, 3] }
+[[problems]]
+name = "dnnt_random"
+[[learners]]
+name = "ridge"
+problems = "teacher"
+[[learners]]
+name = "mean"
+)",
+                                     "spec.toml");
+  std::map<std::string, int> count;
+  for (const auto& run : plan.runs) count[run.request.problem + "/" + run.request.learner]++;
+  EXPECT_EQ(count, (std::map<std::string, int>{
+                       {"teacher/ridge", 2}, {"teacher/mean", 2}, {"dnnt_random/mean", 1}}));
+  EXPECT_EQ(
+      error_of(std::string(kHeader) +
+               "problems = [\"nosuch\"]\n[[problems]]\nname = \"teacher\"\n"),
+      "spec.toml:6: learners[0].problems: learner 'mean' is paired with problem 'nosuch', which "
+      "no [[problems]] entry names");
+}
+
 TEST(SweepSpec, RepeatsAndDefaults) {
   const SweepPlan plan = parse_sweep(std::string(kHeader) + R"(
 [[problems]]

@@ -372,6 +372,9 @@ struct Entry {
   std::vector<Axis> axes;
   Where where;
   std::optional<SweepBudget> budget;
+  // Learners only: the problems this learner runs on (empty: every problem).
+  std::vector<std::string> problems;
+  Where problems_where;
 };
 
 Entry read_entry(const toml::table& t, const Where& where, bool is_problem) {
@@ -381,7 +384,7 @@ Entry read_entry(const toml::table& t, const Where& where, bool is_problem) {
   if (is_problem) {
     keys.insert(keys.end(), {"n_train", "n_test"});
   } else {
-    keys.push_back("budget");
+    keys.insert(keys.end(), {"budget", "problems"});
   }
   check_keys(t, where, keys);
   const toml::node* name = t.get("name");
@@ -410,6 +413,20 @@ Entry read_entry(const toml::table& t, const Where& where, bool is_problem) {
   }
   if (const toml::node* b = t.get("budget"))
     e.budget = read_budget(*b, where.child("budget", b), {});
+  if (const toml::node* p = t.get("problems")) {
+    e.problems_where = where.child("problems", p);
+    if (const auto* one = p->as_string()) {
+      e.problems.push_back(one->get());
+    } else if (const auto* list = p->as_array(); list && !list->empty()) {
+      for (const auto& item : *list) {
+        if (!item.is_string())
+          spec_fail(e.problems_where, "expected problem names, got {}", toml_type(item));
+        e.problems.push_back(item.as_string()->get());
+      }
+    } else {
+      spec_fail(e.problems_where, "expected a problem name or a non-empty array of names");
+    }
+  }
   return e;
 }
 
@@ -486,6 +503,17 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
                                   top.child(fmt::format("learners[{}]", i), learner_tables.get(i)),
                                   false));
   }
+  // A learner restricted to some problems must name problems the spec has.
+  for (const Entry& le : learners) {
+    for (const std::string& name : le.problems) {
+      if (std::none_of(problems.begin(), problems.end(),
+                       [&](const Entry& pe) { return pe.name == name; })) {
+        spec_fail(le.problems_where,
+                  "learner '{}' is paired with problem '{}', which no [[problems]] entry names",
+                  le.name, name);
+      }
+    }
+  }
   if (const toml::node* r = root.get("report")) {
     if (!r->is_table()) spec_fail(top.child("report", r), "expected a [report] table");
     plan.report = toml_to_json(*r, top.child("report", r));
@@ -525,6 +553,10 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
       at(point.at("n_train").where, [&] { check_sizes(problem.name(), sizes); });
 
       for (const Entry& le : learners) {
+        if (!le.problems.empty() &&
+            std::find(le.problems.begin(), le.problems.end(), pe.name) == le.problems.end()) {
+          continue;
+        }
         const Learner& learner = learner_registry().get(le.name);
         for (const auto& lpoint : expand(le.axes)) {
           PointResolver lresolver(&learner.spec(), lpoint, numeric);

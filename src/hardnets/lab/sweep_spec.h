@@ -17,6 +17,7 @@
 //   name = "sgd"
 //   params = { width = "4*d", epochs = 20 }      # may refer to problem parameters
 //   budget = { seconds = 30 }                    # overrides the sweep budget
+//   problems = ["teacher"]                       # only these problems (default: all)
 //
 //   [report]                                     # figures for `hardnets report`
 //
