@@ -556,21 +556,34 @@ class Solver {
       for (int j = 0; j < i; ++j) inner *= dims[j];
       for (int j = i + 1; j < n_; ++j) outer *= dims[j];
       next.assign(static_cast<std::size_t>(inner * len[i] * outer), kInf);
+      // Lines along axis i are strided by `inner`; they are gathered and
+      // scattered kBlock adjacent lines at a time (a blocked transpose), so
+      // each row touched is a run of contiguous values, not one per line.
+      constexpr i64 kBlock = 16;
+      gather_.resize(static_cast<std::size_t>(kBlock * rad[i]));
+      scatter_.resize(static_cast<std::size_t>(kBlock * len[i]));
       for (i64 xo = 0; xo < outer; ++xo) {
         if ((xo & 63) == 0) deadline_.check();
-        for (i64 xi = 0; xi < inner; ++xi) {
-          const i64* in = cur.data() + xi + inner * rad[i] * xo;
-          q.clear();
-          f.clear();
-          for (i64 s = 0; s < rad[i]; ++s) {
-            const i64 v = in[s * inner];
-            if (v != kInf) {
-              q.push_back(R.lo[i] + s);
-              f.push_back(v);
+        const i64* in = cur.data() + inner * rad[i] * xo;
+        i64* out = next.data() + inner * len[i] * xo;
+        for (i64 x0 = 0; x0 < inner; x0 += kBlock) {
+          const i64 B = std::min(kBlock, inner - x0);
+          for (i64 s = 0; s < rad[i]; ++s)
+            for (i64 b = 0; b < B; ++b) gather_[b * rad[i] + s] = in[s * inner + x0 + b];
+          for (i64 b = 0; b < B; ++b) {
+            q.clear();
+            f.clear();
+            const i64* line = gather_.data() + b * rad[i];
+            for (i64 s = 0; s < rad[i]; ++s) {
+              if (line[s] != kInf) {
+                q.push_back(R.lo[i] + s);
+                f.push_back(line[s]);
+              }
             }
+            transform.run(q, f, tlo[i], len[i], scatter_.data() + b * len[i], 1);
           }
-          i64* out = next.data() + xi + inner * len[i] * xo;
-          transform.run(q, f, tlo[i], len[i], out, inner);
+          for (i64 p = 0; p < len[i]; ++p)
+            for (i64 b = 0; b < B; ++b) out[p * inner + x0 + b] = scatter_[b * len[i] + p];
         }
       }
       cur.swap(next);
@@ -720,6 +733,7 @@ class Solver {
   std::vector<int> unit_class_;
   std::vector<Node> nodes_;
   std::map<std::vector<int>, int> memo_;
+  std::vector<i64> gather_, scatter_;  // blocks of lines of the distance transform
 };
 
 }  // namespace
