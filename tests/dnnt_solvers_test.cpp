@@ -100,14 +100,14 @@ TEST(DnntDp, EqualsBruteForceAndEnumerationOn300RandomInstances) {
   EXPECT_GT(positive, 100);  // the comparison is not just "both find a perfect fit"
 }
 
-TEST(DnntMip, EqualsDpOn120RandomInstances) {
+TEST(DnntMip, EqualsDpOn200RandomInstances) {
   Rng rng(9, stream_id("dnnt_mip_test"));
-  for (int trial = 0; trial < 120; ++trial) {
+  for (int trial = 0; trial < 200; ++trial) {
     const DnntInstance inst = random_instance(rng);
     const std::string what = "trial " + std::to_string(trial) + ": " + inst.to_json().dump();
     const Fit dp = run("dnnt_dp", inst);
     // Cuts on for a few (CBC's defaults), off for the rest (faster on tiny models).
-    const Fit mip = run("dnnt_mip", inst, {trial % 30 == 0 ? "cuts=true" : "cuts=false"});
+    const Fit mip = run("dnnt_mip", inst, {trial % 25 == 0 ? "cuts=true" : "cuts=false"});
     expect_certified(inst, mip, what);
     ASSERT_EQ(opt_loss(mip), opt_loss(dp)) << what;
   }
