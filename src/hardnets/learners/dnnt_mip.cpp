@@ -294,7 +294,8 @@ Fit DnntMipLearner::fit(const Dataset& train, const Params& params,
     fail("dnnt_mip: formulates two-layer networks (one hidden layer), got {} hidden layers",
          inst.hidden.size());
   Formulation form(inst, params.real("max_magnitude"), params.integer("max_square_cuts"));
-  form.build(least_magnitude(inst));
+  const Theta start = least_magnitude(inst);
+  form.build(start);
   std::unique_ptr<Cbc_Model, CbcDeleter> cbc(form.model().to_cbc());
   Cbc_setLogLevel(cbc.get(), 0);
   // The objective is an integer at every integral point: a gap below 1 proves
@@ -313,14 +314,20 @@ Fit DnntMipLearner::fit(const Dataset& train, const Params& params,
   const double bound = Cbc_getBestPossibleObjValue(cbc.get());
   const double objective = Cbc_getObjValue(cbc.get());
   Fit fit;
+  Solution sol;
   if (solution == nullptr) {
-    // Cannot happen with the MIP start unless CBC rejected it and stopped.
-    fit.status = "timeout";
-    fit.message = fmt::format("dnnt_mip: CBC stopped (status {}, secondary {}) without a network",
-                              Cbc_status(cbc.get()), Cbc_secondaryStatus(cbc.get()));
+    // CBC stopped (a very short time limit) before it even took the MIP start:
+    // the start is still a feasible network, so report it as the upper bound.
+    sol.theta = start;
+    sol.loss = inst.total_loss(sol.theta);
+    sol.optimal = false;
+    fit = make_fit(inst, sol, "dnnt_mip");
+    fit.message = fmt::format(
+        "dnnt_mip: CBC stopped (status {}, secondary {}) before finding a network: the loss of "
+        "the least-magnitude start network is an upper bound",
+        Cbc_status(cbc.get()), Cbc_secondaryStatus(cbc.get()));
     return fit;
   }
-  Solution sol;
   sol.theta = form.theta_from(solution);
   sol.loss = inst.total_loss(sol.theta);
   // Proven optimal by CBC, and the exact loss of the rounded network agrees
