@@ -8,6 +8,10 @@
    and --jobs 2.
 3. MPI speed-up: the same sweep under `mpirun -np 2` with --jobs 1 per rank,
    against --jobs 1 locally.
+4. The machine's own ceiling: the same sgd training as two independent
+   `hardnets run` processes, one after the other and then at the same time.
+   Shared caches, memory bandwidth and clock limits keep this below 2x on
+   small VMs; the sweep speed-ups are best read against it.
 Each measurement is the best of --repeat runs. Usage:
   /usr/bin/python3 bench/sweep_bench.py [--hardnets build/hardnets] [--repeat 3]
 """
@@ -85,6 +89,23 @@ def main():
         j2 = best_of(args.repeat, lambda db: [cli, "sweep", cpu, "--db", db, "--jobs", "2"], work, env)
         print(f"local: {args.cpu_runs} sgd runs: --jobs 1 {j1:.2f} s, --jobs 2 {j2:.2f} s, "
               f"speed-up {j1 / j2:.2f}x (target >= 1.8x)")
+
+        run = [cli, "run", "teacher", "sgd", "-p", "d=32", "-p", "width=16", "--n-train", "20000",
+               "--n-test", "1000", "-l", "width=128", "-l", "epochs=40", "-l", "val_fraction=0"]
+        serial = parallel = float("inf")
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            for _ in range(4):
+                subprocess.run(run, check=True, stdout=subprocess.DEVNULL)
+            serial = min(serial, time.perf_counter() - start)
+            start = time.perf_counter()
+            for _ in range(2):
+                procs = [subprocess.Popen(run, stdout=subprocess.DEVNULL) for _ in range(2)]
+                for p in procs:
+                    p.wait()
+            parallel = min(parallel, time.perf_counter() - start)
+        print(f"ceiling: 4 sgd runs as 4 serial processes {serial:.2f} s, as 2 x 2 concurrent "
+              f"{parallel:.2f} s: the machine gives {serial / parallel:.2f}x for 2 processes")
 
         mpirun = shutil.which("mpirun")
         if mpirun:
