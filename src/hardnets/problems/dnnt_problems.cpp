@@ -110,6 +110,11 @@ Metrics judge_dnnt(const Instance& instance, const Fit& fit) {
                   ? Metrics{}
                   : regression_metrics(instance.test, fit.predictor->predict(instance.test.X));
   const DnntInstance inst = DnntInstance::from_task(instance.task, instance.train);
+  // The planted network's largest exact intermediate value, in bits: how the
+  // integers a verifier must handle grow with depth (reported for any learner).
+  if (instance.truth.contains("planted_max_bits")) {
+    m["planted_max_bits"] = instance.truth["planted_max_bits"].get<double>();
+  }
   const bool yes = instance.truth.value("yes", false);
   const Verification v = verify_output(inst, fit.output);
   m["verified"] = v.ok ? 1.0 : 0.0;
@@ -118,6 +123,11 @@ Metrics judge_dnnt(const Instance& instance, const Fit& fit) {
     return m;
   }
   m[metric::kOptLoss] = v.loss.get_d();
+  // Bit length of the largest exact intermediate value of the reported network
+  // on the data: how the numbers grow with depth (what a verifier must handle).
+  const auto bits = inst.max_bits_per_layer(fit.output.at("theta").get<Theta>());
+  if (!bits.empty())
+    m["max_bits"] = static_cast<double>(*std::max_element(bits.begin(), bits.end()));
   const mpz_class gamma = static_cast<long>(inst.gamma.value_or(0));
   const bool found_yes = v.loss <= gamma;
   const bool optimal = fit.output.value("optimal", false);
@@ -208,7 +218,9 @@ Instance DnntRandomProblem::generate(const Params& params, Seed seed, const Size
   Instance out = package(*this, params, seed, sizes, inst, std::move(truth));
   // Bit length of the largest pre-activation of each layer under the planted
   // network: how the exact integers grow with depth.
-  out.card["planted_bits_per_layer"] = inst.max_bits_per_layer(theta);
+  const auto planted_bits = inst.max_bits_per_layer(theta);
+  out.card["planted_bits_per_layer"] = planted_bits;
+  out.truth["planted_max_bits"] = *std::max_element(planted_bits.begin(), planted_bits.end());
   return out;
 }
 
