@@ -28,6 +28,7 @@
 #include "hardnets/lab/sweep.h"
 #include "hardnets/lab/sweep_spec.h"
 #include "hardnets/learners/learner.h"
+#include "hardnets/problems/dnnt_instance.h"
 #include "hardnets/problems/problem.h"
 
 namespace fs = std::filesystem;
@@ -154,6 +155,12 @@ void cmd_gen(const GenOptions& o) {
   std::ofstream(dir / "card.json") << inst.card.dump(2) << "\n";
   std::ofstream(dir / "truth.json") << inst.truth.dump(2) << "\n";
   if (!inst.task.empty()) std::ofstream(dir / "task.json") << inst.task.dump(2) << "\n";
+  // Discrete-training problems also get the whole instance as one hand-editable
+  // file (docs/problems.md), which `fit --data instance.json` reads back.
+  if (inst.task.value("format", "") == "dnnt") {
+    std::ofstream(dir / "instance.json")
+        << dnnt::DnntInstance::from_task(inst.task, inst.train).to_json().dump(2) << "\n";
+  }
   fmt::print("wrote {} ({} train, {} test samples, d = {}) to {}\n", problem.name(),
              inst.train.size(), inst.test.size(), inst.train.dim(), dir.string());
 }
@@ -176,11 +183,29 @@ int cmd_fit(const FitOptions& o) {
   const Params params = learner.spec().resolve(assignments_to_json(o.params, "-l"));
   if (o.threads < 1) fail("--threads must be at least 1, got {}", o.threads);
   const fs::path dir(o.data);
-  if (!fs::is_directory(dir)) fail("--data '{}' is not a folder", o.data);
-  const Dataset train = load_dataset(dir, "train");
+  Dataset train;
+  Json task_from_file;
+  if (fs::is_regular_file(dir) && dir.extension() == ".json") {
+    // A discrete-training instance written by hand (or by gen as instance.json).
+    std::ifstream file(dir);
+    Json json;
+    try {
+      json = Json::parse(file);
+    } catch (const Json::parse_error& e) {
+      fail("--data '{}' is not valid JSON: {}", o.data, e.what());
+    }
+    const dnnt::DnntInstance instance = dnnt::DnntInstance::from_json(json);
+    train = instance.dataset();
+    task_from_file = instance.to_task();
+  } else if (!fs::is_directory(dir)) {
+    fail("--data '{}' is not a folder (or a .json instance file)", o.data);
+  } else {
+    train = load_dataset(dir, "train");
+  }
   if (train.empty()) fail("--data '{}': the training set is empty", o.data);
   Dataset test;
-  const bool has_test = fs::exists(dir / "X_test.npy") || fs::exists(dir / "y_test.npy");
+  const bool has_test =
+      fs::is_directory(dir) && (fs::exists(dir / "X_test.npy") || fs::exists(dir / "y_test.npy"));
   if (has_test) {
     test = load_dataset(dir, "test");
     if (test.dim() != train.dim()) {
@@ -189,7 +214,8 @@ int cmd_fit(const FitOptions& o) {
     }
   }
   LearnerContext ctx;
-  if (fs::exists(dir / "task.json")) {
+  ctx.task = task_from_file;
+  if (fs::is_directory(dir) && fs::exists(dir / "task.json")) {
     std::ifstream task(dir / "task.json");
     try {
       ctx.task = Json::parse(task);
@@ -437,7 +463,8 @@ int main(int argc, char** argv) {
   auto* fit = app.add_subcommand("fit", "Train a learner on a folder of .npy files");
   fit->add_option("learner", fit_opts.learner, "learner name")->required();
   fit->add_option("--data", fit_opts.data,
-                  "folder with X_train.npy, y_train.npy [, X_test.npy, y_test.npy]")
+                  "folder with X_train.npy, y_train.npy [, X_test.npy, y_test.npy, task.json], "
+                  "or a discrete-training instance .json file")
       ->required();
   fit->add_option("-l,--learner-param", fit_opts.params, "learner parameter key=value");
   fit->add_option("--out", fit_opts.out, "write the fitted model as JSON");

@@ -198,3 +198,31 @@ TEST(Cli, MissingLabelsFileIsNamed) {
 
 }  // namespace
 }  // namespace hardnets
+
+namespace hardnets {
+namespace {
+
+TEST(Cli, DiscreteTrainingInstanceFileRoundTrip) {
+  testing::TempDir dir("dnnt");
+  ASSERT_EQ(
+      testing::run_cli("gen dnnt_reduction -p source=subset_sum -p planted=true --seed 3 --out " +
+                       dir.str())
+          .exit_code,
+      0);
+  ASSERT_TRUE(std::filesystem::exists(dir.path() / "instance.json"));
+  // The gen folder and the single instance file give the same certified optimum (0: YES).
+  for (const std::string data : {dir.str(), (dir.path() / "instance.json").string()}) {
+    const auto r = testing::run_cli("fit dnnt_dp --json --data " + data);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(last_json_line(r.output)["metrics"]["opt_loss"].get<double>(), 0.0) << r.output;
+  }
+  // A hand-written file with a mistake: a clear message, exit 2.
+  std::ofstream(dir.path() / "bad.json")
+      << R"({"format":"dnnt","d":2,"hidden":[1],"domain":[],"X":[[1]],"y":[1]})";
+  const auto bad = testing::run_cli("fit dnnt_dp --data " + (dir.path() / "bad.json").string());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("dnnt instance: "), std::string::npos) << bad.output;
+}
+
+}  // namespace
+}  // namespace hardnets
