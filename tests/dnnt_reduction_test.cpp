@@ -8,9 +8,12 @@
 #include "hardnets/problems/dnnt_certify.h"
 #include "hardnets/problems/dnnt_instance.h"
 #include "hardnets/problems/dnnt_problems.h"
+#include "test_util.h"
 
 namespace hardnets::dnnt {
 namespace {
+
+using hardnets::testing::enumerate_all;
 
 const Problem& problem(const std::string& name) {
   return problem_registry().get(name);
@@ -25,21 +28,6 @@ Fit brute(const Instance& inst, const std::vector<std::string>& args = {}) {
   LearnerContext ctx;
   ctx.task = inst.task;
   return learner.fit(inst.train, learner.spec().resolve(args), ctx);
-}
-
-// Plain enumeration of every θ (no pruning, GMP arithmetic): the reference.
-mpz_class enumerate_all(const DnntInstance& inst) {
-  Theta theta(inst.num_params());
-  std::vector<std::size_t> idx(theta.size(), 0);
-  mpz_class best = -1;
-  while (true) {
-    for (std::size_t p = 0; p < theta.size(); ++p) theta[p] = inst.domains[p][idx[p]];
-    const mpz_class loss = inst.total_loss(theta);
-    if (best < 0 || loss < best) best = loss;
-    std::size_t p = 0;
-    while (p < idx.size() && ++idx[p] == inst.domains[p].size()) idx[p++] = 0;
-    if (p == idx.size()) return best;
-  }
 }
 
 TEST(DnntCertify, SubsetSumDpAgreesWithEnumeration) {

@@ -13,9 +13,12 @@
 #include "hardnets/learners/dnnt_dp.h"
 #include "hardnets/problems/dnnt_instance.h"
 #include "hardnets/problems/dnnt_problems.h"
+#include "test_util.h"
 
 namespace hardnets::dnnt {
 namespace {
+
+using hardnets::testing::enumerate_all;
 
 Fit run(const std::string& learner_name, const DnntInstance& inst,
         const std::vector<std::string>& args = {},
@@ -25,21 +28,6 @@ Fit run(const std::string& learner_name, const DnntInstance& inst,
   ctx.task = inst.to_task();
   ctx.time_limit_seconds = time_limit;
   return learner.fit(inst.dataset(), learner.spec().resolve(args), ctx);
-}
-
-// Plain enumeration of every θ with GMP arithmetic: the reference optimum.
-mpz_class enumerate_all(const DnntInstance& inst) {
-  Theta theta(inst.num_params());
-  std::vector<std::size_t> idx(theta.size(), 0);
-  mpz_class best = -1;
-  while (true) {
-    for (std::size_t p = 0; p < theta.size(); ++p) theta[p] = inst.domains[p][idx[p]];
-    const mpz_class loss = inst.total_loss(theta);
-    if (best < 0 || loss < best) best = loss;
-    std::size_t p = 0;
-    while (p < idx.size() && ++idx[p] == inst.domains[p].size()) idx[p++] = 0;
-    if (p == idx.size()) return best;
-  }
 }
 
 std::int64_t draw(Rng& rng, std::int64_t lo, std::int64_t hi) {

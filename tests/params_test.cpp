@@ -1,6 +1,8 @@
 // Tests for the typed parameter registry (core/params.h).
 #include <gtest/gtest.h>
 
+#include "test_util.h"
+
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -11,6 +13,8 @@
 
 namespace hardnets {
 namespace {
+
+using hardnets::testing::user_error;
 
 const double kInf = std::numeric_limits<double>::infinity();
 
@@ -26,25 +30,6 @@ ParamSpec teacher_spec() {
       .text("tag", "", "free text");
   return spec;
 }
-
-// Runs `fn`, expects a UserError and returns its message.
-template <typename Fn>
-std::string user_error(Fn&& fn) {
-  try {
-    fn();
-  } catch (const UserError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected UserError, got another exception: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "expected UserError, nothing was thrown";
-  return "";
-}
-
-#define EXPECT_CONTAINS(text, part)                          \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) \
-      << "'" << (text) << "' lacks '" << (part) << "'"
 
 TEST(Params, DefaultsInDeclarationOrder) {
   const ParamSpec spec = teacher_spec();

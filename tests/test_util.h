@@ -1,0 +1,49 @@
+// Helpers shared by the unit tests.
+#pragma once
+
+#include <exception>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "hardnets/core/error.h"
+#include "hardnets/problems/dnnt_instance.h"
+
+#define EXPECT_CONTAINS(text, part)                          \
+  EXPECT_NE(std::string(text).find(part), std::string::npos) \
+      << "'" << (text) << "' lacks '" << (part) << "'"
+
+namespace hardnets::testing {
+
+// Runs `fn`, expects a UserError and returns its message.
+template <typename Fn>
+std::string user_error(Fn&& fn) {
+  try {
+    fn();
+  } catch (const UserError& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected UserError, got another exception: " << e.what();
+    return "";
+  }
+  ADD_FAILURE() << "expected UserError, nothing was thrown";
+  return "";
+}
+
+// Plain enumeration of every θ of a D-NNT instance (no pruning, GMP
+// arithmetic): the reference optimum the exact solvers are checked against.
+inline mpz_class enumerate_all(const dnnt::DnntInstance& inst) {
+  dnnt::Theta theta(inst.num_params());
+  std::vector<std::size_t> idx(theta.size(), 0);
+  mpz_class best = -1;
+  while (true) {
+    for (std::size_t p = 0; p < theta.size(); ++p) theta[p] = inst.domains[p][idx[p]];
+    const mpz_class loss = inst.total_loss(theta);
+    if (best < 0 || loss < best) best = loss;
+    std::size_t p = 0;
+    while (p < idx.size() && ++idx[p] == inst.domains[p].size()) idx[p++] = 0;
+    if (p == idx.size()) return best;
+  }
+}
+
+}  // namespace hardnets::testing
