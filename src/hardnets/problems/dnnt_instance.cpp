@@ -158,6 +158,30 @@ DnntInstance parse_structure(const Json& json) {
   return inst;
 }
 
+// Exact forward pass of one input: ReLU on hidden layers, linear output. If
+// `bits` is given, bits[l-1] is raised to the bit length of every nonzero
+// pre-activation of layer l (how large the exact integers get).
+mpz_class forward_exact(const std::vector<int>& sizes, const Theta& theta,
+                        const std::vector<std::int64_t>& x, std::vector<std::size_t>* bits) {
+  std::vector<mpz_class> act(x.size());
+  for (std::size_t t = 0; t < x.size(); ++t) act[t] = mpz_from(x[t]);
+  std::size_t p = 0;
+  for (std::size_t l = 1; l < sizes.size(); ++l) {
+    std::vector<mpz_class> next(static_cast<std::size_t>(sizes[l]));
+    for (int j = 0; j < sizes[l]; ++j) {
+      mpz_class z = 0;
+      for (int t = 0; t < sizes[l - 1]; ++t) z += mpz_from(theta[p++]) * act[t];
+      z += mpz_from(theta[p++]);
+      if (bits && z != 0) {
+        (*bits)[l - 1] = std::max((*bits)[l - 1], mpz_sizeinbase(z.get_mpz_t(), 2));
+      }
+      next[j] = (l + 1 < sizes.size() && z < 0) ? mpz_class(0) : z;
+    }
+    act = std::move(next);
+  }
+  return act[0];
+}
+
 }  // namespace
 
 const char* loss_name(Loss loss) {
@@ -273,22 +297,7 @@ bool DnntInstance::in_domain(const Theta& theta, std::string* why) const {
 }
 
 mpz_class DnntInstance::output(const Theta& theta, const std::vector<std::int64_t>& x) const {
-  const auto sizes = layer_sizes();
-  std::vector<mpz_class> act(x.size());
-  for (std::size_t t = 0; t < x.size(); ++t) act[t] = mpz_from(x[t]);
-  std::size_t p = 0;
-  for (std::size_t l = 1; l < sizes.size(); ++l) {
-    std::vector<mpz_class> next(static_cast<std::size_t>(sizes[l]));
-    for (int j = 0; j < sizes[l]; ++j) {
-      mpz_class z = 0;
-      for (int t = 0; t < sizes[l - 1]; ++t) z += mpz_from(theta[p++]) * act[t];
-      z += mpz_from(theta[p++]);
-      // ReLU on hidden layers only; the output unit is linear.
-      next[j] = (l + 1 < sizes.size() && z < 0) ? mpz_class(0) : z;
-    }
-    act = std::move(next);
-  }
-  return act[0];
+  return forward_exact(layer_sizes(), theta, x, nullptr);
 }
 
 std::vector<mpz_class> DnntInstance::outputs(const Theta& theta) const {
@@ -317,22 +326,7 @@ mpz_class DnntInstance::total_loss(const Theta& theta) const {
 std::vector<std::size_t> DnntInstance::max_bits_per_layer(const Theta& theta) const {
   const auto sizes = layer_sizes();
   std::vector<std::size_t> bits(sizes.size() - 1, 0);
-  for (const auto& x : X) {
-    std::vector<mpz_class> act(x.size());
-    for (std::size_t t = 0; t < x.size(); ++t) act[t] = mpz_from(x[t]);
-    std::size_t p = 0;
-    for (std::size_t l = 1; l < sizes.size(); ++l) {
-      std::vector<mpz_class> next(static_cast<std::size_t>(sizes[l]));
-      for (int j = 0; j < sizes[l]; ++j) {
-        mpz_class z = 0;
-        for (int t = 0; t < sizes[l - 1]; ++t) z += mpz_from(theta[p++]) * act[t];
-        z += mpz_from(theta[p++]);
-        if (z != 0) bits[l - 1] = std::max(bits[l - 1], mpz_sizeinbase(z.get_mpz_t(), 2));
-        next[j] = (l + 1 < sizes.size() && z < 0) ? mpz_class(0) : z;
-      }
-      act = std::move(next);
-    }
-  }
+  for (const auto& x : X) forward_exact(sizes, theta, x, &bits);
   return bits;
 }
 
