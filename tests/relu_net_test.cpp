@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.h"
+
 #include "hardnets/core/error.h"
 #include "hardnets/core/rng.h"
 #include "hardnets/nets/relu_net.h"
@@ -90,19 +92,7 @@ void check_gradient(const std::vector<int>& sizes, Seed seed) {
   const Eigen::VectorXd theta = net.flat();
   ASSERT_EQ(analytic.size(), theta.size());
 
-  const double h = 1e-6;
-  Eigen::VectorXd numeric(theta.size());
-  ReluNet probe = net;
-  for (Eigen::Index k = 0; k < theta.size(); ++k) {
-    Eigen::VectorXd shifted = theta;
-    shifted[k] = theta[k] + h;
-    probe.set_flat(shifted);
-    const double up = probe.loss_and_gradient(X, y, nullptr);
-    shifted[k] = theta[k] - h;
-    probe.set_flat(shifted);
-    const double down = probe.loss_and_gradient(X, y, nullptr);
-    numeric[k] = (up - down) / (2.0 * h);
-  }
+  const Eigen::VectorXd numeric = testing::finite_difference_gradient(net, X, y);
   const double scale = analytic.cwiseAbs().maxCoeff();
   ASSERT_GT(scale, 0.0);
   for (Eigen::Index k = 0; k < theta.size(); ++k) {

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.h"
+
 #include "hardnets/core/error.h"
 #include "hardnets/core/rng.h"
 #include "hardnets/learners/learner.h"
@@ -15,6 +17,8 @@
 
 namespace hardnets {
 namespace {
+
+using hardnets::testing::finite_difference_gradient;
 
 ReluNet random_net(const std::vector<int>& sizes, Seed seed, double scale = 0.7) {
   ReluNet net(sizes);
@@ -47,24 +51,6 @@ Eigen::VectorXd kernel_gradient_flat(const MlpKernels<T>& net) {
     for (Eigen::Index i = 0; i < gb.size(); ++i) out.push_back(static_cast<double>(gb[i]));
   }
   return Eigen::Map<Eigen::VectorXd>(out.data(), static_cast<Eigen::Index>(out.size()));
-}
-
-// Central finite differences of the batch MSE, in double, on the reference net.
-Eigen::VectorXd finite_difference_gradient(const ReluNet& net, const Matrix& X, const Vector& y) {
-  const Eigen::VectorXd theta = net.flat();
-  Eigen::VectorXd numeric(theta.size());
-  ReluNet probe = net;
-  const double h = 1e-6;
-  for (Eigen::Index k = 0; k < theta.size(); ++k) {
-    Eigen::VectorXd shifted = theta;
-    shifted[k] = theta[k] + h;
-    probe.set_flat(shifted);
-    const double up = probe.loss_and_gradient(X, y, nullptr);
-    shifted[k] = theta[k] - h;
-    probe.set_flat(shifted);
-    numeric[k] = (up - probe.loss_and_gradient(X, y, nullptr)) / (2.0 * h);
-  }
-  return numeric;
 }
 
 template <typename T>

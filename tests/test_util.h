@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "hardnets/core/error.h"
+#include "hardnets/nets/relu_net.h"
 #include "hardnets/problems/dnnt_instance.h"
 
 #define EXPECT_CONTAINS(text, part)                          \
@@ -44,6 +45,26 @@ inline mpz_class enumerate_all(const dnnt::DnntInstance& inst) {
     while (p < idx.size() && ++idx[p] == inst.domains[p].size()) idx[p++] = 0;
     if (p == idx.size()) return best;
   }
+}
+
+// Central finite differences (step 1e-6) of the batch MSE of `net` on (X, y),
+// in double precision: the reference every backward pass is checked against.
+inline Eigen::VectorXd finite_difference_gradient(const ReluNet& net, const Matrix& X,
+                                                  const Vector& y) {
+  const Eigen::VectorXd theta = net.flat();
+  Eigen::VectorXd numeric(theta.size());
+  ReluNet probe = net;
+  const double h = 1e-6;
+  for (Eigen::Index k = 0; k < theta.size(); ++k) {
+    Eigen::VectorXd shifted = theta;
+    shifted[k] = theta[k] + h;
+    probe.set_flat(shifted);
+    const double up = probe.loss_and_gradient(X, y, nullptr);
+    shifted[k] = theta[k] - h;
+    probe.set_flat(shifted);
+    numeric[k] = (up - probe.loss_and_gradient(X, y, nullptr)) / (2.0 * h);
+  }
+  return numeric;
 }
 
 }  // namespace hardnets::testing
