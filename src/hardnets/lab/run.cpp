@@ -23,28 +23,51 @@ Seed learner_seed(Seed run_seed) {
   return mix64(run_seed ^ stream_id("learner"));
 }
 
-Json run_config(const RunRequest& request) {
+namespace {
+
+// A request checked and resolved once: the registered objects and the full
+// parameter sets (defaults included) that both the stored configuration and
+// the run itself use.
+struct ResolvedRun {
+  const Problem& problem;
+  const Learner& learner;
+  Params problem_params;
+  Params learner_params;
+};
+
+ResolvedRun resolve(const RunRequest& request) {
   const Problem& problem = problem_registry().get(request.problem);
   const Learner& learner = learner_registry().get(request.learner);
-  const Params problem_params = problem.spec().resolve(request.problem_params);
-  const Params learner_params = learner.spec().resolve(request.learner_params);
+  ResolvedRun resolved{problem, learner, problem.spec().resolve(request.problem_params),
+                       learner.spec().resolve(request.learner_params)};
   check_sizes(problem.name(), request.sizes);
   if (request.threads < 1 || request.threads > 1024) {
     fail("--threads must be in [1, 1024], got {}", request.threads);
   }
-  return Json{{"problem", problem.name()},      {"problem_params", problem_params.to_json()},
-              {"learner", learner.name()},      {"learner_params", learner_params.to_json()},
+  return resolved;
+}
+
+Json config_of(const RunRequest& request, const ResolvedRun& r) {
+  return Json{{"problem", r.problem.name()},    {"problem_params", r.problem_params.to_json()},
+              {"learner", r.learner.name()},    {"learner_params", r.learner_params.to_json()},
               {"seed", request.seed},           {"n_train", request.sizes.n_train},
               {"n_test", request.sizes.n_test}, {"threads", request.threads}};
 }
 
+}  // namespace
+
+Json run_config(const RunRequest& request) {
+  return config_of(request, resolve(request));
+}
+
 RunResult execute_run(const RunRequest& request) {
+  const ResolvedRun resolved = resolve(request);
+  const Problem& problem = resolved.problem;
+  const Learner& learner = resolved.learner;
+  const Params& problem_params = resolved.problem_params;
+  const Params& learner_params = resolved.learner_params;
   RunResult result;
-  result.config = run_config(request);
-  const Problem& problem = problem_registry().get(request.problem);
-  const Learner& learner = learner_registry().get(request.learner);
-  const Params problem_params = problem.spec().resolve(request.problem_params);
-  const Params learner_params = learner.spec().resolve(request.learner_params);
+  result.config = config_of(request, resolved);
 
   const Stopwatch generate_clock;
   const Instance instance =

@@ -138,7 +138,7 @@ Metrics judge_dnnt(const Instance& instance, const Fit& fit) {
 // ---------------------------------------------------------------------------
 // dnnt_random
 
-DnntRandomProblem::DnntRandomProblem() : spec_("dnnt_random") {
+DnntRandomProblem::DnntRandomProblem() : DnntProblem("dnnt_random") {
   spec_.integer("n", 4, 1, 1'000'000, "data points")
       .integer("d", 2, 1, 10'000, "input dimension")
       .integer("width", 2, 1, 10'000, "units per hidden layer")
@@ -227,7 +227,7 @@ Instance DnntRandomProblem::generate(const Params& params, Seed seed, const Size
 // ---------------------------------------------------------------------------
 // dnnt_reduction
 
-DnntReductionProblem::DnntReductionProblem() : spec_("dnnt_reduction") {
+DnntReductionProblem::DnntReductionProblem() : DnntProblem("dnnt_reduction") {
   spec_
       .choice("source", "subset_sum", {"subset_sum", "x3c"},
               "source problem: subset sum (one point, one unit) or exact cover by 3-sets")

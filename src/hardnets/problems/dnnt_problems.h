@@ -40,36 +40,35 @@ std::vector<std::int64_t> parse_domain(const std::string& text, const std::strin
 // plus the default test mse/nmse (the test set is a copy of the training set).
 Metrics judge_dnnt(const Instance& instance, const Fit& fit);
 
-class DnntRandomProblem : public Problem {
+// What both D-NNT families share: their parameter spec and the exact judge.
+class DnntProblem : public Problem {
+ public:
+  const ParamSpec& spec() const override { return spec_; }
+  Metrics judge(const Instance& instance, const Fit& fit) const override {
+    return judge_dnnt(instance, fit);
+  }
+
+ protected:
+  explicit DnntProblem(std::string name) : spec_(std::move(name)) {}
+  ParamSpec spec_;
+};
+
+class DnntRandomProblem : public DnntProblem {
  public:
   DnntRandomProblem();
   std::string name() const override { return "dnnt_random"; }
   std::string summary() const override;
-  const ParamSpec& spec() const override { return spec_; }
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                     const GenerateContext& ctx) const override;
-  Metrics judge(const Instance& instance, const Fit& fit) const override {
-    return judge_dnnt(instance, fit);
-  }
-
- private:
-  ParamSpec spec_;
 };
 
-class DnntReductionProblem : public Problem {
+class DnntReductionProblem : public DnntProblem {
  public:
   DnntReductionProblem();
   std::string name() const override { return "dnnt_reduction"; }
   std::string summary() const override;
-  const ParamSpec& spec() const override { return spec_; }
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                     const GenerateContext& ctx) const override;
-  Metrics judge(const Instance& instance, const Fit& fit) const override {
-    return judge_dnnt(instance, fit);
-  }
-
- private:
-  ParamSpec spec_;
 };
 
 }  // namespace hardnets::dnnt
