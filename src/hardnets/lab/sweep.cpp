@@ -138,7 +138,6 @@ RunRecord execute_planned_run(const PlannedRun& run) {
 SweepSummary execute_sweep(const SweepPlan& plan, const std::vector<std::size_t>& indices,
                            Store& store, const SweepOptions& options) {
   SweepSummary summary;
-  summary.total = plan.runs.size();
   const auto sweep_start = Clock::now();
   ProgressLine progress(options.progress, indices.size());
   std::vector<Child> running;

@@ -23,14 +23,11 @@
 namespace hardnets {
 
 struct SweepOptions {
-  int jobs = 1;            // concurrent child processes
-  bool progress = false;   // draw a progress line on stderr
-  int progress_ranks = 1;  // for the progress line under MPI
+  int jobs = 1;           // concurrent child processes
+  bool progress = false;  // draw a progress line on stderr
 };
 
 struct SweepSummary {
-  std::size_t total = 0;     // runs in the plan
-  std::size_t skipped = 0;   // already in the store (resume)
   std::size_t executed = 0;  // run by this process
   std::size_t failed = 0;    // executed with a status other than ok
   double seconds = 0;
