@@ -19,8 +19,9 @@ inline constexpr const char* kTrainLoss = "train_loss";  // final training objec
 inline constexpr const char* kOptLoss = "opt_loss";      // certified optimal training loss
 inline constexpr const char* kAccuracy = "accuracy";     // fraction of correct test labels
 inline constexpr const char* kUnseenAccuracy = "unseen_accuracy";  // on unseen structure
-inline constexpr const char* kSuccess = "success";           // 0/1: problem's recovery criterion
-inline constexpr const char* kCosine = "cosine";             // |<recovered, secret>|
+inline constexpr const char* kSuccess = "success";  // 0/1: problem's recovery criterion
+inline constexpr const char* kCosine =
+    "cosine";  // <recovered, secret>, unit vectors (|.| if ±secret equivalent)
 inline constexpr const char* kSeconds = "seconds";           // wall seconds of the fit
 inline constexpr const char* kCpuSeconds = "cpu_seconds";    // CPU seconds of the fit
 inline constexpr const char* kPeakMb = "peak_mb";            // peak resident memory, MiB

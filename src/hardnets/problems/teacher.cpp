@@ -10,6 +10,8 @@ namespace {
 
 const ProblemRegistration kRegisterTeacher{std::make_unique<TeacherProblem>()};
 
+}  // namespace
+
 // Draws n input rows; row i uses words [i * words_per_row, ...) of its stream,
 // so rows can be generated in any order by any thread.
 Matrix draw_inputs(const std::string& law, Eigen::Index n, Eigen::Index d, Rng base, int threads) {
@@ -38,8 +40,6 @@ void add_noise(Vector& y, double sigma, Rng base) {
     y[i] += sigma * base.normal();
   }
 }
-
-}  // namespace
 
 Vector forward_blocked(const ReluNet& net, const Matrix& X, int threads) {
   constexpr std::int64_t kBlock = 256;

@@ -40,4 +40,10 @@ class TeacherProblem : public Problem {
 // the results.
 Vector forward_blocked(const ReluNet& net, const Matrix& X, int threads);
 
+// n input rows of dimension d, law "gaussian" (N(0, I_d)) or "hypercube"
+// (uniform ±1). Row i uses its own words of `base`, so any thread may draw it.
+Matrix draw_inputs(const std::string& law, Eigen::Index n, Eigen::Index d, Rng base, int threads);
+// y_i += sigma * N(0, 1), the i-th normal from words [2i, 2i+2) of `base`.
+void add_noise(Vector& y, double sigma, Rng base);
+
 }  // namespace hardnets

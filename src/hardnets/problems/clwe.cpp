@@ -1,0 +1,472 @@
+#include "hardnets/problems/clwe.h"
+
+#include <mpfr.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "hardnets/core/error.h"
+#include "hardnets/nets/periodic.h"
+#include "hardnets/problems/teacher.h"
+
+namespace hardnets {
+namespace {
+
+constexpr double kSqrt2Pi = 2.5066282746310002;   // √(2π): ρ_s ↔ standard-normal
+constexpr std::int64_t kMaxTruthLifts = 100'000;  // beyond this the truth omits k and e
+
+// All three problems draw the secret and the inputs from the same streams, so
+// one seed gives the same w and x in clwe, periodic_neuron and clwe_relu.
+Rng clwe_root(Seed seed) {
+  return Rng(seed, stream_id("clwe"));
+}
+
+Vector draw_secret(Seed seed, Eigen::Index d) {
+  Vector w(d);
+  Rng rng = clwe_root(seed).substream("secret");
+  rng.fill_sphere({w.data(), static_cast<std::size_t>(d)});
+  return w;
+}
+
+Json vector_json(const Vector& v) {
+  return Json(std::vector<double>(v.data(), v.data() + v.size()));
+}
+
+void check_data_size(const std::string& problem, Eigen::Index d, const Sizes& sizes) {
+  const double values = static_cast<double>(d) * static_cast<double>(sizes.n_train + sizes.n_test);
+  if (values > 2e9)
+    fail("{}: d * (n_train + n_test) = {} values is too large (limit 2e9)", problem, values);
+}
+
+Json convention_card(double gamma) {
+  return Json{
+      {"convention", "standard-normal: x ~ N(0, I_d), noise parameters are standard deviations"},
+      {"gamma_brst", gamma * kSqrt2Pi},
+      {"brst_hardness_gamma", "gamma >= sqrt(2d/pi) (BRST gamma >= 2 sqrt(d))"}};
+}
+
+// ---------------------------------------------------------------------------
+// clwe
+
+// One CLWE split: inputs, z, and (for the truth) the lifts k and noise e.
+struct ClweSamples {
+  Matrix X;
+  Vector z;
+  std::vector<std::int64_t> k;
+  Vector e;
+  std::vector<std::string> z_mp;  // multiprecision z (precision > 53 only)
+};
+
+// Standard CLWE in binary64: u = γ⟨w,x⟩ + βg, z = u - ⌊u⌋, k = ⌊u⌋.
+void sample_standard(const Vector& w, double gamma, double beta, Rng noise, ClweSamples& s) {
+  const Eigen::Index n = s.X.rows();
+  s.z.resize(n);
+  s.e.resize(n);
+  s.k.resize(static_cast<std::size_t>(n));
+  const Vector projection = s.X * w;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    noise.seek(2 * static_cast<std::uint64_t>(i));
+    const double e = beta * noise.normal();
+    const double u = gamma * projection[i] + e;
+    const double k = std::floor(u);
+    s.z[i] = u - k;
+    s.k[static_cast<std::size_t>(i)] = static_cast<std::int64_t>(k);
+    s.e[i] = e;
+  }
+}
+
+// The same with MPFR at `bits`: the secret is normalised, projected and
+// reduced mod 1 in multiprecision; the binary64 inputs and the binary64 noise
+// draw are taken as exact reals. z is kept as a decimal string with enough
+// digits to round-trip at `bits`.
+void sample_standard_mp(const Vector& g_secret, double gamma, double beta, int bits, Rng noise,
+                        ClweSamples& s) {
+  const Eigen::Index n = s.X.rows(), d = s.X.cols();
+  mpfr_t norm, acc, term, u, k;
+  mpfr_inits2(bits, norm, acc, term, u, k, static_cast<mpfr_ptr>(nullptr));
+  std::vector<mpfr_t> w(static_cast<std::size_t>(d));
+  mpfr_set_zero(norm, 1);
+  for (Eigen::Index j = 0; j < d; ++j) {
+    mpfr_set_d(term, g_secret[j], MPFR_RNDN);
+    mpfr_fma(norm, term, term, norm, MPFR_RNDN);
+  }
+  mpfr_sqrt(norm, norm, MPFR_RNDN);
+  for (Eigen::Index j = 0; j < d; ++j) {
+    mpfr_init2(w[static_cast<std::size_t>(j)], bits);
+    mpfr_set_d(w[static_cast<std::size_t>(j)], g_secret[j], MPFR_RNDN);
+    mpfr_div(w[static_cast<std::size_t>(j)], w[static_cast<std::size_t>(j)], norm, MPFR_RNDN);
+  }
+  s.z.resize(n);
+  s.e.resize(n);
+  s.k.resize(static_cast<std::size_t>(n));
+  s.z_mp.resize(static_cast<std::size_t>(n));
+  // Digits so that the decimal string determines the value at `bits`.
+  const auto digits = static_cast<std::size_t>(std::ceil(bits * std::log10(2.0))) + 3;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    mpfr_set_zero(acc, 1);
+    for (Eigen::Index j = 0; j < d; ++j) {
+      mpfr_mul_d(term, w[static_cast<std::size_t>(j)], s.X(i, j), MPFR_RNDN);
+      mpfr_add(acc, acc, term, MPFR_RNDN);
+    }
+    noise.seek(2 * static_cast<std::uint64_t>(i));
+    const double e = beta * noise.normal();
+    mpfr_mul_d(u, acc, gamma, MPFR_RNDN);
+    mpfr_add_d(u, u, e, MPFR_RNDN);
+    mpfr_floor(k, u);
+    mpfr_sub(u, u, k, MPFR_RNDN);  // z = u - ⌊u⌋, exact in MPFR
+    s.z[i] = mpfr_get_d(u, MPFR_RNDN);
+    s.k[static_cast<std::size_t>(i)] = mpfr_get_si(k, MPFR_RNDN);
+    s.e[i] = e;
+    mpfr_exp_t exponent = 0;
+    char* text = mpfr_get_str(nullptr, &exponent, 10, digits, u, MPFR_RNDN);
+    // mpfr_get_str gives mantissa digits and a decimal exponent: 0.<digits>e<exponent>.
+    std::string mantissa(text);
+    mpfr_free_str(text);
+    const bool negative = !mantissa.empty() && mantissa[0] == '-';
+    if (negative) mantissa.erase(0, 1);
+    std::string& out = s.z_mp[static_cast<std::size_t>(i)];
+    out.assign(negative ? "-0." : "0.");
+    out.append(mantissa).append("e").append(std::to_string(exponent));
+  }
+  for (auto& x : w) mpfr_clear(x);
+  mpfr_clears(norm, acc, term, u, k, static_cast<mpfr_ptr>(nullptr));
+}
+
+// Homogeneous CLWE ("Gaussian pancakes"), exactly: with s² = γ² + β²,
+// k ~ D_{Z,s} (P(k) ∝ exp(-k²/2s²)), t | k ~ N(kγ/s², β²/s²), and
+// x = (I - wwᵀ)g + t w. Completing the square in
+// exp(-|x|²/2) Σ_k exp(-(k - γ⟨w,x⟩)²/2β²) gives exactly this mixture.
+void sample_homogeneous(const Vector& w, double gamma, double beta, Rng pancakes, ClweSamples& s) {
+  const Eigen::Index n = s.X.rows();
+  const double s2 = gamma * gamma + beta * beta;
+  const double spread = std::sqrt(s2);
+  s.z = Vector::Zero(n);
+  s.e.resize(n);
+  s.k.resize(static_cast<std::size_t>(n));
+  const Vector along = s.X * w;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    // Row i owns 2^16 words: the rejection sampler uses a variable number.
+    pancakes.seek(static_cast<std::uint64_t>(i) << 16);
+    const std::int64_t k = pancakes.discrete_gaussian(spread);
+    const double t = static_cast<double>(k) * gamma / s2 + beta / spread * pancakes.normal();
+    s.X.row(i) += (t - along[i]) * w.transpose();
+    s.k[static_cast<std::size_t>(i)] = k;
+    s.e[i] = static_cast<double>(k) - gamma * t;  // γ⟨w,x⟩ = k - e, z = 0
+  }
+}
+
+class ClweProblem : public Problem {
+ public:
+  ClweProblem() : spec_("clwe") {
+    spec_.integer("d", 8, 1, 100000, "dimension of the secret and the inputs")
+        .real("gamma", 4.0, 0.0, 1e9, "frequency gamma (standard-normal convention)", true)
+        .real("beta", 1e-3, 0.0, 1e3, "noise standard deviation beta (0 = noiseless)")
+        .choice("variant", "standard", {"standard", "null", "homogeneous"},
+                "standard CLWE, null (z uniform, same inputs) or homogeneous (hCLWE pancakes)")
+        .integer("precision", 53, 53, 100000,
+                 "bits of z: 53 = binary64; more = MPFR (task.z_mp holds z at that precision)");
+  }
+  std::string name() const override { return "clwe"; }
+  std::string summary() const override {
+    return "Continuous LWE samples (x, gamma<w,x> + e mod 1), null and homogeneous (pancake) "
+           "variants, optional multiprecision z";
+  }
+  const ParamSpec& spec() const override { return spec_; }
+
+  Instance generate(const Params& params, Seed seed, const Sizes& sizes,
+                    const GenerateContext& ctx) const override {
+    check_sizes(name(), sizes);
+    const Eigen::Index d = params.integer("d");
+    check_data_size(name(), d, sizes);
+    const double gamma = params.real("gamma"), beta = params.real("beta");
+    const std::string& variant = params.text("variant");
+    const int bits = static_cast<int>(params.integer("precision"));
+    if (bits > 53 && variant == "homogeneous") {
+      fail(
+          "clwe: precision = {} needs variant = standard: homogeneous samples are stored as "
+          "binary64 inputs, whose rounding (about 1e-16) is a noise floor no extra bits of z "
+          "remove",
+          bits);
+    }
+    if (bits > 53 && variant == "null") {
+      fail("clwe: precision = {} needs variant = standard (null z are uniform doubles)", bits);
+    }
+    Instance inst;
+    inst.problem = name();
+    inst.params = params;
+    inst.seed = seed;
+    const Rng root = clwe_root(seed);
+    Vector g_secret(d);
+    {
+      Rng rng = root.substream("secret");
+      rng.fill_normal({g_secret.data(), static_cast<std::size_t>(d)});
+    }
+    const Vector w = draw_secret(seed, d);  // the rounding of the MPFR secret below
+
+    auto make_split = [&](const std::string& split, std::int64_t n) {
+      ClweSamples s;
+      s.X = draw_inputs("gaussian", n, d, root.substream(split + "_inputs"), ctx.threads);
+      const Rng noise = root.substream(split + "_noise");
+      if (variant == "homogeneous") {
+        sample_homogeneous(w, gamma, beta, root.substream(split + "_pancakes"), s);
+      } else if (bits > 53) {
+        sample_standard_mp(g_secret, gamma, beta, bits, noise, s);
+      } else {
+        sample_standard(w, gamma, beta, noise, s);
+      }
+      if (variant == "null") {
+        Rng uniform = root.substream(split + "_null");
+        for (Eigen::Index i = 0; i < n; ++i) s.z[i] = uniform.uniform();
+      }
+      return s;
+    };
+    ClweSamples train = make_split("train", sizes.n_train);
+    ClweSamples test = make_split("test", sizes.n_test);
+    inst.train = Dataset{std::move(train.X), train.z};
+    inst.test = Dataset{std::move(test.X), test.z};
+
+    inst.truth = Json{{"w", vector_json(w)}, {"variant", variant}};
+    if (sizes.n_train <= kMaxTruthLifts) {
+      inst.truth["k"] = train.k;
+      inst.truth["e"] = vector_json(train.e);
+    }
+    inst.task = Json{{"family", "clwe"},
+                     {"convention", "standard-normal"},
+                     {"variant", variant == "homogeneous" ? "homogeneous" : "clwe"},
+                     {"gamma", gamma},
+                     {"beta", beta},
+                     {"precision_bits", bits}};
+    if (bits > 53) inst.task["z_mp"] = train.z_mp;
+
+    inst.card = base_card(*this, params, seed, sizes);
+    inst.card.update(convention_card(gamma));
+    inst.card["beta_brst"] = beta * kSqrt2Pi;
+    // First Fourier coefficient of e mod 1: how much one z says about γ⟨w,x⟩.
+    inst.card["noise_fourier_coefficient"] =
+        std::exp(-2.0 * std::numbers::pi * std::numbers::pi * beta * beta);
+    inst.card["truth_has_lifts"] = sizes.n_train <= kMaxTruthLifts;
+    if (variant == "homogeneous") {
+      const double s2 = gamma * gamma + beta * beta;
+      inst.card["pancake_spacing"] = gamma / s2;
+      inst.card["pancake_thickness"] = beta / std::sqrt(s2);
+    }
+    return inst;
+  }
+
+  Metrics judge(const Instance& instance, const Fit& fit) const override {
+    Metrics m;
+    const bool homogeneous = instance.truth.value("variant", "") == "homogeneous";
+    const std::vector<double> w = instance.truth.at("w").get<std::vector<double>>();
+    judge_direction(Eigen::Map<const Vector>(w.data(), static_cast<Eigen::Index>(w.size())), fit,
+                    !homogeneous, m);
+    return m;
+  }
+
+ private:
+  ParamSpec spec_;
+};
+
+// ---------------------------------------------------------------------------
+// periodic_neuron and clwe_relu
+
+class PeriodicProblemBase : public Problem {
+ public:
+  Metrics judge(const Instance& instance, const Fit& fit) const override {
+    Metrics m = Problem::judge(instance, fit);
+    const std::vector<double> w = instance.truth.at("w").get<std::vector<double>>();
+    const Vector secret = Eigen::Map<const Vector>(w.data(), static_cast<Eigen::Index>(w.size()));
+    judge_direction(secret, fit, /*sign_matters=*/false, m);
+    if (fit.predictor && !instance.test.empty()) {
+      // Function distance on noiseless labels: E[(f̂ - f)²] / Var f.
+      const Vector clean = clean_labels(instance, secret, instance.test.X);
+      const Vector pred = fit.predictor->predict(instance.test.X);
+      const double n = static_cast<double>(clean.size());
+      const double var = (clean.array() - clean.mean()).square().sum() / n;
+      const double dist = (pred - clean).squaredNorm() / n;
+      m[metric::kNetDistance] = var > 0 ? dist / var : (dist == 0 ? 0.0 : 1.0);
+    }
+    return m;
+  }
+
+ protected:
+  // The noiseless target on the rows of X.
+  virtual Vector clean_labels(const Instance& instance, const Vector& w, const Matrix& X) const = 0;
+
+  // Shared generation: secret, inputs, clean labels, noise, task and truth.
+  Instance generate_labels(const Params& params, Seed seed, const Sizes& sizes,
+                           const GenerateContext& ctx, Json truth, const Json& R) const {
+    check_sizes(name(), sizes);
+    const Eigen::Index d = params.integer("d");
+    check_data_size(name(), d, sizes);
+    const double sigma = params.real("sigma");
+    Instance inst;
+    inst.problem = name();
+    inst.params = params;
+    inst.seed = seed;
+    const Vector w = draw_secret(seed, d);
+    truth["w"] = vector_json(w);
+    inst.truth = std::move(truth);
+    const Rng root = clwe_root(seed);
+    inst.train.X =
+        draw_inputs("gaussian", sizes.n_train, d, root.substream("train_inputs"), ctx.threads);
+    inst.train.y = clean_labels(inst, w, inst.train.X);
+    add_noise(inst.train.y, sigma, root.substream("train_label_noise"));
+    inst.test.X =
+        draw_inputs("gaussian", sizes.n_test, d, root.substream("test_inputs"), ctx.threads);
+    inst.test.y = clean_labels(inst, w, inst.test.X);
+    add_noise(inst.test.y, sigma, root.substream("test_label_noise"));
+    inst.task = Json{{"family", "periodic"},
+                     {"convention", "standard-normal"},
+                     {"phi", params.text("phi")},
+                     {"gamma", params.real("gamma")},
+                     {"sigma", sigma},
+                     {"R", R}};
+    inst.card = base_card(*this, params, seed, sizes);
+    inst.card.update(convention_card(params.real("gamma")));
+    return inst;
+  }
+};
+
+class PeriodicNeuronProblem : public PeriodicProblemBase {
+ public:
+  PeriodicNeuronProblem() : spec_("periodic_neuron") {
+    spec_.integer("d", 8, 1, 100000, "input dimension")
+        .real("gamma", 4.0, 0.0, 1e9, "frequency gamma (standard-normal convention)", true)
+        .real("sigma", 0.01, 0.0, 1e3, "standard deviation of the Gaussian label noise")
+        .choice("phi", "cos", {"cos", "tri"}, "1-periodic link: cos(2 pi u) or the triangle wave");
+  }
+  std::string name() const override { return "periodic_neuron"; }
+  std::string summary() const override {
+    return "single periodic neuron y = phi(gamma<w,x>) + noise, phi = cos(2 pi .) or triangle wave";
+  }
+  const ParamSpec& spec() const override { return spec_; }
+
+  Instance generate(const Params& params, Seed seed, const Sizes& sizes,
+                    const GenerateContext& ctx) const override {
+    Instance inst = generate_labels(params, seed, sizes, ctx, Json::object(), nullptr);
+    const auto link = periodic::parse_link(params.text("phi"));
+    inst.card["var_phi_uniform"] = periodic::uniform_variance(link);
+    inst.card["gradient_signal"] = std::exp(-2.0 * std::numbers::pi * std::numbers::pi *
+                                            params.real("gamma") * params.real("gamma"));
+    return inst;
+  }
+
+ protected:
+  Vector clean_labels(const Instance& instance, const Vector& w, const Matrix& X) const override {
+    const auto link = periodic::parse_link(instance.params.text("phi"));
+    const double gamma = instance.params.real("gamma");
+    const Vector u = gamma * (X * w);
+    return u.unaryExpr([link](double v) { return periodic::apply(link, v); });
+  }
+
+ private:
+  ParamSpec spec_;
+};
+
+class ClweReluProblem : public PeriodicProblemBase {
+ public:
+  ClweReluProblem() : spec_("clwe_relu") {
+    spec_.integer("d", 8, 1, 100000, "input dimension")
+        .real("gamma", 4.0, 0.0, 1e9, "frequency gamma (standard-normal convention)", true)
+        .real("sigma", 0.01, 0.0, 1e3, "standard deviation of the Gaussian label noise")
+        .real("R", 3.0, 0.0, 1e3,
+              "cap: the network computes phi(clip(gamma<w,x>, -gamma R, gamma R))", true)
+        .choice("phi", "tri", {"tri", "cos"},
+                "link: tri (exact network) or cos (linear interpolation, see sup_error)")
+        .real("sup_error", 1e-3, 0.0, 1.0, "cos only: sup-norm error of the interpolated link",
+              true)
+        .integer("max_width", 1000000, 1, 100000000, "refuse networks wider than this");
+  }
+  std::string name() const override { return "clwe_relu"; }
+  std::string summary() const override {
+    return "seed 002's hard one-hidden-layer ReLU network: capped periodic link "
+           "phi(clip(gamma<w,x>, -gamma R, gamma R)) as exact ReLU units, Gaussian label noise";
+  }
+  const ParamSpec& spec() const override { return spec_; }
+
+  // The network's piecewise-linear link and its sup-error against φ.
+  static periodic::Spline make_spline(const Params& params, double* sup_error) {
+    const double T = params.real("gamma") * params.real("R");
+    const auto link = periodic::parse_link(params.text("phi"));
+    const double width_needed =
+        link == periodic::Link::kTri
+            ? 4.0 * T + 2.0
+            : 2.0 * T * std::numbers::pi / std::sqrt(2.0 * params.real("sup_error")) + 1.0;
+    if (width_needed > static_cast<double>(params.integer("max_width"))) {
+      fail(
+          "clwe_relu: the network needs about {:.0f} hidden units (gamma R = {}), above "
+          "max_width = {}",
+          width_needed, T, params.integer("max_width"));
+    }
+    if (link == periodic::Link::kTri) {
+      *sup_error = 0.0;
+      return periodic::capped_tri_spline(T);
+    }
+    return periodic::interpolated_spline(link, T, params.real("sup_error"), sup_error);
+  }
+
+  static ReluNet make_network(const Params& params, const Vector& w, double* sup_error) {
+    return periodic::spline_network(make_spline(params, sup_error), w, params.real("gamma"));
+  }
+
+  Instance generate(const Params& params, Seed seed, const Sizes& sizes,
+                    const GenerateContext& ctx) const override {
+    double sup_error = 0.0;
+    (void)make_spline(params, &sup_error);  // validates the width before any sampling
+    Instance inst = generate_labels(params, seed, sizes, ctx, Json::object(), params.real("R"));
+    const std::vector<double> wv = inst.truth["w"].get<std::vector<double>>();
+    const Vector w = Eigen::Map<const Vector>(wv.data(), static_cast<Eigen::Index>(wv.size()));
+    const ReluNet net = make_network(params, w, &sup_error);
+    const double T = params.real("gamma") * params.real("R");
+    const auto link = periodic::parse_link(params.text("phi"));
+    const int width = net.sizes()[1];
+    inst.card["width"] = width;
+    if (link == periodic::Link::kTri) {
+      inst.card["width_formula"] = std::floor(2.0 * T) == 2.0 * T
+                                       ? "4 gamma R + 1 (gamma R in Z/2)"
+                                       : "2 + #(Z/2 inside (-gamma R, gamma R))";
+    }
+    inst.card["sup_error"] = sup_error;
+    inst.card["tail_mass"] = periodic::tail_mass(params.real("R"));
+    inst.card["var_phi_uniform"] = periodic::uniform_variance(link);
+    if (!inst.test.empty()) {
+      const Vector clean = clean_labels(inst, w, inst.test.X);
+      inst.card["var_f_test"] = (clean.array() - clean.mean()).square().mean();
+    }
+    inst.truth["network"] = net.to_json();
+    return inst;
+  }
+
+ protected:
+  Vector clean_labels(const Instance& instance, const Vector& w, const Matrix& X) const override {
+    double sup_error = 0.0;
+    return forward_blocked(make_network(instance.params, w, &sup_error), X, 1);
+  }
+
+ private:
+  ParamSpec spec_;
+};
+
+const ProblemRegistration kRegisterClwe{std::make_unique<ClweProblem>()};
+const ProblemRegistration kRegisterPeriodic{std::make_unique<PeriodicNeuronProblem>()};
+const ProblemRegistration kRegisterClweRelu{std::make_unique<ClweReluProblem>()};
+
+}  // namespace
+
+void judge_direction(const Vector& w, const Fit& fit, bool sign_matters, Metrics& metrics) {
+  metrics[metric::kCosine] = 0.0;
+  metrics[metric::kSuccess] = 0.0;
+  metrics["found"] = fit.output.value("found", false) ? 1.0 : 0.0;
+  if (!fit.output.contains("w") || !fit.output["w"].is_array()) return;
+  const std::vector<double> guess = fit.output["w"].get<std::vector<double>>();
+  if (static_cast<Eigen::Index>(guess.size()) != w.size()) return;
+  const Vector g = Eigen::Map<const Vector>(guess.data(), w.size());
+  const double norm = g.norm();
+  if (!(norm > 0.0) || !std::isfinite(norm)) return;
+  double cosine = g.dot(w) / (norm * w.norm());
+  if (!sign_matters) cosine = std::abs(cosine);
+  metrics[metric::kCosine] = cosine;
+  metrics[metric::kSuccess] = cosine >= 0.99 ? 1.0 : 0.0;
+}
+
+}  // namespace hardnets
