@@ -551,3 +551,30 @@ TEST(RngDistribution, SignIsBalanced) {
 
 }  // namespace
 }  // namespace hardnets
+
+namespace hardnets {
+namespace {
+
+// fill_normal generates whole Philox blocks directly once aligned; it must
+// give exactly the values of repeated normal_pair() from any starting word.
+TEST(Rng, FillNormalEqualsRepeatedPairsFromAnyOffset) {
+  for (std::uint64_t start = 0; start < 6; ++start) {
+    for (std::size_t length : {0u, 1u, 2u, 3u, 4u, 5u, 9u, 64u, 101u}) {
+      Rng bulk(7, 3, start), single(7, 3, start);
+      std::vector<double> v(length);
+      bulk.fill_normal(v);
+      std::size_t i = 0;
+      for (; i + 1 < length; i += 2) {
+        const auto z = single.normal_pair();
+        ASSERT_EQ(v[i], z[0]) << start << " " << length << " " << i;
+        ASSERT_EQ(v[i + 1], z[1]) << start << " " << length << " " << i;
+      }
+      if (i < length) ASSERT_EQ(v[i], single.normal());
+      EXPECT_EQ(bulk.position(), single.position());
+      EXPECT_EQ(bulk.next_u64(), single.next_u64());  // the cache stays coherent
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hardnets
