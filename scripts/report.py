@@ -27,7 +27,12 @@ Keys every kind takes: kind, x, metric, problem (only that problem), learner
 (a name or a list of names), where (a table of parameter = value or
 [values...]; only matching runs), title, name (the file name). `line` also
 takes logx, logy; `phase` takes y and logz; `scaling` takes logx/logy too but
-defaults them to true. A parameter is named as in the spec (d, sigma, lambda,
+defaults them to true. `threshold` takes y (the parameter whose critical
+value is located, e.g. the noise), direction ("below": success for y below
+the threshold, the default; "above"), logx, logy (default true), and
+optionally model (a Python expression in the runs' numeric parameters and one
+free constant c, giving the threshold; fitted by least squares on log y over
+fit_range = [lo, hi]) drawn dashed with the fitted c. A parameter is named as in the spec (d, sigma, lambda,
 n_train, n_test, threads); "problem.NAME" or "learner.NAME" picks one where a
 problem and a learner parameter share a name.
 
@@ -77,12 +82,13 @@ SIZE_PARAMS = ["d", "n", "n_train"]
 # Column order of the summary tables: quality first, costs last.
 METRIC_ORDER = ["success", "nmse", "mse", "accuracy", "cosine", "net_distance", "train_loss",
                 "test_loss", "samples", "seconds", "cpu_seconds", "peak_mb", "generate_seconds"]
-FIGURE_KINDS = ("line", "phase", "scaling")
+FIGURE_KINDS = ("line", "phase", "scaling", "threshold")
 COMMON_KEYS = {"kind", "x", "metric", "problem", "learner", "where", "title", "name"}
 KIND_KEYS = {
     "line": COMMON_KEYS | {"logx", "logy"},
     "phase": COMMON_KEYS | {"y", "logz"},
     "scaling": COMMON_KEYS | {"logx", "logy"},
+    "threshold": COMMON_KEYS | {"y", "logx", "logy", "direction", "model", "fit_range"},
 }
 CI_TEXT = "mean over seeds of the ok runs, 95% Student-t interval (mean ± t·s/√n)"
 WILSON_TEXT = "success rate over the ok runs, 95% Wilson score interval"
@@ -684,6 +690,149 @@ def draw_phase(figure, runs, spec, names, out_dir):
                                 f"{short_name(y)}-{figure.problem}")
     finish(fig, title, lines, out_dir, slug(stem), figure)
 
+MODEL_FUNCTIONS = {"sqrt": np.sqrt, "log": np.log, "log2": np.log2, "log10": np.log10,
+                   "exp": np.exp, "abs": np.abs, "pi": math.pi, "e": math.e}
+
+
+def locate_threshold(rates, direction):
+    """rates: [(y, success rate)] sorted by y. Returns (value, censoring):
+    censoring is "" (a threshold between two measured values: their geometric
+    mean, or arithmetic if one is not positive), "above" (every value
+    succeeds: the threshold lies beyond the largest) or "below" (none does)."""
+    good = [r >= 0.5 for _, r in rates]
+    ys = [y for y, _ in rates]
+    if direction == "above":  # success for y above the threshold: mirror
+        good, ys = good[::-1], ys[::-1]
+    # The last value, walking away from the easy end, up to which at least
+    # half the runs succeed.
+    last = -1
+    for i, g in enumerate(good):
+        if g:
+            last = i
+        else:
+            break
+    if last == len(ys) - 1:
+        return ys[-1], ("above" if direction == "below" else "below")
+    if last < 0:
+        return ys[0], ("below" if direction == "below" else "above")
+    a, b = ys[last], ys[last + 1]
+    return (math.sqrt(a * b) if a > 0 and b > 0 else 0.5 * (a + b)), ""
+
+
+def fit_model(model, points, lo, hi):
+    """Least-squares c on log y for the model over the uncensored points:
+    golden-section search after a coarse scan (one free constant)."""
+    def residual(c):
+        total = 0.0
+        for env, y in points:
+            v = float(eval(model, {"__builtins__": {}}, {**MODEL_FUNCTIONS, **env, "c": c}))
+            if not (v > 0 and math.isfinite(v)):
+                return math.inf
+            total += (math.log(v) - math.log(y)) ** 2
+        return total
+    grid = np.linspace(lo, hi, 401)
+    values = [residual(c) for c in grid]
+    k = int(np.argmin(values))
+    a, b = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
+    ratio = (math.sqrt(5) - 1) / 2
+    for _ in range(80):
+        c1, c2 = b - ratio * (b - a), a + ratio * (b - a)
+        if residual(c1) < residual(c2):
+            b = c2
+        else:
+            a = c1
+    c = 0.5 * (a + b)
+    return c, residual(c)
+
+
+def draw_threshold(figure, runs, spec, names, out_dir):
+    x, y = spec["x"], spec["y"]
+    metric = spec.get("metric", "success")
+    direction = spec.get("direction", "below")
+    logx, logy = bool(spec.get("logx", False)), bool(spec.get("logy", True))
+    keys = varying_keys(runs)
+    ties = [k for k in keys if k not in (x, y) and (tied(runs, x, k) or tied(runs, y, k))]
+    split, _ = independent_keys(runs, [k for k in keys if k not in (x, y) and k not in ties])
+    groups = group_series(runs, split, names)
+    fig, ax = plt.subplots(figsize=(7.2, 4.6), layout="constrained")
+    fit_points = []
+    notes = []
+    for label, members in groups:
+        xs = sort_values(list({r.params[x] for r in members}))
+        px, py, cens = [], [], []
+        for xv in xs:
+            at_x = [r for r in members if values_equal(r.params[x], xv)]
+            yvals = sort_values(list({r.params[y] for r in at_x}))
+            if logy:
+                skipped = [v for v in yvals if not v > 0]
+                yvals = [v for v in yvals if v > 0]
+                for v in skipped:
+                    vals = metric_values([r for r in at_x if values_equal(r.params[y], v)], metric)
+                    if vals:
+                        notes.append(f"{label}, {names(x)}={fmt_value(xv)}, {names(y)}={fmt_value(v)}: "
+                                     f"success {sum(1 for t in vals if t > 0.5)}/{len(vals)}")
+            rates = []
+            for yv in yvals:
+                vals = [t for t in metric_values([r for r in at_x if values_equal(r.params[y], yv)],
+                                                 metric) if math.isfinite(t)]
+                if vals:
+                    rates.append((yv, sum(1 for t in vals if t > 0.5) / len(vals)))
+            if not rates:
+                continue
+            value, censored = locate_threshold(rates, direction)
+            px.append(float(xv))
+            py.append(value)
+            cens.append(censored)
+            if not censored:
+                env = {short_name(k): v for k, v in at_x[0].params.items()
+                       if isinstance(v, (int, float)) and not isinstance(v, bool)}
+                fit_points.append((env, value))
+        if not px:
+            continue
+        line, = ax.plot(px, py, "-", alpha=0.5)
+        color = line.get_color()
+        for xv, yv, c in zip(px, py, cens):
+            marker = "o" if not c else ("^" if c == "above" else "v")
+            ax.plot([xv], [yv], marker, color=color, markersize=7,
+                    markerfacecolor=color if not c else "white")
+        line.set_label(label)
+    fitted = ""
+    if spec.get("model") and fit_points:
+        lo, hi = spec.get("fit_range", [-10.0, 10.0])
+        c, res = fit_model(spec["model"], fit_points, float(lo), float(hi))
+        rms = math.sqrt(res / len(fit_points)) if math.isfinite(res) else math.nan
+        model_x = sorted({env[short_name(x)] for env, _ in fit_points})
+        envs = {}
+        for env, _ in fit_points:
+            envs.setdefault(env[short_name(x)], env)
+        model_y = [float(eval(spec["model"], {"__builtins__": {}},
+                              {**MODEL_FUNCTIONS, **envs[v], "c": c})) for v in model_x]
+        ax.plot(model_x, model_y, "k--", label=f"model, fitted c = {c:.4g}")
+        fitted = (f"model {spec['model']} fitted to {len(fit_points)} located thresholds: "
+                  f"c = {c:.4g} (rms error of ln {names(y)}: {rms:.3g})")
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(names(x))
+    ax.set_ylabel(f"threshold {names(y)}")
+    ax.grid(True, alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    side = "below" if direction == "below" else "above"
+    stat = (f"threshold: between the last {names(y)} (from the easy end) where at least half the "
+            f"ok runs have {metric} = 1 and the next value (geometric mean); success expected "
+            f"{side} it; hollow ▲/▼: censored (every / no value succeeded)")
+    lines = footer(runs, names, {x, y, *ties}, stat)
+    if fitted:
+        lines.append(fitted)
+    if notes:
+        lines.append("not on the log axis: " + "; ".join(notes[:12]))
+    title = spec.get("title") or f"{figure.problem}: threshold {names(y)} vs {names(x)}"
+    stem = spec.get("name") or (f"{figure.index:02d}-threshold-{short_name(y)}-"
+                                f"{short_name(x)}-{figure.problem}")
+    finish(fig, title, lines, out_dir, slug(stem), figure)
+
 
 def check_spec(spec, position):
     """Normalises one [report] figure entry; raises ValueError with the reason."""
@@ -698,7 +847,7 @@ def check_spec(spec, position):
     if unknown:
         raise ValueError(f"{at}: unknown key(s) {', '.join(unknown)}; "
                          f"expected {', '.join(sorted(KIND_KEYS[kind]))}")
-    for key in ("x",) + (("y",) if kind == "phase" else ()):
+    for key in ("x",) + (("y",) if kind in ("phase", "threshold") else ()):
         if not isinstance(spec.get(key), str):
             raise ValueError(f"{at}: `{key}` (a parameter name) is required")
     for key in ("metric", "problem", "title", "name"):
@@ -713,6 +862,15 @@ def check_spec(spec, position):
         raise ValueError(f"{at}: `learner` must be a name or a list of names")
     if "where" in spec and not isinstance(spec["where"], dict):
         raise ValueError(f"{at}: `where` must be a table of parameter = value")
+    if kind == "threshold":
+        if spec.get("direction", "below") not in ("below", "above"):
+            raise ValueError(f"{at}: `direction` must be \"below\" or \"above\"")
+        if "model" in spec and not isinstance(spec["model"], str):
+            raise ValueError(f"{at}: `model` must be a Python expression (a string)")
+        fr = spec.get("fit_range", [-10.0, 10.0])
+        if not (isinstance(fr, list) and len(fr) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in fr) and fr[0] < fr[1]):
+            raise ValueError(f"{at}: `fit_range` must be [lo, hi] with lo < hi")
     checked = dict(spec)
     checked["_origin"] = f"[report] figure {position}"
     return checked
@@ -807,7 +965,7 @@ def draw_figure(figure, runs, spec, metrics_present, out_dir):
         figure.error = "no runs match the figure's filters"
         return
     spec = dict(spec)
-    for axis in ("x", "y") if kind == "phase" else ("x",):
+    for axis in ("x", "y") if kind in ("phase", "threshold") else ("x",):
         key = resolve_param(spec[axis], keys)
         if key is None:
             figure.error = (f"{axis} = {spec[axis]!r} is not a parameter of {figure.problem} "
@@ -819,6 +977,8 @@ def draw_figure(figure, runs, spec, metrics_present, out_dir):
         spec.setdefault("metric", "seconds")
     elif kind == "line" and "metric" not in spec:
         spec["metric"] = next((m for m in DEFAULT_METRICS if m in metrics_present), "nmse")
+    if kind == "threshold":
+        spec.setdefault("metric", "success")
     if kind == "phase" and spec.get("metric") is None and "success" not in metrics_present:
         figure.error = (f"{figure.problem} records no `success` metric; give the phase figure "
                         f"a `metric` (one of {', '.join(sorted(metrics_present))})")
@@ -831,6 +991,8 @@ def draw_figure(figure, runs, spec, metrics_present, out_dir):
     names = ParamNames(param_keys(runs))
     if kind == "phase":
         draw_phase(figure, runs, spec, names, out_dir)
+    elif kind == "threshold":
+        draw_threshold(figure, runs, spec, names, out_dir)
     else:
         draw_line(figure, runs, spec, names, out_dir, scaling=(kind == "scaling"))
 

@@ -77,6 +77,7 @@ figures = [
   { kind = "line", x = "d", metric = "nmse", logy = true },
   { kind = "phase", x = "d", y = "n_train", metric = "nmse" },
   { kind = "scaling", x = "d" },
+  { kind = "threshold", x = "d", y = "n_train", metric = "nmse", direction = "above", logy = false },
 ]
 )toml";
 
@@ -127,7 +128,7 @@ std::vector<std::string> image_sources(const std::string& html) {
 TEST_F(ReportTest, EveryFigureExistsAsPngAndSvg) {
   const std::string html = read_file(out() / "index.html");
   const auto sources = image_sources(html);
-  ASSERT_EQ(sources.size(), 3u) << html;  // one per [report] figure
+  ASSERT_EQ(sources.size(), 4u) << html;  // one per [report] figure
   for (const auto& src : sources) {
     ASSERT_EQ(fs::path(src).extension(), ".png") << src;
     EXPECT_GT(fs::file_size(out() / src), 1000u) << src;
@@ -139,7 +140,7 @@ TEST_F(ReportTest, EveryFigureExistsAsPngAndSvg) {
               std::string::npos)
         << "no link to the SVG of " << src;
   }
-  for (const char* kind : {"-line-", "-phase-", "-scaling-"}) {
+  for (const char* kind : {"-line-", "-phase-", "-scaling-", "-threshold-"}) {
     EXPECT_NE(html.find(kind), std::string::npos) << kind;
   }
   // Captions name the problem, the seeds and the git revision.
@@ -186,9 +187,38 @@ TEST_F(ReportTest, ImagesLoadInHeadlessChromium) {
   };
   const int total = attr("total"), loaded = attr("loaded"), failed = attr("failed");
   ASSERT_GE(total, 0) << "the page's load script did not run; DOM:\n" << dom.substr(0, 2000);
-  EXPECT_EQ(total, 3);
+  EXPECT_EQ(total, 4);
   EXPECT_EQ(loaded, total);
   EXPECT_EQ(failed, 0);
+}
+
+// The threshold figure's two computations, on inputs with a known answer:
+// locating the crossing of the success rate, and fitting the one free
+// constant of a model (points generated from c = 0.035 must give it back).
+TEST(Report, ThresholdLocationAndModelFit) {
+  const std::string script = std::string(HARDNETS_SOURCE_DIR) + "/scripts";
+  const std::string code =
+      "import sys; sys.path.insert(0, '" + script +
+      "'); import report as r\n"
+      "print(r.locate_threshold([(1e-9, 1.0), (1e-6, 0.9), (1e-3, 0.2), (1e-1, 0.0)], 'below'))\n"
+      "print(r.locate_threshold([(1e-9, 1.0), (1e-6, 1.0)], 'below'))\n"
+      "print(r.locate_threshold([(1e-9, 0.0), (1e-6, 0.0)], 'below'))\n"
+      "print(r.locate_threshold([(10, 0.0), (20, 0.4), (40, 1.0), (80, 1.0)], 'above'))\n"
+      "m = '2**(-(d*log2(gamma*(d+1)**0.5) + c*(d+1)**2))'\n"
+      "pts = [({'d': d, 'gamma': 2*d**0.5}, 2**(-(d*r.math.log2(2*d**0.5*(d+1)**0.5) + "
+      "0.035*(d+1)**2))) for d in (4, 8, 16, 24)]\n"
+      "c, res = r.fit_model(m, pts, 0.0, 0.2)\n"
+      "print(round(c, 6), res < 1e-12)\n";
+  const fs::path file = fs::temp_directory_path() / "hardnets_threshold_test.py";
+  std::ofstream(file) << code;
+  const std::string out = capture("/usr/bin/python3 " + file.string() + " 2>&1");
+  fs::remove(file);
+  EXPECT_EQ(out,
+            "(3.1622776601683795e-05, '')\n"  // between 1e-6 (0.9 >= 0.5) and 1e-3
+            "(1e-06, 'above')\n"              // every value succeeds
+            "(1e-09, 'below')\n"              // none does
+            "(28.284271247461902, '')\n"      // success above: between 20 and 40
+            "0.035 True\n");
 }
 
 TEST(Report, EmbeddedScriptIsTheSourceFile) {

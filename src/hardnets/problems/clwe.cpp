@@ -437,6 +437,16 @@ class ClweReluProblem : public PeriodicProblemBase {
     return inst;
   }
 
+  // Besides the fit's figures, the construction's own (the sanity table of
+  // experiments/clwe_network.toml): width, sup-error, cap mass, Var f.
+  Metrics judge(const Instance& instance, const Fit& fit) const override {
+    Metrics m = PeriodicProblemBase::judge(instance, fit);
+    for (const char* key : {"width", "sup_error", "tail_mass", "var_f_test"}) {
+      if (instance.card.contains(key)) m[key] = instance.card.at(key).get<double>();
+    }
+    return m;
+  }
+
  protected:
   Vector clean_labels(const Instance& instance, const Vector& w, const Matrix& X) const override {
     double sup_error = 0.0;
