@@ -4,7 +4,9 @@
 #include <CoinPackedMatrix.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -25,12 +27,13 @@ namespace {
 
 const LearnerRegistration kRegister{std::make_unique<ExactReluLearner>()};
 
-constexpr int kMaxRank = 16;               // d <= 15
-constexpr double kZeroTol = 1e-10;         // |ρ·x̃| <= tol ‖x̃‖: the point lies on the ray
-constexpr double kFeasTol = 1e-12;         // sign-constraint slack accepted for a minimiser
-constexpr double kSingularTol = 1e-9;      // Cholesky pivot / diagonal below this: singular
-constexpr double kRidge = 1e-10;           // relative ridge for singular programs
-constexpr double kPruneMargin = 1e-9;      // relative to 1 + Σ y²
+constexpr int kMaxRank = 16;           // d <= 15
+constexpr double kZeroTol = 1e-10;     // |ρ·x̃| <= tol ‖x̃‖: the point lies on the ray
+constexpr double kFeasTol = 1e-12;     // sign-constraint slack accepted for a minimiser
+constexpr double kSingularTol = 1e-9;  // Cholesky pivot / diagonal below this: singular
+constexpr double kRidge = 1e-10;       // relative ridge for singular programs
+constexpr double kPruneMargin = 1e-9;  // relative to 1 + Σ y²
+constexpr int kMaxPacked = kMaxRank * (kMaxRank + 1) / 2 + 2 * kMaxRank;
 constexpr std::int64_t kBlock = 256;       // programs per block
 constexpr std::int64_t kRoundBlocks = 64;  // blocks per round (incumbent updated between)
 
@@ -265,8 +268,10 @@ struct Data {
   Eigen::MatrixXd Xt;  // n x D, rows x̃_i = (x_i, 1)
   Eigen::VectorXd norms;
   Vector y;
-  double yy = 0.0;
-  int n = 0, D = 0;
+  double yy = 0.0, ysum = 0.0;
+  int n = 0, D = 0, T = 0;
+  // Per point: upper triangle of x̃x̃ᵀ, then x̃, then y x̃ (T numbers).
+  std::vector<double> packed;
   Loss loss = Loss::kSquare;
   bool bias = true;
 };
@@ -281,6 +286,18 @@ Data make_data(const Matrix& X, const Vector& y, Loss loss, bool bias) {
   data.norms = data.Xt.rowwise().norm();
   data.y = y;
   data.yy = y.squaredNorm();
+  data.ysum = y.sum();
+  const int D = data.D;
+  data.T = D * (D + 1) / 2 + 2 * D;
+  data.packed.resize(static_cast<std::size_t>(data.n) * data.T);
+  for (int i = 0; i < data.n; ++i) {
+    double* p = data.packed.data() + static_cast<std::size_t>(i) * data.T;
+    for (int a = 0; a < D; ++a) {
+      for (int b = a; b < D; ++b) *p++ = data.Xt(i, a) * data.Xt(i, b);
+    }
+    for (int a = 0; a < D; ++a) *p++ = data.Xt(i, a);
+    for (int a = 0; a < D; ++a) *p++ = y[i] * data.Xt(i, a);
+  }
   data.loss = loss;
   data.bias = bias;
   return data;
@@ -350,19 +367,56 @@ struct Program {
 };
 
 // H = AᵀA and g = Aᵀy for the cell-linear model of `items`.
+// H = AᵀA and g = Aᵀy for the cell-linear model of `items`, summed over the
+// set bits of the patterns from the per-point products in data.packed.
 void normal_equations(const Data& data, const std::vector<Item>& items, int m, Eigen::MatrixXd& H,
                       Eigen::VectorXd& g) {
-  const int k = static_cast<int>(items.size()), D = data.D;
-  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(data.n, m);
+  const int k = static_cast<int>(items.size()), D = data.D, T = data.T;
+  const int tri = D * (D + 1) / 2;
+  const int words = (data.n + 63) / 64;
+  H.setZero(m, m);
+  g.setZero(m);
+  std::array<double, kMaxPacked> acc{};
+  auto sum_over = [&](auto word_of, int count) {
+    std::fill(acc.begin(), acc.begin() + count, 0.0);
+    for (int w = 0; w < words; ++w) {
+      std::uint64_t bits = word_of(w);
+      while (bits) {
+        const int i = w * 64 + std::countr_zero(bits);
+        bits &= bits - 1;
+        const double* pi = data.packed.data() + static_cast<std::size_t>(i) * T;
+        for (int q = 0; q < count; ++q) acc[static_cast<std::size_t>(q)] += pi[q];
+      }
+    }
+  };
+  auto put_block = [&](int j, int l, double s) {  // upper block (j, l) from acc[0, tri)
+    int q = 0;
+    for (int a = 0; a < D; ++a) {
+      for (int b = a; b < D; ++b, ++q) {
+        H(j * D + a, l * D + b) = s * acc[static_cast<std::size_t>(q)];
+        if (j != l || a != b) H(j * D + b, l * D + a) = s * acc[static_cast<std::size_t>(q)];
+      }
+    }
+  };
   for (int j = 0; j < k; ++j) {
     const auto& it = items[static_cast<std::size_t>(j)];
-    for (int i = 0; i < data.n; ++i) {
-      if (active(it.bits, i)) A.block(i, j * D, 1, D) = it.sign * data.Xt.row(i);
+    sum_over([&](int w) { return it.bits[w]; }, T);
+    put_block(j, j, 1.0);
+    for (int a = 0; a < D; ++a) {
+      if (data.bias) H(j * D + a, m - 1) = it.sign * acc[static_cast<std::size_t>(tri + a)];
+      g[j * D + a] = it.sign * acc[static_cast<std::size_t>(tri + D + a)];
+    }
+    for (int l = j + 1; l < k; ++l) {
+      const auto& il = items[static_cast<std::size_t>(l)];
+      sum_over([&](int w) { return it.bits[w] & il.bits[w]; }, tri);
+      put_block(j, l, it.sign * il.sign);
     }
   }
-  if (data.bias) A.col(m - 1).setOnes();
-  H.noalias() = A.transpose() * A;
-  g.noalias() = A.transpose() * data.y;
+  if (data.bias) {
+    H(m - 1, m - 1) = data.n;
+    g[m - 1] = data.ysum;
+  }
+  H.triangularView<Eigen::StrictlyLower>() = H.transpose();
 }
 
 Program solve_square(const Data& data, const std::vector<Item>& items, double cutoff) {
