@@ -925,8 +925,8 @@ double network_loss(const Matrix& X, const Vector& y, const std::vector<Unit>& u
 ExactReluLearner::ExactReluLearner() : spec_("exact_relu") {
   spec_.integer("k", 1, 1, 8, "hidden ReLU units (cost grows like (2·patterns)^k; k >= 3 is slow)")
       .choice("loss", "square", {"square", "l1", "linf"},
-              "training loss: Σ squared residuals (QP per cell), Σ |residual| or max |residual| "
-              "(LP per cell, Clp)")
+              "training loss: Σ squared residuals (QP per cell), Σ absolute residuals or the "
+              "largest absolute residual (LP per cell, Clp)")
       .flag("output_bias", true, "fit an output bias c")
       .integer("max_patterns", 100'000'000, 1, std::int64_t{1} << 50,
                "budget on distinct patterns and on convex programs (pattern tuple × signs); "
