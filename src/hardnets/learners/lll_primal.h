@@ -1,0 +1,33 @@
+// `lll_primal`: the many-sample primal (Kannan embedding) attack on CLWE and
+// hCLWE (../shared/research/clwe.md §4.4) — the CLWE analogue of the LWE
+// uSVP attack and the practically strongest lattice attack.
+//
+// With Q the orthonormal left null space of X (n × (n−d)), γXw = z + k − e
+// gives Qᵀ(z + k) = Qᵀe: n−d noisy real constraints on the integer lifts k.
+// Rows (scaled by S = 2^scale_bits and rounded):
+//   r_i = (e_i, 0, C·Q_{i,:})  i < n,   r_n = (0_n, τ, C·Qᵀz),   C = γ/β, τ = γ;
+// the planted vector Σ k_i r_i + r_n = (k, τ, C·Qᵀe) has every coordinate of
+// size ≈ γ. After LLL (optionally BKZ-b) every row whose τ-coordinate is ±Sτ
+// gives k, s = argmin ‖Xs − z − k‖ and ŵ = s/‖s‖, γ̂ = ‖s‖. hCLWE (z ≡ 0)
+// drops the τ row and column; ±w are then equivalent.
+#pragma once
+
+#include "hardnets/learners/learner.h"
+
+namespace hardnets {
+
+class LllPrimalLearner : public Learner {
+ public:
+  LllPrimalLearner();
+  std::string name() const override { return "lll_primal"; }
+  std::string summary() const override {
+    return "CLWE primal attack: Kannan embedding of the null-space constraints, LLL or BKZ";
+  }
+  const ParamSpec& spec() const override { return spec_; }
+  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+
+ private:
+  ParamSpec spec_;
+};
+
+}  // namespace hardnets

@@ -1,0 +1,336 @@
+// Tests of the lattice attacks (lll_relation, lll_primal, lll_labels) and the
+// grid search on CLWE, hCLWE and periodic-neuron samples generated here from
+// the formulas of ../shared/research/clwe.md §2.2–2.3 (standard-normal
+// convention), independently of the problem generators.
+//
+// Success criterion throughout (clwe.md §4.2 step 7): cosine ⟨ŵ,w⟩ >= 0.99
+// (|⟨ŵ,w⟩| where ±w are equivalent). Recovery is bimodal (cosine 1 − O(β²) or
+// ≈ 0), so the tests ask for 0.99 when the attack should work and < 0.5 on
+// null samples.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <mpfr.h>
+
+#include "hardnets/core/rng.h"
+#include "hardnets/learners/learner.h"
+#include "hardnets/nets/periodic.h"
+#include "test_util.h"
+
+namespace hardnets {
+namespace {
+
+struct Samples {
+  Dataset train;
+  Json task;
+  Vector w;
+};
+
+Vector unit(Rng& rng, int d) {
+  Vector w(d);
+  for (int i = 0; i < d; ++i) w[i] = rng.normal();
+  return w / w.norm();
+}
+
+Matrix gaussian(Rng& rng, int n, int d) {
+  Matrix X(n, d);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) X(i, j) = rng.normal();
+  return X;
+}
+
+// CLWE in binary64: z = γ⟨w,x⟩ + β g mod 1; `null` draws z ~ U[0,1) instead.
+Samples clwe(int d, double gamma, double beta, int n, Seed seed, bool null = false) {
+  Rng rng(seed, stream_id("lattice-test-clwe"));
+  Samples s;
+  s.w = unit(rng, d);
+  s.train.X = gaussian(rng, n, d);
+  s.train.y.resize(n);
+  for (int i = 0; i < n; ++i) {
+    const double u = gamma * s.train.X.row(i).dot(s.w) + beta * rng.normal();
+    s.train.y[i] = null ? rng.uniform() : u - std::floor(u);
+  }
+  s.task = Json{{"family", "clwe"},  {"convention", "standard-normal"},
+                {"variant", "clwe"}, {"gamma", gamma},
+                {"beta", beta},      {"precision_bits", 53}};
+  return s;
+}
+
+// hCLWE (§2.3): k ~ D_{Z, sqrt(γ²+β²)}, t | k ~ N(kγ/(γ²+β²), β²/(γ²+β²)),
+// x = (I − wwᵀ)g + t w.
+Samples hclwe(int d, double gamma, double beta, int n, Seed seed) {
+  Rng rng(seed, stream_id("lattice-test-hclwe"));
+  Samples s;
+  s.w = unit(rng, d);
+  s.train.X = gaussian(rng, n, d);
+  s.train.y = Vector::Zero(n);
+  const double v = gamma * gamma + beta * beta;
+  for (int i = 0; i < n; ++i) {
+    const double k = static_cast<double>(rng.discrete_gaussian(std::sqrt(v)));
+    const double t = k * gamma / v + std::sqrt(beta * beta / v) * rng.normal();
+    Vector x = s.train.X.row(i).transpose();
+    x += (t - x.dot(s.w)) * s.w;
+    s.train.X.row(i) = x.transpose();
+  }
+  s.task = Json{{"family", "clwe"},
+                {"convention", "standard-normal"},
+                {"variant", "homogeneous"},
+                {"gamma", gamma},
+                {"beta", beta},
+                {"precision_bits", 53}};
+  return s;
+}
+
+// CLWE with w, ⟨w,x⟩ and z in MPFR at `bits` (x binary64, exact): z_mp holds
+// z as decimal strings, train.y the rounded z.
+Samples clwe_mp(int d, double gamma, double beta, int n, Seed seed, int bits) {
+  Rng rng(seed, stream_id("lattice-test-clwe-mp"));
+  Samples s;
+  const Vector g = [&] {
+    Vector v(d);
+    for (int i = 0; i < d; ++i) v[i] = rng.normal();
+    return v;
+  }();
+  s.w = g / g.norm();
+  s.train.X = gaussian(rng, n, d);
+  s.train.y.resize(n);
+  mpfr_t norm, acc, tmp;
+  mpfr_inits2(bits, norm, acc, tmp, static_cast<mpfr_ptr>(nullptr));
+  mpfr_set_zero(norm, 1);
+  for (int i = 0; i < d; ++i) {
+    mpfr_set_d(tmp, g[i], MPFR_RNDN);
+    mpfr_fma(norm, tmp, tmp, norm, MPFR_RNDN);
+  }
+  mpfr_sqrt(norm, norm, MPFR_RNDN);
+  Json z_mp = Json::array();
+  for (int r = 0; r < n; ++r) {
+    mpfr_set_zero(acc, 1);
+    for (int i = 0; i < d; ++i) {  // Σ g_i x_i exactly enough, then / ‖g‖
+      mpfr_set_d(tmp, g[i], MPFR_RNDN);
+      mpfr_mul_d(tmp, tmp, s.train.X(r, i), MPFR_RNDN);
+      mpfr_add(acc, acc, tmp, MPFR_RNDN);
+    }
+    mpfr_div(acc, acc, norm, MPFR_RNDN);
+    mpfr_mul_d(acc, acc, gamma, MPFR_RNDN);
+    mpfr_set_d(tmp, rng.normal(), MPFR_RNDN);
+    mpfr_mul_d(tmp, tmp, beta, MPFR_RNDN);
+    mpfr_add(acc, acc, tmp, MPFR_RNDN);
+    mpfr_floor(tmp, acc);
+    mpfr_sub(acc, acc, tmp, MPFR_RNDN);
+    s.train.y[r] = mpfr_get_d(acc, MPFR_RNDN);
+    char* text = nullptr;
+    mpfr_asprintf(&text, "%.*Re", static_cast<int>(bits * 0.30103) + 5, acc);
+    z_mp.push_back(std::string(text));
+    mpfr_free_str(text);
+  }
+  mpfr_clears(norm, acc, tmp, static_cast<mpfr_ptr>(nullptr));
+  s.task = Json{
+      {"family", "clwe"}, {"convention", "standard-normal"}, {"variant", "clwe"}, {"gamma", gamma},
+      {"beta", beta},     {"precision_bits", bits},          {"z_mp", z_mp}};
+  return s;
+}
+
+// Periodic labels y = φ(clip(γ⟨w,x⟩, ±γR)) + σ g (R = +inf: uncapped).
+Samples labels(const std::string& phi, int d, double gamma, double sigma, int n, Seed seed,
+               double R = std::numeric_limits<double>::infinity()) {
+  Rng rng(seed, stream_id("lattice-test-labels"));
+  const periodic::Link link = periodic::parse_link(phi);
+  Samples s;
+  s.w = unit(rng, d);
+  s.train.X = gaussian(rng, n, d);
+  s.train.y.resize(n);
+  for (int i = 0; i < n; ++i)
+    s.train.y[i] =
+        periodic::capped(link, gamma * s.train.X.row(i).dot(s.w), gamma * R) + sigma * rng.normal();
+  s.task = Json{{"family", "periodic"}, {"convention", "standard-normal"},
+                {"phi", phi},           {"gamma", gamma},
+                {"sigma", sigma},       {"R", std::isfinite(R) ? Json(R) : Json(nullptr)}};
+  return s;
+}
+
+Fit run(const std::string& learner, const Samples& s, const std::vector<std::string>& args,
+        Seed seed = 1) {
+  const Learner& l = learner_registry().get(learner);
+  LearnerContext ctx;
+  ctx.task = s.task;
+  ctx.seed = seed;
+  return l.fit(s.train, l.spec().resolve(args), ctx);
+}
+
+double cosine(const Fit& fit, const Vector& w, bool sign_free) {
+  if (!fit.output.contains("w")) return 0.0;
+  const std::vector<double> v = fit.output["w"].get<std::vector<double>>();
+  const Vector wh = Eigen::Map<const Vector>(v.data(), static_cast<Eigen::Index>(v.size()));
+  const double c = wh.dot(w) / wh.norm();
+  return sign_free ? std::abs(c) : c;
+}
+
+bool found(const Fit& fit) {
+  return fit.output.value("found", false);
+}
+
+// lll_primal at d=16, n=64, β=1e-2 (clwe.md table B: 10/10 with LLL).
+TEST(LatticePrimal, RecoversAtD16Beta1em2) {
+  const double gamma = 2.0 * std::sqrt(16.0);
+  int ok = 0;
+  for (Seed seed = 1; seed <= 10; ++seed) {
+    const Samples s = clwe(16, gamma, 1e-2, 400, seed);
+    const Fit fit = run("lll_primal", s, {"n=64"});
+    const double c = cosine(fit, s.w, false);
+    std::printf("seed %d cos %.4f found %d t %.3f\n", (int)seed, c, (int)found(fit),
+                fit.stats.at("reduce_seconds"));
+    if (c >= 0.99 && found(fit)) ++ok;
+  }
+  EXPECT_GE(ok, 9);
+}
+
+// lll_relation, β = 0, d = 8, binary64 samples (noise floor ~1e-15; §4.7 A: 10/10
+// down to β = 1e-12 at d = 8): recovery on every seed.
+TEST(LatticeRelation, RecoversNoiselessD8) {
+  for (Seed seed = 1; seed <= 5; ++seed) {
+    const Samples s = clwe(8, 2.0 * std::sqrt(8.0), 0.0, 200, seed);
+    const Fit fit = run("lll_relation", s, {});
+    EXPECT_GE(cosine(fit, s.w, false), 0.99) << "seed " << seed;
+    EXPECT_TRUE(found(fit)) << "seed " << seed;
+    EXPECT_EQ(fit.stats.at("samples"), 9.0);
+  }
+}
+
+// On null samples (z uniform) no verification passes and the direction is
+// unrelated: a random direction in d = 8 has |cosine| < 0.5 with probability
+// ~0.85, so the mean over 6 seeds is asked to stay below 0.5.
+TEST(LatticeRelation, FindsNothingOnNullSamples) {
+  double total = 0.0;
+  for (Seed seed = 1; seed <= 6; ++seed) {
+    const Samples s = clwe(8, 2.0 * std::sqrt(8.0), 0.0, 200, seed, /*null=*/true);
+    const Fit fit = run("lll_relation", s, {});
+    EXPECT_FALSE(found(fit)) << "seed " << seed;
+    const double c = std::abs(cosine(fit, s.w, false));
+    EXPECT_LT(c, 0.99) << "seed " << seed;
+    total += c;
+  }
+  EXPECT_LT(total / 6.0, 0.5);
+}
+
+// MPFR samples at 256 bits, d = 16, β = 1e-40 (§4.7 A: 10/10): N = 138 bits.
+TEST(LatticeRelation, RecoversMultiprecisionD16) {
+  int ok = 0;
+  for (Seed seed = 1; seed <= 5; ++seed) {
+    const Samples s = clwe_mp(16, 8.0, 1e-40, 100, seed, 256);
+    const Fit fit = run("lll_relation", s, {});
+    if (cosine(fit, s.w, false) >= 0.99 && found(fit)) ++ok;
+  }
+  EXPECT_EQ(ok, 5);
+}
+
+// hCLWE with the relation attack (τ row dropped): ±w.
+TEST(LatticeRelation, RecoversHomogeneous) {
+  for (Seed seed = 1; seed <= 3; ++seed) {
+    const Samples s = hclwe(6, 2.0 * std::sqrt(6.0), 1e-13, 100, seed);
+    const Fit fit = run("lll_relation", s, {});
+    EXPECT_GE(cosine(fit, s.w, true), 0.99) << "seed " << seed;
+    EXPECT_TRUE(found(fit)) << "seed " << seed;
+  }
+}
+
+// lll_primal on hCLWE pancakes, d = 8, β = 1e-3, n = 32: ±w.
+TEST(LatticePrimal, RecoversHomogeneous) {
+  for (Seed seed = 1; seed <= 3; ++seed) {
+    const Samples s = hclwe(8, 2.0 * std::sqrt(8.0), 1e-3, 300, seed);
+    const Fit fit = run("lll_primal", s, {"n=32"});
+    EXPECT_GE(cosine(fit, s.w, true), 0.99) << "seed " << seed;
+    EXPECT_TRUE(found(fit)) << "seed " << seed;
+  }
+}
+
+// lll_labels on tri and cos labels (±w): noiseless and σ = 1e-5 at d = 4..8
+// (measured thresholds §0.5: σ* ≈ 1e-3 at d = 4, 1e-4 at d = 8).
+TEST(LatticeLabels, RecoversTriAndCos) {
+  for (const char* phi : {"tri", "cos"})
+    for (int d : {4, 8})
+      for (double sigma : {0.0, 1e-5})
+        for (Seed seed = 1; seed <= 2; ++seed) {
+          const Samples s = labels(phi, d, 2.0 * std::sqrt(d), sigma, 300, seed);
+          const Fit fit = run("lll_labels", s, {});
+          std::printf("%s d=%d sigma=%g seed=%d cos=%.4f found=%d cand=%d t=%.2f\n", phi, d, sigma,
+                      (int)seed, cosine(fit, s.w, true), (int)found(fit),
+                      fit.output.value("candidates", -1), fit.stats.at("reduce_seconds"));
+        }
+}
+
+// grid at d = 2 and 3: capped tri labels (σ = 0.01, R = 3; §4.6's example) and
+// CLWE (β = 0.01). The default step keeps |Δγ⟨w,x⟩| ≲ σ, then the pattern
+// search refines: cosine >= 0.99 and test-free verification (mse <= 9σ² + ...).
+TEST(LatticeGrid, RecoversAtD2AndD3) {
+  for (int d : {2, 3}) {
+    const double gamma = 2.0 * std::sqrt(d);
+    const Samples tri = labels("tri", d, gamma, 0.01, 2000, 7, 3.0);
+    const Fit fit = run("grid", tri, {});
+    EXPECT_GE(cosine(fit, tri.w, true), 0.99) << "d " << d;
+    EXPECT_TRUE(found(fit)) << "d " << d;
+    ASSERT_NE(fit.predictor, nullptr);
+    // The predictor reproduces the noiseless labels: mse ≈ σ² on the training set.
+    EXPECT_LT(fit.stats.at("train_loss"), 2.0 * 0.01 * 0.01) << "d " << d;
+
+    const Samples c = clwe(d, gamma, 0.01, 2000, 8);
+    const Fit cf = run("grid", c, {});
+    EXPECT_GE(cosine(cf, c.w, false), 0.99) << "d " << d;
+    EXPECT_TRUE(found(cf)) << "d " << d;
+  }
+}
+
+// Bad inputs are UserErrors that say what is wrong.
+TEST(LatticeAttacks, RejectBadInputs) {
+  using testing::user_error;
+  Samples s = clwe(6, 4.0, 1e-3, 50, 1);
+  Samples no_task = s;
+  no_task.task = Json::object();
+  EXPECT_CONTAINS(user_error([&] { run("lll_primal", no_task, {}); }), "task.family missing");
+  Samples periodic_task = labels("tri", 6, 4.0, 0.01, 50, 1);
+  EXPECT_CONTAINS(user_error([&] { run("lll_primal", periodic_task, {}); }), "family");
+  EXPECT_CONTAINS(user_error([&] { run("lll_labels", s, {}); }), "periodic_neuron");
+  Samples bad = s;
+  bad.task["gamma"] = 0.0;
+  EXPECT_CONTAINS(user_error([&] { run("lll_relation", bad, {}); }), "gamma");
+  bad = s;
+  bad.task["beta"] = -1.0;
+  EXPECT_CONTAINS(user_error([&] { run("lll_primal", bad, {}); }), "beta");
+  EXPECT_CONTAINS(user_error([&] { run("lll_primal", s, {"n=5"}); }), "n >= d+1");
+  EXPECT_CONTAINS(user_error([&] { run("lll_primal", s, {"n=51"}); }), "exceeds");
+  EXPECT_CONTAINS(user_error([&] { run("lll_relation", s, {"n=60"}); }), "exceeds");
+  EXPECT_CONTAINS(user_error([&] { run("grid", s, {}); }), "d <= 4");
+  Samples tiny = clwe(2, 4.0, 1e-3, 50, 1);
+  EXPECT_CONTAINS(user_error([&] { run("grid", tiny, {"resolution=1e-6"}); }), "max_candidates");
+}
+
+// The issue's performance target, measured by hand (not part of the suite):
+//   hardnets_tests --gtest_also_run_disabled_tests --gtest_filter='*Timing*'
+// HARDNETS_LATTICE_TIMING="d beta n_seeds arg..." overrides the defaults.
+TEST(LatticePrimal, DISABLED_TimingD64) {
+  int d = 64, seeds = 3;
+  double beta = 1e-4;
+  std::vector<std::string> args{"n=192"};
+  if (const char* env = std::getenv("HARDNETS_LATTICE_TIMING")) {
+    std::istringstream in(env);
+    in >> d >> beta >> seeds;
+    args.clear();
+    for (std::string a; in >> a;) args.push_back(a);
+  }
+  const double gamma = 2.0 * std::sqrt(static_cast<double>(d));
+  for (Seed seed = 1; seed <= static_cast<Seed>(seeds); ++seed) {
+    const Samples s = clwe(d, gamma, beta, 4000, seed);
+    const Fit fit = run("lll_primal", s, args);
+    std::printf("d=%d beta=%g seed=%d cosine=%.4f found=%d reduce_seconds=%.2f bits=%g\n", d, beta,
+                static_cast<int>(seed), cosine(fit, s.w, false), static_cast<int>(found(fit)),
+                fit.stats.at("reduce_seconds"), fit.stats.at("lattice_bits"));
+  }
+}
+
+}  // namespace
+}  // namespace hardnets
