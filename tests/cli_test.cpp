@@ -163,7 +163,7 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, CliBadInput,
     ::testing::Values(
         BadInput{"run nosuch ridge",
-                 "unknown problem 'nosuch'; known problems: dnnt_random, dnnt_reduction, teacher"},
+                 "unknown problem 'nosuch'; known problems: clwe, clwe_relu, dnnt_random"},
         BadInput{"run teacher nosuch", "unknown learner 'nosuch'"},
         BadInput{"describe nosuch", "unknown problem 'nosuch'"},
         BadInput{"run teacher ridge --n-train -5", "--n-train must be in [1"},

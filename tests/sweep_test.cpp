@@ -1,6 +1,7 @@
 // Sweep specs and their execution: validation messages, expansion, budgets,
 // determinism across --jobs and MPI ranks, resume after a kill, export.
 #include "hardnets/lab/sweep.h"
+#include "hardnets/problems/problem.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -25,6 +26,13 @@
 
 namespace hardnets {
 namespace {
+
+// The registry's problem names as error messages list them.
+std::string known_problems() {
+  std::string list;
+  for (const auto& name : problem_registry().names()) list += (list.empty() ? "" : ", ") + name;
+  return list;
+}
 
 using testing::run_cli;
 using testing::TempDir;
@@ -179,8 +187,8 @@ TEST(SweepSpec, ErrorsNameFileLineKeyAndExpectation) {
       "spec.toml:8: problems[0].params.width: expression \"d/3\" = 2.6666666666666665 is not an "
       "integer (use floor, ceil or round)");
   EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"nosuch\"\n"),
-            "spec.toml:7: problems[0].name: unknown problem 'nosuch'; known problems: dnnt_random, "
-            "dnnt_reduction, teacher");
+            "spec.toml:7: problems[0].name: unknown problem 'nosuch'; known problems: " +
+                known_problems());
   EXPECT_EQ(error_of(std::string(kHeader) +
                      "[[problems]]\nname = \"teacher\"\nzip = { d = [1, 2], width = [1] }\n"),
             "spec.toml:8: problems[0].zip.width: zipped arrays must have the same length: width "
