@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cli_test.h"
 #include "hardnets/nets/periodic.h"
 #include "test_util.h"
 
@@ -374,6 +375,24 @@ TEST(ClweProblem, BadParametersAreClearErrors) {
               (void)make("clwe", {}, 1, {0, 0});
             }).find("--n-train"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace hardnets
+
+namespace hardnets {
+namespace {
+
+// End to end: a pure recovery attack (no predictor, only a recovered
+// direction) is judged and stored with cosine and success.
+TEST(ClweCli, RecoveryAttacksAreJudgedWithoutAPredictor) {
+  const auto r = testing::run_cli(
+      "run clwe lll_primal -p d=8 -p beta=1e-3 --n-train 32 --n-test 0 --seed 3 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const Json record = Json::parse(r.output);
+  EXPECT_EQ(record.at("metrics").at("success"), 1.0) << r.output;
+  EXPECT_GT(record.at("metrics").at("cosine").get<double>(), 0.99) << r.output;
+  EXPECT_EQ(record.at("card").at("convention").get<std::string>().rfind("standard-normal", 0), 0u);
 }
 
 }  // namespace

@@ -94,8 +94,10 @@ RunResult execute_run(const RunRequest& request) {
   const double fit_cpu = fit_clock.cpu_seconds();
 
   for (const auto& [key, value] : result.fit.stats) result.metrics[key] = value;
-  // A learner stopped by its time budget ("timeout") still has a model to judge.
-  if (result.fit.predictor && (result.status == "ok" || result.status == "timeout")) {
+  // A learner stopped by its time budget ("timeout") still has a model to
+  // judge; a pure recovery attack has no predictor, only an output (the
+  // recovered secret), and is judged too.
+  if (result.status == "ok" || result.status == "timeout") {
     for (const auto& [key, value] : problem.judge(instance, result.fit)) {
       result.metrics[key] = value;
     }
