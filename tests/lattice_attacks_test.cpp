@@ -15,12 +15,14 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <mpfr.h>
 
 #include "hardnets/core/rng.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/nets/periodic.h"
+#include "hardnets/problems/problem.h"
 #include "test_util.h"
 
 namespace hardnets {
@@ -182,10 +184,7 @@ TEST(LatticePrimal, RecoversAtD16Beta1em2) {
   for (Seed seed = 1; seed <= 10; ++seed) {
     const Samples s = clwe(16, gamma, 1e-2, 400, seed);
     const Fit fit = run("lll_primal", s, {"n=64"});
-    const double c = cosine(fit, s.w, false);
-    std::printf("seed %d cos %.4f found %d t %.3f\n", (int)seed, c, (int)found(fit),
-                fit.stats.at("reduce_seconds"));
-    if (c >= 0.99 && found(fit)) ++ok;
+    if (cosine(fit, s.w, false) >= 0.99 && found(fit)) ++ok;
   }
   EXPECT_GE(ok, 9);
 }
@@ -249,19 +248,44 @@ TEST(LatticePrimal, RecoversHomogeneous) {
   }
 }
 
-// lll_labels on tri and cos labels (±w): noiseless and σ = 1e-5 at d = 4..8
-// (measured thresholds §0.5: σ* ≈ 1e-3 at d = 4, 1e-4 at d = 8).
+// lll_labels on tri and cos labels (±w): noiseless and σ = 1e-5 at d = 4 and 8
+// (measured thresholds, clwe.md §0.5: σ* ≈ 1e-3 at d = 4, 1e-4 at d = 8, so
+// both are well inside the regime where recovery should be certain), plus a
+// capped tri network (clwe_relu's target, R = 3) whose predictor must then
+// reach test mse ≈ σ².
 TEST(LatticeLabels, RecoversTriAndCos) {
   for (const char* phi : {"tri", "cos"})
     for (int d : {4, 8})
-      for (double sigma : {0.0, 1e-5})
-        for (Seed seed = 1; seed <= 2; ++seed) {
-          const Samples s = labels(phi, d, 2.0 * std::sqrt(d), sigma, 300, seed);
-          const Fit fit = run("lll_labels", s, {});
-          std::printf("%s d=%d sigma=%g seed=%d cos=%.4f found=%d cand=%d t=%.2f\n", phi, d, sigma,
-                      (int)seed, cosine(fit, s.w, true), (int)found(fit),
-                      fit.output.value("candidates", -1), fit.stats.at("reduce_seconds"));
-        }
+      for (double sigma : {0.0, 1e-5}) {
+        const Samples s = labels(phi, d, 2.0 * std::sqrt(d), sigma, 300, 3);
+        const Fit fit = run("lll_labels", s, {});
+        const std::string what = fmt::format("{} d={} sigma={}", phi, d, sigma);
+        EXPECT_GE(cosine(fit, s.w, true), 0.99) << what;
+        EXPECT_TRUE(found(fit)) << what;
+      }
+  const Samples capped = labels("tri", 6, 2.0 * std::sqrt(6.0), 1e-4, 400, 5, 3.0);
+  const Fit fit = run("lll_labels", capped, {});
+  EXPECT_GE(cosine(fit, capped.w, true), 0.99);
+  EXPECT_TRUE(found(fit));
+  const Samples fresh = labels("tri", 6, 2.0 * std::sqrt(6.0), 0.0, 2000, 5, 3.0);
+  ASSERT_NE(fit.predictor, nullptr);
+  const Vector err = fit.predictor->predict(fresh.train.X) - fresh.train.y;
+  // Noiseless fresh labels of the same network (same seed → same w): mse far
+  // below Var f = 1/48 ≈ 0.02; allow 1e-6 (σ² = 1e-8, estimation error O(σ²d/n)).
+  EXPECT_LT(err.squaredNorm() / static_cast<double>(err.size()), 1e-6);
+}
+
+// On labels from an unrelated direction (pure noise labels) nothing verifies
+// and the fit falls back to the mean predictor.
+TEST(LatticeLabels, FallsBackToMeanWithoutSignal) {
+  Samples s = labels("tri", 6, 2.0 * std::sqrt(6.0), 1e-4, 300, 9);
+  Rng rng(4, stream_id("lattice-test-shuffle"));
+  for (Eigen::Index i = 0; i < s.train.y.size(); ++i) s.train.y[i] = 0.5 * rng.uniform();
+  const Fit fit = run("lll_labels", s, {});
+  EXPECT_FALSE(found(fit));
+  ASSERT_NE(fit.predictor, nullptr);
+  const Vector p = fit.predictor->predict(s.train.X.topRows(3));
+  EXPECT_DOUBLE_EQ(p[0], s.train.y.mean());
 }
 
 // grid at d = 2 and 3: capped tri labels (σ = 0.01, R = 3; §4.6's example) and
@@ -307,6 +331,45 @@ TEST(LatticeAttacks, RejectBadInputs) {
   EXPECT_CONTAINS(user_error([&] { run("grid", s, {}); }), "d <= 4");
   Samples tiny = clwe(2, 4.0, 1e-3, 50, 1);
   EXPECT_CONTAINS(user_error([&] { run("grid", tiny, {"resolution=1e-6"}); }), "max_candidates");
+}
+
+// End to end on the problems themselves (clwe, periodic_neuron, clwe_relu):
+// the problem's judge reads the output and declares success (cosine >= 0.99).
+TEST(LatticeAttacks, SucceedOnTheProblemsGenerators) {
+  struct Case {
+    const char* problem;
+    std::vector<std::string> params;
+    std::int64_t n_train;
+    const char* learner;
+    std::vector<std::string> args;
+  };
+  const std::vector<Case> cases = {
+      {"clwe", {"d=16", "gamma=8", "beta=1e-40", "precision=256"}, 100, "lll_relation", {}},
+      {"clwe", {"d=16", "gamma=8", "beta=1e-2"}, 300, "lll_primal", {"n=64"}},
+      {"clwe",
+       {"d=8", "gamma=5.6", "beta=1e-3", "variant=homogeneous"},
+       300,
+       "lll_primal",
+       {"n=32"}},
+      {"clwe_relu", {"d=4", "gamma=4", "sigma=1e-5", "R=3", "phi=tri"}, 300, "lll_labels", {}},
+      {"periodic_neuron", {"d=6", "gamma=4.9", "sigma=1e-5", "phi=cos"}, 300, "lll_labels", {}},
+      {"periodic_neuron", {"d=2", "gamma=2.8", "sigma=0.01", "phi=tri"}, 2000, "grid", {}},
+  };
+  for (const Case& c : cases) {
+    const Problem& problem = problem_registry().get(c.problem);
+    const Instance inst =
+        problem.generate(problem.spec().resolve(c.params), 11, {c.n_train, 500}, {1});
+    const Learner& learner = learner_registry().get(c.learner);
+    LearnerContext ctx;
+    ctx.task = inst.task;
+    const Fit fit = learner.fit(inst.train, learner.spec().resolve(c.args), ctx);
+    const Metrics m = problem.judge(inst, fit);
+    const std::string what = fmt::format("{} {} {}", c.problem, c.learner, c.params[0]);
+    EXPECT_EQ(m.at(metric::kSuccess), 1.0) << what;
+    EXPECT_TRUE(found(fit)) << what;
+    // Label problems: the recovered network predicts the test labels to about σ.
+    if (m.count(metric::kNmse)) EXPECT_LT(m.at(metric::kNmse), 0.05) << what;
+  }
 }
 
 // The performance target, measured by hand (not part of the suite):
