@@ -381,9 +381,11 @@ MipReluLearner::MipReluLearner() : spec_("mip_relu") {
               "training loss: Σ absolute residuals or the largest absolute residual (square is "
               "refused: CBC solves no MIQP; use exact_relu)")
       .flag("output_bias", true, "fit an output bias c")
-      .real("weight_bound", 10.0, 0.0, 1e6, "box |w_jt|, |b_j| <= weight_bound (> 0)", true)
+      .real("weight_bound", 10.0, 0.0, 1e6,
+            "box on the hidden weights and biases: absolute values <= weight_bound (> 0)", true)
       .real("output_bound", 10.0, 0.0, 1e6,
-            "box |a_j|, |c| <= output_bound (> 0); big-M = weight_bound·output_bound·(‖x_i‖₁+1)",
+            "box on the output weights and bias: absolute values <= output_bound (> 0); big-M = "
+            "weight_bound·output_bound·(‖x_i‖₁+1)",
             true);
 }
 
