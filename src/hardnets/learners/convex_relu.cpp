@@ -187,8 +187,8 @@ SolveResult fista(const Problem& pr, double tol, std::int64_t max_iters, double 
     out.iterations = it;
     // Restart (O'Donoghue–Candès) when the objective rises beyond rounding or
     // the step points against the momentum: drop the momentum.
-    const double dot = (z.v - xn.v).dot(xn.v - x.v) + (z.w - xn.w).dot(xn.w - x.w) +
-                       (z.c - xn.c) * (xn.c - x.c);
+    const double dot =
+        (z.v - xn.v).dot(xn.v - x.v) + (z.w - xn.w).dot(xn.w - x.w) + (z.c - xn.c) * (xn.c - x.c);
     if (fn > fx + 1e-14 * std::max(1.0, std::abs(fx)) || (t > 1.0 && dot > 0)) {
       ++out.restarts;
       t = 1.0;
