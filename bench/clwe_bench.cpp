@@ -3,6 +3,7 @@
 // bench/clwe_attack_bench.cpp.
 #include <benchmark/benchmark.h>
 
+#include "hardnets/learners/learner.h"
 #include "hardnets/problems/problem.h"
 
 namespace hardnets {
@@ -54,6 +55,37 @@ void BM_ClweReluLabels(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_ClweReluLabels)->Args({100'000, 64, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The attack target: d = 64, γ = 16 (2√d), β = 1e-4, 192 samples
+// available. Arguments: samples the lattice uses (n), reducer (0 = LLL,
+// b > 0 = BKZ-b), seed. One fit per seed; `success` is the judge's verdict.
+void BM_LllPrimal(benchmark::State& state) {
+  const Problem& clwe = problem_registry().get("clwe");
+  const Learner& attack = learner_registry().get("lll_primal");
+  const Params problem_params =
+      clwe.spec().resolve(std::vector<std::string>{"d=64", "gamma=16", "beta=1e-4"});
+  const Instance inst =
+      clwe.generate(problem_params, static_cast<Seed>(state.range(2)), {192, 0}, {1});
+  std::vector<std::string> args{"n=" + std::to_string(state.range(0))};
+  if (state.range(1) > 0) {
+    args.push_back("reducer=bkz");
+    args.push_back("block_size=" + std::to_string(state.range(1)));
+  }
+  const Params learner_params = attack.spec().resolve(args);
+  LearnerContext ctx;
+  ctx.task = inst.task;
+  double success = 0.0;
+  for (auto _ : state) {
+    const Fit fit = attack.fit(inst.train, learner_params, ctx);
+    success = clwe.judge(inst, fit)["success"];
+  }
+  state.counters["success"] = success;
+}
+BENCHMARK(BM_LllPrimal)
+    ->ArgsProduct({{128}, {10}, {1, 2, 3}})
+    ->ArgsProduct({{192}, {0}, {1, 2, 3}})
+    ->Iterations(1)
+    ->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace hardnets
