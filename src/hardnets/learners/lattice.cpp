@@ -154,13 +154,15 @@ ReduceResult reduce(IntBasis& basis, const ReduceOptions& options) {
       if (std::isfinite(left)) flags |= fplll::BKZ_MAX_TIME;
       fplll::BKZParam param(block, strategies, options.delta, flags, 0,
                             std::isfinite(left) ? left : 0.0);
-      status = fplll::bkz_reduction(&basis, nullptr, param, fplll::FT_DEFAULT, 0);
-      if (status != fplll::RED_SUCCESS && status != fplll::RED_BKZ_TIME_LIMIT) {
-        result.retried = true;
-        fplll::BKZParam retry(block, strategies, options.delta, flags, 0,
-                              std::isfinite(left) ? std::max(1.0, left - clock.seconds()) : 0.0);
-        status = fplll::bkz_reduction(&basis, nullptr, retry, fplll::FT_MPFR,
-                                      std::max(2 * basis.get_rows() + 64, 128));
+      // fplll's BKZ can stop on a floating-point failure ("infinite loop in
+      // babai", by status or by exception). The basis is still a basis of the
+      // same lattice, already LLL-reduced before BKZ started, so its rows are
+      // read as they are and reducer_status records the failure. (Retrying
+      // BKZ in MPFR at rank ~190 takes many minutes: measured, not kept.)
+      try {
+        status = fplll::bkz_reduction(&basis, nullptr, param, fplll::FT_DEFAULT, 0);
+      } catch (const std::exception&) {
+        status = fplll::RED_BABAI_FAILURE;
       }
       if (status == fplll::RED_BKZ_TIME_LIMIT) result.time_limited = true;
     }
