@@ -372,28 +372,5 @@ TEST(LatticeAttacks, SucceedOnTheProblemsGenerators) {
   }
 }
 
-// The performance target, measured by hand (not part of the suite):
-//   hardnets_tests --gtest_also_run_disabled_tests --gtest_filter='*Timing*'
-// HARDNETS_LATTICE_TIMING="d beta n_seeds arg..." overrides the defaults.
-TEST(LatticePrimal, DISABLED_TimingD64) {
-  int d = 64, seeds = 3;
-  double beta = 1e-4;
-  std::vector<std::string> args{"n=192"};
-  if (const char* env = std::getenv("HARDNETS_LATTICE_TIMING")) {
-    std::istringstream in(env);
-    in >> d >> beta >> seeds;
-    args.clear();
-    for (std::string a; in >> a;) args.push_back(a);
-  }
-  const double gamma = 2.0 * std::sqrt(static_cast<double>(d));
-  for (Seed seed = 1; seed <= static_cast<Seed>(seeds); ++seed) {
-    const Samples s = clwe(d, gamma, beta, 4000, seed);
-    const Fit fit = run("lll_primal", s, args);
-    std::printf("d=%d beta=%g seed=%d cosine=%.4f found=%d reduce_seconds=%.2f bits=%g\n", d, beta,
-                static_cast<int>(seed), cosine(fit, s.w, false), static_cast<int>(found(fit)),
-                fit.stats.at("reduce_seconds"), fit.stats.at("lattice_bits"));
-  }
-}
-
 }  // namespace
 }  // namespace hardnets
