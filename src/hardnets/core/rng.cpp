@@ -106,16 +106,18 @@ void box_muller_batch(const std::uint64_t* words, double* out) {
                               t2 * (-1.0 / 3628800 + t2 * (1.0 / 479001600 +
                                                            t2 * (-1.0 / 87178291200 +
                                                                  t2 * (1.0 / 20922789888000))))))));
-  // Rotate by q quarter turns: (cos, sin) = (c, s), (-s, c), (-c, -s), (s, -c).
+  // Rotate by q quarter turns: (cos, sin)(2πu) = (cq·c − sq·s, sq·c + cq·s) with
+  // (cq, sq) = (cos, sin)(qπ/2) ∈ {(1,0), (0,1), (−1,0), (0,−1)}, from the cubic
+  // through those values (integer arithmetic, exact), so the rotation is exact
+  // and branch-free (comparisons and selects kept the compiler from vectorising).
   const Batch quadrant = q - 4.0 * (0.25 * q).floor();  // 0, 1, 2, 3 (q = 4 is 0)
-  const auto odd = (quadrant == 1.0) || (quadrant == 3.0);
-  const Batch first = odd.select(sin_theta, cos_theta);
-  const Batch second = odd.select(cos_theta, sin_theta);
-  const Batch cos_sign =
-      ((quadrant == 1.0) || (quadrant == 2.0)).select(Batch::Constant(-1.0), 1.0);
-  const Batch sin_sign = (quadrant >= 2.0).select(Batch::Constant(-1.0), 1.0);
-  const Batch cosine = radius * cos_sign * first;
-  const Batch sine = radius * sin_sign * second;
+  auto quarter_cos = [](const Batch& k) {
+    return (k * k * k - 3.0 * k * k - k + 3.0) / 3.0;  // 1, 0, -1, 0 at k = 0..3
+  };
+  const Batch cq = quarter_cos(quadrant);
+  const Batch sq = quarter_cos(quadrant - 1.0);  // sin(kπ/2) = cos((k-1)π/2)
+  const Batch cosine = radius * (cq * cos_theta - sq * sin_theta);
+  const Batch sine = radius * (sq * cos_theta + cq * sin_theta);
   for (int i = 0; i < kPairs; ++i) {
     out[2 * i] = cosine[i];
     out[2 * i + 1] = sine[i];
