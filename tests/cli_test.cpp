@@ -211,7 +211,7 @@ TEST(Cli, DiscreteTrainingInstanceFileRoundTrip) {
       0);
   ASSERT_TRUE(std::filesystem::exists(dir.path() / "instance.json"));
   // The gen folder and the single instance file give the same certified optimum (0: YES).
-  for (const std::string data : {dir.str(), (dir.path() / "instance.json").string()}) {
+  for (const std::string& data : {dir.str(), (dir.path() / "instance.json").string()}) {
     const auto r = testing::run_cli("fit dnnt_dp --json --data " + data);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(last_json_line(r.output)["metrics"]["opt_loss"].get<double>(), 0.0) << r.output;
