@@ -202,8 +202,21 @@ struct Recovery {
   bool found = false;  // its verification passed
   double score = std::numeric_limits<double>::quiet_NaN();     // circular score or held-out mse
   double residual = std::numeric_limits<double>::quiet_NaN();  // in-lattice constraint residual
-  int row = -1;        // index of the reduced row it came from
-  int candidates = 0;  // rows of the planted shape
+  int row = -1;                                           // index of the reduced row it came from
+  int candidates = 0;                                     // rows of the planted shape
+  double key = -std::numeric_limits<double>::infinity();  // ranking of the best row
+
+  // Keeps the candidate if it ranks above the best so far (higher key wins).
+  void consider(double candidate_key, const Vector& candidate_s, double candidate_score,
+                double candidate_residual, int candidate_row) {
+    if (!(candidate_key > key)) return;
+    key = candidate_key;
+    have = true;
+    s = candidate_s;
+    score = candidate_score;
+    residual = candidate_residual;
+    row = candidate_row;
+  }
 };
 
 // Fit.output {w, gamma_hat, found, reducer_status, score, residual, row,

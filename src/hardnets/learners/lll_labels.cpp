@@ -63,7 +63,6 @@ Fit LllLabelsLearner::fit(const Dataset& train, const Params& params,
   fplll::Z_NR<mpz_t> s_int;
   set_rounded(s_int, S);
   Recovery best;
-  double best_key = -kInf;
   for (int r = 0; r < rows && reduced.status >= 0; ++r) {
     bool signs = true;
     for (int i = 0; i < n && signs; ++i)
@@ -79,14 +78,7 @@ Fit LllLabelsLearner::fit(const Dataset& train, const Params& params,
     const double score = check.size() > 0 ? periodic_mse(task.link, task.cap(), check.X, check.y, s)
                                           : std::numeric_limits<double>::quiet_NaN();
     const double key = check.size() > 0 ? -score : -residual;
-    if (key > best_key) {
-      best_key = key;
-      best.have = true;
-      best.s = s;
-      best.score = score;
-      best.residual = residual;
-      best.row = r;
-    }
+    best.consider(key, s, score, residual, r);
   }
   if (best.have) {
     const double gamma_hat = best.s.norm();

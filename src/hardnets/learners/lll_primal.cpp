@@ -65,7 +65,6 @@ Fit LllPrimalLearner::fit(const Dataset& train, const Params& params,
   fplll::Z_NR<mpz_t> tau_int;
   set_rounded(tau_int, S * tau);
   Recovery best;
-  double best_key = -kInf;
   for (int r = 0; r < rows && reduced.status >= 0; ++r) {
     int sign = 1;
     if (!hom) {
@@ -88,14 +87,7 @@ Fit LllPrimalLearner::fit(const Dataset& train, const Params& params,
         check.size() > 0 ? circular_score(check.X, hom ? Vector::Zero(check.size()) : check.y, s)
                          : std::numeric_limits<double>::quiet_NaN();
     const double key = check.size() > 0 ? score : -residual;
-    if (key > best_key) {
-      best_key = key;
-      best.have = true;
-      best.s = s;
-      best.score = score;
-      best.residual = residual;
-      best.row = r;
-    }
+    best.consider(key, s, score, residual, r);
   }
   if (best.have) {
     const double gamma_hat = best.s.norm();

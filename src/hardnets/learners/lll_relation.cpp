@@ -172,7 +172,6 @@ Fit LllRelationLearner::fit(const Dataset& train, const Params& params,
   const LeastSquares ls(X);
   MpArray u_mp(static_cast<std::size_t>(n), prec);
   Recovery best;
-  double best_key = -kInf;
   for (int r = 0; r < rows && reduced.status >= 0; ++r) {
     int sign = 1;
     if (tau_row) {
@@ -216,14 +215,7 @@ Fit LllRelationLearner::fit(const Dataset& train, const Params& params,
       score = labels ? periodic_mse(task.link, task.cap(), check.X, check.y, s)
                      : circular_score(check.X, hom ? Vector::Zero(check.size()) : check.y, s);
     const double key = check.size() > 0 ? (labels ? -score : score) : -residual;
-    if (key > best_key) {
-      best_key = key;
-      best.have = true;
-      best.s = s;
-      best.score = score;
-      best.residual = residual;
-      best.row = r;
-    }
+    best.consider(key, s, score, residual, r);
   }
   if (best.have) {
     const double gamma_hat = best.s.norm();
