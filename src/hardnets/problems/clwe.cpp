@@ -272,19 +272,18 @@ class ClweProblem : public Problem {
 class PeriodicProblemBase : public Problem {
  public:
   Metrics judge(const Instance& instance, const Fit& fit) const override {
-    Metrics m = Problem::judge(instance, fit);
+    Metrics m;
     const std::vector<double> w = instance.truth.at("w").get<std::vector<double>>();
     const Vector secret = Eigen::Map<const Vector>(w.data(), static_cast<Eigen::Index>(w.size()));
-    judge_direction(secret, fit, /*sign_matters=*/false, m);
     if (fit.predictor && !instance.test.empty()) {
-      // Function distance on noiseless labels: E[(f̂ - f)²] / Var f.
-      const Vector clean = clean_labels(instance, secret, instance.test.X);
+      // One prediction serves the test nmse and the distance to the
+      // noiseless target E[(f̂ - f)²] / Var f.
       const Vector pred = fit.predictor->predict(instance.test.X);
-      const double n = static_cast<double>(clean.size());
-      const double var = (clean.array() - clean.mean()).square().sum() / n;
-      const double dist = (pred - clean).squaredNorm() / n;
-      m[metric::kNetDistance] = var > 0 ? dist / var : (dist == 0 ? 0.0 : 1.0);
+      m = regression_metrics(instance.test, pred);
+      m[metric::kNetDistance] =
+          normalized_mse(pred, clean_labels(instance, secret, instance.test.X));
     }
+    judge_direction(secret, fit, /*sign_matters=*/false, m);
     return m;
   }
 

@@ -26,14 +26,18 @@ Json base_card(const Problem& problem, const Params& params, Seed seed, const Si
               {"git_revision", build_info::kGitRevision}};
 }
 
+double normalized_mse(const Vector& predictions, const Vector& targets) {
+  const double n = static_cast<double>(targets.size());
+  const double mse = (predictions - targets).squaredNorm() / n;
+  const double variance = (targets.array() - targets.mean()).square().sum() / n;
+  // A constant target makes the ratio undefined: 0 for a perfect fit, else 1.
+  return variance > 0 ? mse / variance : (mse == 0 ? 0.0 : 1.0);
+}
+
 Metrics regression_metrics(const Dataset& test, const Vector& predictions) {
   Metrics m;
-  const double n = static_cast<double>(test.size());
-  const double mse = (predictions - test.y).squaredNorm() / n;
-  const double variance = (test.y.array() - test.y.mean()).square().sum() / n;
-  m[metric::kMse] = mse;
-  // A constant test label makes nmse undefined; report 0 for a perfect fit, else 1.
-  m[metric::kNmse] = variance > 0 ? mse / variance : (mse == 0 ? 0.0 : 1.0);
+  m[metric::kMse] = (predictions - test.y).squaredNorm() / static_cast<double>(test.size());
+  m[metric::kNmse] = normalized_mse(predictions, test.y);
   return m;
 }
 

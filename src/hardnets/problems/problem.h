@@ -62,6 +62,9 @@ struct ProblemRegistration {
 Json base_card(const Problem& problem, const Params& params, Seed seed, const Sizes& sizes);
 // Test mse and nmse (mse / variance of test labels; 1.0 = predicting the mean).
 Metrics regression_metrics(const Dataset& test, const Vector& predictions);
+// mean (p - t)² / variance of t; for a constant target 0 if p = t, else 1.
+// nmse against noisy test labels, net_distance against noiseless ones.
+double normalized_mse(const Vector& predictions, const Vector& targets);
 // Checks sizes (n_train >= 1, n_test >= 0, both at most 1e9): UserError otherwise.
 void check_sizes(const std::string& problem, const Sizes& sizes);
 

@@ -136,15 +136,12 @@ Instance TeacherProblem::generate(const Params& params, Seed seed, const Sizes& 
 }
 
 Metrics TeacherProblem::judge(const Instance& instance, const Fit& fit) const {
-  Metrics m = Problem::judge(instance, fit);
-  if (!fit.predictor || instance.test.empty() || !instance.truth.contains("teacher")) return m;
-  const ReluNet teacher = ReluNet::from_json(instance.truth["teacher"]);
-  const Vector clean = forward_blocked(teacher, instance.test.X, 1);
+  if (!fit.predictor || instance.test.empty()) return {};
   const Vector pred = fit.predictor->predict(instance.test.X);
-  const double n = static_cast<double>(clean.size());
-  const double var = (clean.array() - clean.mean()).square().sum() / n;
-  const double dist = (pred - clean).squaredNorm() / n;
-  m[metric::kNetDistance] = var > 0 ? dist / var : (dist == 0 ? 0.0 : 1.0);
+  Metrics m = regression_metrics(instance.test, pred);
+  if (!instance.truth.contains("teacher")) return m;
+  const ReluNet teacher = ReluNet::from_json(instance.truth["teacher"]);
+  m[metric::kNetDistance] = normalized_mse(pred, forward_blocked(teacher, instance.test.X, 1));
   return m;
 }
 
