@@ -269,6 +269,14 @@ class ClweProblem : public Problem {
 // ---------------------------------------------------------------------------
 // periodic_neuron and clwe_relu
 
+// d, gamma, sigma: the parameters both label problems share (same names,
+// ranges and defaults, so one sweep can pair them).
+ParamSpec& label_params(ParamSpec& spec) {
+  return spec.integer("d", 8, 1, 100000, "input dimension")
+      .real("gamma", 4.0, 0.0, 1e9, "frequency gamma (standard-normal convention)", true)
+      .real("sigma", 0.01, 0.0, 1e3, "standard deviation of the Gaussian label noise");
+}
+
 class PeriodicProblemBase : public Problem {
  public:
   Metrics judge(const Instance& instance, const Fit& fit) const override {
@@ -329,10 +337,8 @@ class PeriodicProblemBase : public Problem {
 class PeriodicNeuronProblem : public PeriodicProblemBase {
  public:
   PeriodicNeuronProblem() : spec_("periodic_neuron") {
-    spec_.integer("d", 8, 1, 100000, "input dimension")
-        .real("gamma", 4.0, 0.0, 1e9, "frequency gamma (standard-normal convention)", true)
-        .real("sigma", 0.01, 0.0, 1e3, "standard deviation of the Gaussian label noise")
-        .choice("phi", "cos", {"cos", "tri"}, "1-periodic link: cos(2 pi u) or the triangle wave");
+    label_params(spec_).choice("phi", "cos", {"cos", "tri"},
+                               "1-periodic link: cos(2 pi u) or the triangle wave");
   }
   std::string name() const override { return "periodic_neuron"; }
   std::string summary() const override {
@@ -365,9 +371,7 @@ class PeriodicNeuronProblem : public PeriodicProblemBase {
 class ClweReluProblem : public PeriodicProblemBase {
  public:
   ClweReluProblem() : spec_("clwe_relu") {
-    spec_.integer("d", 8, 1, 100000, "input dimension")
-        .real("gamma", 4.0, 0.0, 1e9, "frequency gamma (standard-normal convention)", true)
-        .real("sigma", 0.01, 0.0, 1e3, "standard deviation of the Gaussian label noise")
+    label_params(spec_)
         .real("R", 3.0, 0.0, 1e3,
               "cap: the network computes phi(clip(gamma<w,x>, -gamma R, gamma R))", true)
         .choice("phi", "tri", {"tri", "cos"},
