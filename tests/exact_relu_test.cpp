@@ -151,6 +151,100 @@ TEST(ExactRelu, PatternsOfDegenerateDataMatchRandomDirections) {
   }
 }
 
+// Homogeneous units (unit_bias = false): n central hyperplanes in general
+// position in R^d have 2 Σ_{i<d} binom(n-1, i) cells (Cover's count for d-1).
+TEST(ExactRelu, HomogeneousPatternCountEqualsCentralCover) {
+  for (const int d : {2, 3, 4}) {
+    for (const int n : {3, 7, 15}) {
+      const Dataset data = random_data(n, d, 300 * d + n);
+      const auto en = exact_relu::enumerate_patterns(data.X, 2, 1e300, INT64_MAX, false);
+      EXPECT_TRUE(en.complete);
+      EXPECT_EQ(static_cast<double>(en.patterns.size()), exact_relu::cover_count(n, d - 1))
+          << "d=" << d << " n=" << n;
+    }
+  }
+}
+
+// Antipodal pairs ±x (one hyperplane each), a zero row and collinear rows:
+// the central cells equal those hit by random directions w (no bias).
+TEST(ExactRelu, HomogeneousPatternsOfDegenerateDataMatchRandomDirections) {
+  Matrix X(9, 3);
+  X << 1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1, 1, 1, 1, -1, -1, -1, 0, 0, 0;
+  const auto en = exact_relu::enumerate_patterns(X, 1, 1e300, INT64_MAX, false);
+  std::set<std::string> found, sampled;
+  for (std::size_t p = 0; p < en.patterns.size(); ++p) {
+    std::string s;
+    for (int i = 0; i < X.rows(); ++i) s += en.patterns.active(p, i) ? '1' : '0';
+    found.insert(s);
+  }
+  EXPECT_EQ(found.size(), en.patterns.size()) << "duplicates";
+  Rng rng(8, stream_id("exact_relu_test.directions"));
+  Eigen::VectorXd w(3);
+  for (int t = 0; t < 100000; ++t) {
+    rng.fill_normal({w.data(), 3});
+    std::string s;
+    for (int i = 0; i < X.rows(); ++i) s += X.row(i).dot(w) > 0 ? '1' : '0';
+    sampled.insert(s);
+  }
+  EXPECT_EQ(found, sampled);
+  // Rank 1: a line through the origin has two half-lines.
+  Matrix line(3, 2);
+  line << 1, 2, -2, -4, 0.5, 1;
+  const auto two = exact_relu::enumerate_patterns(line, 1, 1e300, INT64_MAX, false);
+  ASSERT_EQ(two.patterns.size(), 2U);
+  EXPECT_NE(two.patterns.active(0, 0), two.patterns.active(1, 0));
+  EXPECT_EQ(two.patterns.active(0, 0), two.patterns.active(0, 2));
+  EXPECT_NE(two.patterns.active(0, 0), two.patterns.active(0, 1));
+}
+
+// A unit bias is a homogeneous unit on (x, 1): the two classes must give the
+// same optimum (k = 1, 2; square and l1 losses).
+TEST(ExactRelu, HomogeneousOnLiftedDataEqualsAffine) {
+  for (const int k : {1, 2}) {
+    for (const std::string loss : {"square", "l1"}) {
+      const Dataset data = random_data(7, 2, 40 + k);
+      Dataset lifted = data;
+      lifted.X = exact_relu::lift_inputs(data.X, true);
+      const Fit affine = run(data, {"k=" + std::to_string(k), "loss=" + loss});
+      const Fit central =
+          run(lifted, {"k=" + std::to_string(k), "loss=" + loss, "unit_bias=false"});
+      EXPECT_NEAR(affine.stats.at(metric::kOptLoss), central.stats.at(metric::kOptLoss),
+                  1e-8 * (1 + affine.stats.at(metric::kOptLoss)))
+          << "k=" << k << " loss=" << loss;
+    }
+  }
+}
+
+// Homogeneous single ReLU a[w·x]_+ at d = 2 against a dense grid over the
+// direction of w (a solved exactly, both signs): exact <= grid <= exact + tol.
+TEST(ExactRelu, HomogeneousMatchesDenseGridAtD2) {
+  for (const Seed seed : {1, 2, 3}) {
+    Dataset data = random_data(25, 2, 500 + seed);
+    data.X.row(3).setZero();  // a zero input: every unit outputs 0 there
+    const Fit fit = run(data, {"unit_bias=false", "output_bias=false"});
+    const double exact_loss = fit.stats.at(metric::kOptLoss);
+    double best = 1e300;
+    const int steps = 200000;
+    for (int s = 0; s < steps; ++s) {
+      const double phi = 2 * std::numbers::pi * s / steps;
+      const Eigen::VectorXd h =
+          (std::cos(phi) * data.X.col(0).array() + std::sin(phi) * data.X.col(1).array())
+              .max(0.0)
+              .matrix();
+      const double hh = h.squaredNorm();
+      const double a = hh > 0 ? h.dot(data.y) / hh : 0.0;
+      best = std::min(best, (data.y - a * h).squaredNorm());
+    }
+    // The grid step 3e-5 rad moves a loss of O(n) by O(1e-3) at most.
+    EXPECT_LE(exact_loss, best + 1e-9) << "seed " << seed;
+    EXPECT_NEAR(exact_loss, best, 1e-3) << "seed " << seed;
+    const auto net = exact_relu::network_loss(data.X, data.y, {}, 0.0, Loss::kSquare, false);
+    EXPECT_NEAR(net, data.y.squaredNorm(), 1e-12);
+    // The reported network has no biases.
+    for (const auto& unit : fit.output.at("units")) EXPECT_EQ(unit.at("b").get<double>(), 0.0);
+  }
+}
+
 // np_exact.md §3.1 pitfall (2): unconstrained per-pattern least squares gives
 // 1.0 here; the true optimum of a[wx + b]_+ (no output bias) is 2.0.
 TEST(ExactRelu, SignConstraintsMatterOnThePitfallExample) {

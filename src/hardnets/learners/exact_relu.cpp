@@ -265,7 +265,7 @@ Eigen::VectorXd nnls(const Eigen::MatrixXd& E, const Eigen::VectorXd& f) {
 }
 
 struct Data {
-  Eigen::MatrixXd Xt;  // n x D, rows x̃_i = (x_i, 1)
+  Eigen::MatrixXd Xt;  // n x D, rows x̃_i = (x_i, 1), or x_i without a unit bias
   Eigen::VectorXd norms;
   Vector y;
   double yy = 0.0, ysum = 0.0;
@@ -276,13 +276,11 @@ struct Data {
   bool bias = true;
 };
 
-Data make_data(const Matrix& X, const Vector& y, Loss loss, bool bias) {
+Data make_data(const Matrix& X, const Vector& y, Loss loss, bool bias, bool unit_bias) {
   Data data;
   data.n = static_cast<int>(X.rows());
-  data.D = static_cast<int>(X.cols()) + 1;
-  data.Xt.resize(data.n, data.D);
-  data.Xt.leftCols(data.D - 1) = X;
-  data.Xt.col(data.D - 1).setOnes();
+  data.Xt = lift_inputs(X, unit_bias);
+  data.D = static_cast<int>(data.Xt.cols());
   data.norms = data.Xt.rowwise().norm();
   data.y = y;
   data.yy = y.squaredNorm();
@@ -595,6 +593,7 @@ double kkt_residual(const Data& data, const std::vector<Item>& items, const Eige
   double infeasible = 0.0;
   for (Eigen::Index c = 0; c < Gu.size(); ++c) {
     const double scale = data.norms[c % data.n] * un;
+    if (scale == 0.0) continue;  // a zero input: θ·x̃ = 0 whatever θ
     infeasible = std::max(infeasible, std::max(0.0, -Gu[c]) / scale);
     if (std::abs(Gu[c]) <= 1e-8 * scale) act.push_back(c);
   }
@@ -789,17 +788,15 @@ double cover_count(std::int64_t n, std::int64_t d) {
   return 2.0 * sum;
 }
 
-EnumerationResult enumerate_patterns(const Matrix& X, int threads, double time_limit_seconds,
-                                     std::int64_t max_patterns) {
-  const Stopwatch clock;
-  const int n = static_cast<int>(X.rows()), D = static_cast<int>(X.cols()) + 1;
-  if (D > kMaxRank) fail("exact_relu: dimension d = {} exceeds {}", D - 1, kMaxRank - 1);
+namespace {
+
+// The cells of the rows of Xt (no zero row), as in enumerate_patterns.
+EnumerationResult enumerate_rows(const Eigen::MatrixXd& Xt, int threads, const Stopwatch& clock,
+                                 double time_limit_seconds, std::int64_t max_patterns) {
+  const int n = static_cast<int>(Xt.rows()), D = static_cast<int>(Xt.cols());
   const int words = (n + 63) / 64;
   EnumerationResult result;
   PatternSet set(n, words);
-  Eigen::MatrixXd Xt(n, D);
-  Xt.leftCols(D - 1) = X;
-  Xt.col(D - 1).setOnes();
   // Project onto the span of the x̃_i (the cells are products with its
   // orthogonal complement); keep the raw coordinates when it is everything.
   Eigen::JacobiSVD<Eigen::MatrixXd> svd(Xt, Eigen::ComputeFullV);
@@ -811,12 +808,16 @@ EnumerationResult enumerate_patterns(const Matrix& X, int threads, double time_l
   std::vector<std::uint64_t> bits(static_cast<std::size_t>(words));
   if (n == 0) return result;
   if (r == 1) {
-    // All x̃_i are positive multiples of one vector: all active or none.
-    std::fill(bits.begin(), bits.end(), 0);
-    set.insert(bits.data());
-    for (int i = 0; i < n; ++i)
-      bits[static_cast<std::size_t>(i / 64)] |= std::uint64_t{1} << (i % 64);
-    set.insert(bits.data());
+    // All x̃_i are multiples of one vector: the two half-lines (with a unit
+    // bias all multiples are positive: all active or none).
+    for (const auto& cell : cells_of(Y)) {
+      std::fill(bits.begin(), bits.end(), 0);
+      for (int i = 0; i < n; ++i) {
+        if (cell[static_cast<std::size_t>(i)] > 0)
+          bits[static_cast<std::size_t>(i / 64)] |= std::uint64_t{1} << (i % 64);
+      }
+      set.insert(bits.data());
+    }
     result.patterns = set.release();
     return result;
   }
@@ -886,9 +887,61 @@ EnumerationResult enumerate_patterns(const Matrix& X, int threads, double time_l
   return result;
 }
 
+}  // namespace
+
+Eigen::MatrixXd lift_inputs(const Matrix& X, bool unit_bias) {
+  Eigen::MatrixXd Xt(X.rows(), X.cols() + (unit_bias ? 1 : 0));
+  Xt.leftCols(X.cols()) = X;
+  if (unit_bias) Xt.col(X.cols()).setOnes();
+  return Xt;
+}
+
+EnumerationResult enumerate_patterns(const Matrix& X, int threads, double time_limit_seconds,
+                                     std::int64_t max_patterns, bool unit_bias) {
+  const Stopwatch clock;
+  const int n = static_cast<int>(X.rows());
+  const int D = static_cast<int>(X.cols()) + (unit_bias ? 1 : 0);
+  if (D > kMaxRank) {
+    fail("exact_relu: dimension d = {} exceeds {}", X.cols(), kMaxRank - (unit_bias ? 1 : 0));
+  }
+  const Eigen::MatrixXd Xt = lift_inputs(X, unit_bias);
+  std::vector<int> rows;  // the nonzero rows (all of them with a unit bias)
+  for (int i = 0; i < n; ++i) {
+    if (Xt.row(i).squaredNorm() > 0.0) rows.push_back(i);
+  }
+  if (static_cast<int>(rows.size()) == n) {
+    return enumerate_rows(Xt, threads, clock, time_limit_seconds, max_patterns);
+  }
+  EnumerationResult result;
+  const int words = (n + 63) / 64;
+  result.patterns.n = n;
+  result.patterns.words = words;
+  if (rows.empty()) {  // every unit outputs 0 everywhere: one pattern
+    result.patterns.bits.assign(static_cast<std::size_t>(words), 0);
+    return result;
+  }
+  Eigen::MatrixXd sub(static_cast<Eigen::Index>(rows.size()), Xt.cols());
+  for (std::size_t q = 0; q < rows.size(); ++q)
+    sub.row(static_cast<Eigen::Index>(q)) = Xt.row(rows[q]);
+  const EnumerationResult part =
+      enumerate_rows(sub, threads, clock, time_limit_seconds, max_patterns);
+  result.complete = part.complete;
+  std::vector<std::uint64_t> bits(static_cast<std::size_t>(words));
+  for (std::size_t p = 0; p < part.patterns.size(); ++p) {
+    std::fill(bits.begin(), bits.end(), 0);
+    for (std::size_t q = 0; q < rows.size(); ++q) {
+      if (part.patterns.active(p, static_cast<int>(q))) {
+        bits[static_cast<std::size_t>(rows[q] / 64)] |= std::uint64_t{1} << (rows[q] % 64);
+      }
+    }
+    result.patterns.push(bits.data());
+  }
+  return result;
+}
+
 CellSolution solve_cell(const Matrix& X, const Vector& y, const std::vector<Unit>& units, Loss loss,
-                        bool output_bias, double cutoff) {
-  const Data data = make_data(X, y, loss, output_bias);
+                        bool output_bias, double cutoff, bool unit_bias) {
+  const Data data = make_data(X, y, loss, output_bias, unit_bias);
   std::vector<Item> items;
   for (const auto& unit : units) {
     if (static_cast<int>(unit.pattern.size()) != (data.n + 63) / 64) {
@@ -910,8 +963,8 @@ CellSolution solve_cell(const Matrix& X, const Vector& y, const std::vector<Unit
 }
 
 double network_loss(const Matrix& X, const Vector& y, const std::vector<Unit>& units, double c,
-                    Loss loss) {
-  const Data data = make_data(X, y, loss, true);
+                    Loss loss, bool unit_bias) {
+  const Data data = make_data(X, y, loss, true, unit_bias);
   std::vector<Item> items;
   Eigen::VectorXd u(static_cast<Eigen::Index>(units.size()) * data.D + 1);
   for (std::size_t j = 0; j < units.size(); ++j) {
@@ -928,6 +981,9 @@ ExactReluLearner::ExactReluLearner() : spec_("exact_relu") {
               "training loss: Σ squared residuals (QP per cell), Σ absolute residuals or the "
               "largest absolute residual (LP per cell, Clp)")
       .flag("output_bias", true, "fit an output bias c")
+      .flag("unit_bias", true,
+            "hidden units [w·x + b]_+ with a bias b; false: homogeneous units [w·x]_+ (the class "
+            "of relu_reduction)")
       .integer("max_patterns", 100'000'000, 1, std::int64_t{1} << 50,
                "budget on distinct patterns and on convex programs (pattern tuple × signs); "
                "beyond it: status timeout with the best network found");
@@ -945,11 +1001,13 @@ Fit ExactReluLearner::fit(const Dataset& train, const Params& params,
   }
   const int k = static_cast<int>(params.integer("k"));
   if (k < 1) fail("exact_relu: k must be >= 1, got {}", k);
-  if (train.dim() + 1 > kMaxRank) {
+  const bool unit_bias = params.flag("unit_bias");
+  const int max_d = kMaxRank - (unit_bias ? 1 : 0);
+  if (train.dim() > max_d) {
     fail(
         "exact_relu: d = {} is beyond the exact solver (d <= {}); the pattern count grows like "
         "n^d",
-        train.dim(), kMaxRank - 1);
+        train.dim(), max_d);
   }
   const Loss loss = loss_from_name(params.text("loss"));
   const bool bias = params.flag("output_bias");
@@ -957,14 +1015,16 @@ Fit ExactReluLearner::fit(const Dataset& train, const Params& params,
   const int threads = std::max(1, ctx.threads);
   const double time_limit = ctx.time_limit_seconds;
   const Stopwatch clock;
-  const Data data = make_data(train.X, train.y, loss, bias);
+  const Data data = make_data(train.X, train.y, loss, bias, unit_bias);
   const int n = data.n, D = data.D;
 
   Fit fit;
-  const EnumerationResult en = enumerate_patterns(train.X, threads, time_limit, max_patterns);
+  const EnumerationResult en =
+      enumerate_patterns(train.X, threads, time_limit, max_patterns, unit_bias);
   const Patterns& patterns = en.patterns;
   fit.stats["patterns"] = static_cast<double>(patterns.size());
-  fit.stats["cover_count"] = cover_count(n, train.dim());
+  // Central arrangements in R^d have the affine count of R^{d-1}.
+  fit.stats["cover_count"] = cover_count(n, train.dim() - (unit_bias ? 0 : 1));
   std::vector<std::string> notes;
   if (k >= 3) {
     notes.push_back(fmt::format(
@@ -1029,12 +1089,13 @@ Fit ExactReluLearner::fit(const Dataset& train, const Params& params,
     const bool have = j < best.found_k;
     const std::int64_t item = have ? best.items[static_cast<std::size_t>(j)] : 0;
     const int sign = item % 2 ? -1 : 1;
-    L[0].W.row(j) = theta.head(D - 1).transpose();
-    L[0].b[j] = theta[D - 1];
+    const int d = static_cast<int>(train.dim());
+    L[0].W.row(j) = theta.head(d).transpose();
+    L[0].b[j] = unit_bias ? theta[d] : 0.0;
     L[1].W(0, j) = sign;
     Json unit{{"sign", sign},
-              {"w", std::vector<double>(theta.data(), theta.data() + D - 1)},
-              {"b", theta[D - 1]}};
+              {"w", std::vector<double>(theta.data(), theta.data() + d)},
+              {"b", L[0].b[j]}};
     if (have) {
       unit["pattern"] = pattern_string(patterns[static_cast<std::size_t>(item / 2)], n);
     }

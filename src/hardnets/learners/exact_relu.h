@@ -69,13 +69,20 @@ struct EnumerationResult {
   bool complete = true;  // false: stopped by the time limit or max_patterns
 };
 
+// The rows x̃_i the units see: (x_i, 1) with a unit bias, x_i without one
+// (homogeneous units [w·x]_+, the class of the bias-free reductions).
+Eigen::MatrixXd lift_inputs(const Matrix& X, bool unit_bias);
+
 // All realizable activation patterns of the rows of X (n x d), in a
-// deterministic order independent of `threads`.
+// deterministic order independent of `threads`. Without a unit bias the
+// arrangement is central in R^d; a zero row (on every hyperplane, where every
+// unit outputs 0) gets bit 0 in every pattern.
 EnumerationResult enumerate_patterns(const Matrix& X, int threads,
                                      double time_limit_seconds = 1e300,
-                                     std::int64_t max_patterns = INT64_MAX);
+                                     std::int64_t max_patterns = INT64_MAX, bool unit_bias = true);
 
-// One unit: activation pattern, output sign a_j = ±1 and θ_j = (w_j, b_j).
+// One unit: activation pattern, output sign a_j = ±1 and θ_j = (w_j, b_j)
+// (θ_j = w_j without a unit bias).
 struct Unit {
   std::vector<std::uint64_t> pattern;
   int sign = 1;
@@ -93,11 +100,11 @@ struct CellSolution {
 // (their theta is ignored). Square loss skips the solve and returns
 // solved = false when the unconstrained lower bound exceeds `cutoff`.
 CellSolution solve_cell(const Matrix& X, const Vector& y, const std::vector<Unit>& units, Loss loss,
-                        bool output_bias, double cutoff = 1e300);
+                        bool output_bias, double cutoff = 1e300, bool unit_bias = true);
 
 // Σ ℓ of the network on (X, y).
 double network_loss(const Matrix& X, const Vector& y, const std::vector<Unit>& units, double c,
-                    Loss loss);
+                    Loss loss, bool unit_bias = true);
 
 class ExactReluLearner : public Learner {
  public:
