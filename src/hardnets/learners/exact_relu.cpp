@@ -145,6 +145,25 @@ bool ray_at(const Eigen::MatrixXd& Y, const Eigen::VectorXd& norms, const std::v
   }
   ray.local.clear();
   const int z = static_cast<int>(ray.zero.size());
+  if (z > r - 1) {
+    // Many rows on this ray: C(z, r-1) subsets define it. Only the greedy
+    // (lexicographically first) basis of its rows goes on, so the local
+    // cells are built once per ray, not once per subset (exponentially many
+    // on structured data such as the reductions' ±e_u).
+    std::vector<Eigen::VectorXd> basis;
+    std::size_t next = 0;
+    for (const int i : ray.zero) {
+      Eigen::VectorXd v = Y.row(i).transpose() / norms[i];
+      for (const auto& b : basis) v -= b.dot(v) * b;
+      const double residual = v.norm();
+      if (residual > 1e-9) {
+        if (next >= subset.size() || subset[next] != i) return false;
+        basis.push_back(v / residual);
+        ++next;
+        if (static_cast<int>(basis.size()) == r - 1) break;
+      }
+    }
+  }
   if (z == r - 1) {
     // General position: every sign choice on the r-1 independent rows.
     for (int mask = 0; mask < (1 << z); ++mask) {
