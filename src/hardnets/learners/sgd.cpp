@@ -49,6 +49,7 @@ struct Settings {
   std::string init;
   double init_scale;
   double diverge_ratio;
+  bool bias;
 };
 
 // Learning-rate multiplier at progress t = step / total_steps in [0, 1).
@@ -118,8 +119,16 @@ Fit train_mlp(const Dataset& train, const Settings& s, const LearnerContext& ctx
   // Evaluation passes go through the same buffers; a floor of 256 columns keeps
   // them efficient when training batches are tiny.
   MlpKernels<T> net(sizes, std::max<Eigen::Index>(batch, 256));
-  net.load(initial_network(sizes, s.init, s.init_scale, root.substream("init")));
-  MlpOptimizer<T> optimizer(s.optimizer, net.num_parameters(), net.num_weights());
+  ReluNet start = initial_network(sizes, s.init, s.init_scale, root.substream("init"));
+  if (!s.bias) {
+    for (auto& layer : start.layers()) layer.b.setZero();
+  }
+  net.load(start);
+  // Without biases the optimiser owns only the weight prefix of the buffer:
+  // the biases keep their initial value 0 (homogeneous units, as in
+  // relu_reduction's class).
+  MlpOptimizer<T> optimizer(s.optimizer, s.bias ? net.num_parameters() : net.num_weights(),
+                            net.num_weights());
 
   const std::int64_t steps_per_epoch = (n_fit + batch - 1) / batch;
   const std::int64_t total_steps = s.steps > 0 ? s.steps : s.epochs * steps_per_epoch;
@@ -261,6 +270,12 @@ SgdLearner::SgdLearner() : spec_("sgd") {
       .choice("init", "he", {"he", "lecun", "torch"},
               "initial weights: He/Kaiming normal, LeCun normal, or PyTorch's uniform default")
       .real("init_scale", 1.0, 0.0, 1e6, "multiplier on the initial weight scale")
+      .integer("restarts", 1, 1, 100'000,
+               "independent initialisations (multi-start): the one with the lowest validation "
+               "loss (training loss when val_fraction = 0) is returned; the time limit is shared")
+      .flag("bias", true,
+            "biases in every layer; false: homogeneous network (biases fixed at 0), the class "
+            "of relu_reduction")
       .choice("precision", "float", {"float", "double"}, "arithmetic of the training loop")
       .real("diverge_ratio", 1e6, 1.0, 1e300,
             "report 'diverged' when a batch loss exceeds this times its starting scale", true);
@@ -292,8 +307,49 @@ Fit SgdLearner::fit(const Dataset& train, const Params& params, const LearnerCon
   s.init = params.text("init");
   s.init_scale = params.real("init_scale");
   s.diverge_ratio = params.real("diverge_ratio");
-  if (params.text("precision") == "double") return train_mlp<double>(train, s, ctx);
-  return train_mlp<float>(train, s, ctx);
+  s.bias = params.flag("bias");
+  const auto train_once = [&](const LearnerContext& c) {
+    return params.text("precision") == "double" ? train_mlp<double>(train, s, c)
+                                                : train_mlp<float>(train, s, c);
+  };
+  const std::int64_t restarts = params.integer("restarts");
+  if (restarts == 1) return train_once(ctx);
+  // Multi-start: restart r gets its own seed (restart 0 is the single run's)
+  // and an equal share of what is left of the time budget.
+  const Stopwatch clock;
+  Fit best;
+  double best_score = std::numeric_limits<double>::infinity();
+  std::int64_t done = 0, diverged = 0, best_restart = -1;
+  for (std::int64_t r = 0; r < restarts; ++r) {
+    LearnerContext c = ctx;
+    c.seed = r == 0 ? ctx.seed : Rng(ctx.seed, stream_id("sgd.restart")).substream(r).next_u64();
+    const double left = ctx.time_limit_seconds - clock.seconds();
+    if (left <= 0) break;
+    c.time_limit_seconds = left / static_cast<double>(restarts - r);
+    Fit fit = train_once(c);
+    ++done;
+    if (fit.status == "diverged") {
+      ++diverged;
+      if (!best.predictor && best_restart < 0) best = fit;
+      continue;
+    }
+    const double score =
+        fit.stats.count("val_loss") ? fit.stats.at("val_loss") : fit.stats.at(metric::kTrainLoss);
+    if (best_restart < 0 || score < best_score) {
+      best_score = score;
+      best = std::move(fit);
+      best_restart = r;
+    }
+  }
+  best.stats["restarts"] = static_cast<double>(done);
+  best.stats["restarts_diverged"] = static_cast<double>(diverged);
+  best.stats["best_restart"] = static_cast<double>(best_restart);
+  if (done < restarts) {
+    best.status = best.status == "ok" ? "timeout" : best.status;
+    best.message += fmt::format("{}time limit reached after {} of {} restarts",
+                                best.message.empty() ? "" : "; ", done, restarts);
+  }
+  return best;
 }
 
 }  // namespace hardnets
