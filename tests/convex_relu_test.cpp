@@ -17,6 +17,7 @@
 
 #include "hardnets/core/error.h"
 #include "hardnets/core/rng.h"
+#include "hardnets/learners/exact_relu.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
@@ -135,6 +136,21 @@ TEST(ConvexRelu, SampledPatternsGiveAnUpperBound) {
 }
 
 // A large β makes the zero network (c = mean y) optimal: ½‖y − ȳ‖².
+// A unit bias is a homogeneous unit on (x, 1) with the bias inside the
+// penalised group: the homogeneous program on lifted data has the same optimum.
+TEST(ConvexRelu, HomogeneousOnLiftedDataEqualsAffine) {
+  const Dataset data = random_data(6, 1, 21);
+  Dataset lifted = data;
+  lifted.X = exact_relu::lift_inputs(data.X, true);
+  const Fit affine = run(data, {"beta=0.1"});
+  const Fit central = run(lifted, {"beta=0.1", "unit_bias=false"});
+  ASSERT_EQ(central.status, "ok") << central.message;
+  const double opt = affine.stats.at(metric::kOptLoss);
+  EXPECT_NEAR(central.stats.at(metric::kOptLoss), opt, 1e-6 * (1 + opt));
+  const auto& net = dynamic_cast<const ReluNetPredictor&>(*central.predictor).net();
+  EXPECT_TRUE((net.layers()[0].b.array() == 0.0).all());
+}
+
 TEST(ConvexRelu, LargeBetaGivesTheConstant) {
   const Dataset data = random_data(8, 1, 9);
   const Fit fit = run(data, {"beta=1000"});

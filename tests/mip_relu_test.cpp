@@ -14,6 +14,7 @@
 #include "hardnets/core/error.h"
 #include "hardnets/core/rng.h"
 #include "hardnets/learners/learner.h"
+#include "hardnets/nets/relu_net.h"
 
 namespace hardnets {
 namespace {
@@ -70,6 +71,21 @@ TEST(MipRelu, AgreesWithExactReluLinfAndWithoutBias) {
     const double opt = exact.stats.at(metric::kOptLoss);
     EXPECT_NEAR(mip.stats.at(metric::kOptLoss), opt, 1e-6 * (1 + opt)) << "bias " << bias;
   }
+}
+
+// Homogeneous units (relu_reduction's class): the same optimum as exact_relu,
+// and the network has no biases.
+TEST(MipRelu, HomogeneousAgreesWithExactRelu) {
+  const Dataset data = random_data(12, 2, 13);
+  const std::vector<std::string> cls{"k=1", "loss=l1", "unit_bias=false", "output_bias=false"};
+  const Fit exact = run("exact_relu", data, cls);
+  const Fit mip = run("mip_relu", data, cls);
+  ASSERT_EQ(mip.status, "ok") << mip.message;
+  const double opt = exact.stats.at(metric::kOptLoss);
+  EXPECT_NEAR(mip.stats.at(metric::kOptLoss), opt, 1e-6 * (1 + opt));
+  const auto& net = dynamic_cast<const ReluNetPredictor&>(*mip.predictor).net();
+  EXPECT_TRUE((net.layers()[0].b.array() == 0.0).all());
+  EXPECT_EQ(net.layers()[1].b[0], 0.0);
 }
 
 TEST(MipRelu, TwoUnitsAgreeWithExactRelu) {

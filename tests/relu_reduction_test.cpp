@@ -228,6 +228,13 @@ TEST(ReluReduction, JudgeChecksTheClassAndTheDecision) {
   EXPECT_EQ(m.at("reduction_loss"), no.train.y.squaredNorm());
   EXPECT_EQ(m.at("certified_no"), 0.0);
   EXPECT_EQ(m.at(metric::kSuccess), 0.0);
+  // An optimality claim for the l1 loss says nothing about the square-loss OPT.
+  fit.output = Json{{"certified", true}, {"loss", "l1"}};
+  EXPECT_EQ(problem().judge(no, fit).at("certified_no"), 0.0);
+  fit.output = Json{{"certified", true}, {"loss", "square"}};
+  m = problem().judge(no, fit);
+  EXPECT_EQ(m.at("certified_no"), 1.0);
+  EXPECT_EQ(m.at("calibrated"), 1.0);
 }
 
 TEST(ReluReduction, DeterministicAndShapedAsDocumented) {

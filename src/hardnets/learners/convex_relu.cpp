@@ -247,6 +247,8 @@ ConvexReluLearner::ConvexReluLearner() : spec_("convex_relu") {
                "0: all activation patterns (exact); P > 0: patterns of P Gaussian directions "
                "(an upper bound)")
       .flag("output_bias", true, "fit an unpenalised output bias c")
+      .flag("unit_bias", true,
+            "hidden units [w·x + b]_+; false: homogeneous units [w·x]_+ (relu_reduction's class)")
       .real("tol", 1e-10, 0.0, 1.0, "stop when the duality gap <= tol·max(1, objective)", true)
       .integer("max_iters", 200'000, 1, 1'000'000'000, "FISTA iterations at most");
 }
@@ -267,21 +269,23 @@ Fit ConvexReluLearner::fit(const Dataset& train, const Params& params,
   const Stopwatch clock;
   Problem pr;
   pr.n = static_cast<int>(train.X.rows());
-  pr.D = static_cast<int>(train.X.cols()) + 1;
+  const bool unit_bias = params.flag("unit_bias");
+  const int d = static_cast<int>(train.X.cols());
+  pr.Xt = exact_relu::lift_inputs(train.X, unit_bias);
+  pr.D = static_cast<int>(pr.Xt.cols());
   pr.bias = params.flag("output_bias");
   pr.beta = beta;
-  pr.Xt.resize(pr.n, pr.D);
-  pr.Xt.leftCols(pr.D - 1) = train.X;
-  pr.Xt.col(pr.D - 1).setOnes();
   pr.y = train.y;
 
   // Activation patterns (the all-inactive one contributes nothing: dropped).
   std::vector<std::vector<char>> pats;
   bool complete = true;
   if (sampled == 0) {
-    if (pr.D > 16) fail("convex_relu: all patterns need d <= 15 (use patterns = P)");
-    const auto en =
-        exact_relu::enumerate_patterns(train.X, std::max(1, ctx.threads), ctx.time_limit_seconds);
+    if (pr.D > 16) {
+      fail("convex_relu: all patterns need d <= {} (use patterns = P)", unit_bias ? 15 : 16);
+    }
+    const auto en = exact_relu::enumerate_patterns(train.X, std::max(1, ctx.threads),
+                                                   ctx.time_limit_seconds, INT64_MAX, unit_bias);
     complete = en.complete;
     for (std::size_t p = 0; p < en.patterns.size(); ++p) {
       std::vector<char> a(static_cast<std::size_t>(pr.n));
@@ -342,8 +346,8 @@ Fit ConvexReluLearner::fit(const Dataset& train, const Params& params,
   ReluNet net({static_cast<int>(train.dim()), std::max(units, 1), 1});
   auto& L = net.layers();
   for (int j = 0; j < units; ++j) {
-    L[0].W.row(j) = us[static_cast<std::size_t>(j)].head(pr.D - 1).transpose();
-    L[0].b[j] = us[static_cast<std::size_t>(j)][pr.D - 1];
+    L[0].W.row(j) = us[static_cast<std::size_t>(j)].head(d).transpose();
+    L[0].b[j] = unit_bias ? us[static_cast<std::size_t>(j)][d] : 0.0;
     L[1].W(0, j) = alphas[static_cast<std::size_t>(j)];
   }
   L[1].b[0] = pr.bias ? sol.x.c : 0.0;

@@ -1,5 +1,7 @@
 #include "hardnets/learners/mip_relu.h"
 
+#include "hardnets/learners/exact_relu.h"
+
 #include <Cbc_C_Interface.h>
 #include <ClpSimplex.hpp>
 #include <CoinPackedMatrix.hpp>
@@ -107,7 +109,7 @@ struct CbcDeleter {
 struct Instance {
   Eigen::MatrixXd Xt;  // n x D rows x̃_i = (x_i, 1)
   Eigen::VectorXd y;
-  Eigen::VectorXd M;  // big-M per point: B (‖x_i‖_1 + 1)
+  Eigen::VectorXd M;  // big-M per point: B ‖x̃_i‖_1 (= B (‖x_i‖_1 + 1) with a unit bias)
   int n = 0, D = 0, k = 0;
   bool l1 = true, bias = true;
   double B = 0, Ba = 0;  // box on θ = |a|(w, b) and on c
@@ -381,6 +383,8 @@ MipReluLearner::MipReluLearner() : spec_("mip_relu") {
               "training loss: Σ absolute residuals or the largest absolute residual (square is "
               "refused: CBC solves no MIQP; use exact_relu)")
       .flag("output_bias", true, "fit an output bias c")
+      .flag("unit_bias", true,
+            "hidden units [w·x + b]_+; false: homogeneous units [w·x]_+ (relu_reduction's class)")
       .real("weight_bound", 10.0, 0.0, 1e6,
             "box on the hidden weights and biases: absolute values <= weight_bound (> 0)", true)
       .real("output_bound", 10.0, 0.0, 1e6,
@@ -413,14 +417,14 @@ Fit MipReluLearner::fit(const Dataset& train, const Params& params,
     fail("mip_relu: weight_bound and output_bound must be > 0, got {} and {}", Bw, Ba);
   }
   in.n = static_cast<int>(train.X.rows());
-  in.D = static_cast<int>(train.X.cols()) + 1;
+  const bool unit_bias = params.flag("unit_bias");
+  const int d = static_cast<int>(train.X.cols());
+  in.Xt = exact_relu::lift_inputs(train.X, unit_bias);
+  in.D = static_cast<int>(in.Xt.cols());
   in.l1 = loss_name == "l1";
   in.bias = params.flag("output_bias");
   in.B = Ba * Bw;
   in.Ba = Ba;
-  in.Xt.resize(in.n, in.D);
-  in.Xt.leftCols(in.D - 1) = train.X;
-  in.Xt.col(in.D - 1).setOnes();
   in.y = train.y;
   in.M = in.B * in.Xt.cwiseAbs().rowwise().sum();
   if (in.M.maxCoeff() > 1e9) {
@@ -476,13 +480,13 @@ Fit MipReluLearner::fit(const Dataset& train, const Params& params,
     const double alpha = theta.cwiseAbs().maxCoeff() / Bw;
     const int s = best.signs[static_cast<std::size_t>(j)];
     if (alpha > 0) {
-      L[0].W.row(j) = (theta.head(in.D - 1) / alpha).transpose();
-      L[0].b[j] = theta[in.D - 1] / alpha;
+      L[0].W.row(j) = (theta.head(d) / alpha).transpose();
+      L[0].b[j] = unit_bias ? theta[d] / alpha : 0.0;
       L[1].W(0, j) = s * alpha;
     }
     units.push_back(Json{{"sign", s},
-                         {"w", std::vector<double>(theta.data(), theta.data() + in.D - 1)},
-                         {"b", theta[in.D - 1]},
+                         {"w", std::vector<double>(theta.data(), theta.data() + d)},
+                         {"b", unit_bias ? theta[d] : 0.0},
                          {"a", s * alpha}});
   }
   L[1].b[0] = best.c;

@@ -303,13 +303,18 @@ Metrics ReluReductionProblem::judge(const Instance& instance, const Fit& fit) co
              : (fit.predictor->predict(instance.train.X) - instance.train.y).squaredNorm();
   m["reduction_loss"] = loss;
   m["excess_over_c_yes"] = loss - c_yes;
-  const bool certified = fit.output.is_object() && fit.output.value("certified", false);
+  // A NO certificate is a proof that no k-unit network has a smaller square
+  // loss: the learner must claim optimality for the square loss over k units
+  // (an l1 optimum, or one over fewer units, proves nothing about OPT).
+  const bool certified = member && fit.output.is_object() && fit.output.value("certified", false) &&
+                         fit.output.value("loss", std::string()) == "square" &&
+                         net->net().layers()[0].W.rows() == k;
   const bool found_yes = member && loss <= c_yes + kDecisionTol;
-  const bool certified_no = member && certified && loss >= c_no - kDecisionTol;
+  const bool certified_no = certified && loss >= c_no - kDecisionTol;
   m["found_yes"] = found_yes ? 1.0 : 0.0;
   m["certified_no"] = certified_no ? 1.0 : 0.0;
   m[metric::kSuccess] = (yes ? found_yes : certified_no) ? 1.0 : 0.0;
-  if (member && certified) m["calibrated"] = (yes ? found_yes : certified_no) ? 1.0 : 0.0;
+  if (certified) m["calibrated"] = (yes ? found_yes : certified_no) ? 1.0 : 0.0;
   return m;
 }
 
