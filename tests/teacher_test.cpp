@@ -66,6 +66,37 @@ TEST(Teacher, HypercubeInputsAreSigns) {
   EXPECT_NEAR(inst.train.X.mean(), 0.0, 0.03);  // 4500 signs: std of mean 0.015
 }
 
+// Uniform on S^{d-1}: unit norms, E x = 0, E xxᵀ = I/d, and the fourth moment
+// E x_j^4 = 3/(d(d+2)) that separates it from other unit-norm laws with the
+// same two moments (e.g. hypercube/√d has E x_j^4 = 1/d² = 0.04 at d = 5).
+TEST(Teacher, SphereInputsAreUniformOnTheUnitSphere) {
+  const int d = 5, n = 20000;
+  const Instance inst = make({"d=5", "inputs=sphere"}, 6, {n, 10});
+  const Matrix& X = inst.train.X;
+  for (Eigen::Index i = 0; i < n; ++i) ASSERT_NEAR(X.row(i).norm(), 1.0, 1e-12) << "row " << i;
+  // Each coordinate has variance 1/d = 0.2: the std of a mean over 20000 rows
+  // is 0.0032; 0.015 is about 5 standard deviations.
+  const Vector mean = X.colwise().mean().transpose();
+  for (int j = 0; j < d; ++j) EXPECT_NEAR(mean[j], 0.0, 0.015) << "coordinate " << j;
+  // E x_j^2 = 1/d (std of the estimate 0.0015: Var x_j^2 = 3/35 - 1/25) and
+  // E x_j x_l = 0 (std 0.0012: E x_j^2 x_l^2 = 1/35); 0.006 is 4-5 stds, far
+  // below the 0.8 a missing normalisation would give.
+  const Matrix second = X.transpose() * X / static_cast<double>(n);
+  for (int j = 0; j < d; ++j) {
+    for (int l = 0; l < d; ++l) {
+      EXPECT_NEAR(second(j, l), j == l ? 1.0 / d : 0.0, 0.006) << j << "," << l;
+    }
+  }
+  // E x_j^4 = 3/35 = 0.0857 (std of the pooled estimate about 0.0011).
+  EXPECT_NEAR(X.array().pow(4).mean(), 3.0 / (d * (d + 2)), 0.005);
+  // Row i is the Gaussian law's row i normalised (the same random words).
+  const Instance gaussian = make({"d=5", "inputs=gaussian"}, 6, {100, 10});
+  for (Eigen::Index i = 0; i < 100; ++i) {
+    const Vector g = gaussian.train.X.row(i).transpose();
+    EXPECT_LT((X.row(i).transpose() - g / g.norm()).norm(), 1e-12);
+  }
+}
+
 TEST(Teacher, SmoothingPerturbsEveryParameterByTau) {
   const auto base = TeacherProblem::make_teacher(
       teacher().spec().resolve(std::vector<std::string>{"d=50", "width=200"}), 8);

@@ -16,7 +16,10 @@ const ProblemRegistration kRegisterTeacher{std::make_unique<TeacherProblem>()};
 // so rows can be generated in any order by any thread.
 Matrix draw_inputs(const std::string& law, Eigen::Index n, Eigen::Index d, Rng base, int threads) {
   Matrix X(n, d);
-  const bool gaussian = law == "gaussian";
+  // "sphere" normalises the Gaussian row: row i of the sphere law is row i
+  // of the Gaussian law divided by its norm (same words of the stream).
+  const bool sphere = law == "sphere";
+  const bool gaussian = law == "gaussian" || sphere;
   const std::uint64_t words_per_row = gaussian ? 2 * ((d + 1) / 2) : d;
   parallel_for(n, threads, [&](std::int64_t begin, std::int64_t end) {
     Rng rng = base;
@@ -25,6 +28,15 @@ Matrix draw_inputs(const std::string& law, Eigen::Index n, Eigen::Index d, Rng b
       double* row = X.row(i).data();
       if (gaussian) {
         rng.fill_normal({row, static_cast<std::size_t>(d)});
+        if (sphere) {
+          const double norm = X.row(i).norm();
+          // A zero Gaussian row has probability 0; map it to e_1, not NaN.
+          if (norm > 0.0) {
+            X.row(i) /= norm;
+          } else {
+            X(i, 0) = 1.0;
+          }
+        }
       } else {
         for (Eigen::Index j = 0; j < d; ++j) row[j] = rng.sign();
       }
@@ -65,14 +77,15 @@ TeacherProblem::TeacherProblem() : spec_("teacher") {
       .real("scale", 1.0, 0.0, 1e6, "weight scale s: Var W_ij = s^2 / fan_in", true)
       .real("bias_scale", 0.0, 0.0, 1e6, "standard deviation of the biases (same law)")
       .real("tau", 0.0, 0.0, 1e6, "smoothing: add N(0, tau^2) to every parameter")
-      .choice("inputs", "gaussian", {"gaussian", "hypercube"},
-              "input law: N(0, I_d) or uniform on {-1, +1}^d")
+      .choice("inputs", "gaussian", {"gaussian", "hypercube", "sphere"},
+              "input law: N(0, I_d), uniform on {-1, +1}^d, or uniform on the unit sphere "
+              "S^{d-1}")
       .real("sigma", 0.0, 0.0, 1e6, "standard deviation of the Gaussian label noise");
 }
 
 std::string TeacherProblem::summary() const {
   return "random ReLU teacher network with natural (normal/uniform) weights, optional "
-         "smoothing, Gaussian or hypercube inputs, Gaussian label noise";
+         "smoothing, Gaussian, hypercube or sphere inputs, Gaussian label noise";
 }
 
 ReluNet TeacherProblem::make_teacher(const Params& params, Seed seed) {

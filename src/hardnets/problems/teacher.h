@@ -6,7 +6,8 @@
 //   uniform: W_ij ~ U[-r, r], r = s sqrt(3 / fan_in)   (same variance)
 // biases with standard deviation `bias_scale` under the same law, then
 // optionally smoothed (every parameter + N(0, tau^2), seed 000's smoothed
-// analysis). Inputs are x ~ N(0, I_d) or uniform on {-1, +1}^d, and labels are
+// analysis). Inputs are x ~ N(0, I_d), uniform on {-1, +1}^d or uniform on the
+// unit sphere S^{d-1} (a normalised Gaussian row), and labels are
 // y = f*(x) + N(0, sigma^2). Depth 1 is a linear teacher (the easy control).
 //
 // The truth is the teacher network; the judge reports test mse/nmse and
@@ -40,8 +41,9 @@ class TeacherProblem : public Problem {
 // the results.
 Vector forward_blocked(const ReluNet& net, const Matrix& X, int threads);
 
-// n input rows of dimension d, law "gaussian" (N(0, I_d)) or "hypercube"
-// (uniform ±1). Row i uses its own words of `base`, so any thread may draw it.
+// n input rows of dimension d, law "gaussian" (N(0, I_d)), "hypercube"
+// (uniform ±1) or "sphere" (uniform on S^{d-1}: the Gaussian row i divided by
+// its norm). Row i uses its own words of `base`, so any thread may draw it.
 Matrix draw_inputs(const std::string& law, Eigen::Index n, Eigen::Index d, Rng base, int threads);
 // y_i += sigma * N(0, 1), the i-th normal from words [2i, 2i+2) of `base`.
 void add_noise(Vector& y, double sigma, Rng base);
