@@ -447,11 +447,20 @@ TEST(ExactRelu, BudgetsGiveTimeoutWithBestSoFar) {
 
 TEST(ExactRelu, BadInputIsAUserError) {
   const auto& spec = exact().spec();
-  EXPECT_CONTAINS(user_error([&] { spec.resolve(std::vector<std::string>{"k=0"}); }), "k");
+  EXPECT_CONTAINS(user_error([&] { spec.resolve(std::vector<std::string>{"k=-1"}); }), "k");
   EXPECT_CONTAINS(user_error([&] { spec.resolve(std::vector<std::string>{"loss=l2"}); }), "loss");
+  // k = 0 takes k from the task: an error when the task declares none, the
+  // declared k otherwise.
   Params params = spec.defaults();
   params.set("k", std::int64_t{0});
-  EXPECT_CONTAINS(user_error([&] { exact().fit(random_data(5, 1, 1), params, {}); }), "k");
+  EXPECT_CONTAINS(user_error([&] { exact().fit(random_data(5, 1, 1), params, {}); }),
+                  "declares none");
+  LearnerContext two;
+  two.task = Json{{"k", 2}};
+  const Dataset data = random_data(7, 1, 3);
+  const Fit from_task = exact().fit(data, params, two);
+  EXPECT_EQ(from_task.output.at("units").size(), 2U);
+  EXPECT_EQ(from_task.stats.at(metric::kOptLoss), run(data, {"k=2"}).stats.at(metric::kOptLoss));
   EXPECT_CONTAINS(user_error([&] { exact().fit(Dataset{}, spec.defaults(), {}); }), "empty");
   Dataset bad = random_data(5, 2, 1);
   bad.y.resize(4);

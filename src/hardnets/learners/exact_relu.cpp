@@ -995,7 +995,10 @@ double network_loss(const Matrix& X, const Vector& y, const std::vector<Unit>& u
 }
 
 ExactReluLearner::ExactReluLearner() : spec_("exact_relu") {
-  spec_.integer("k", 1, 1, 8, "hidden ReLU units (cost grows like (2·patterns)^k; k >= 3 is slow)")
+  spec_
+      .integer("k", 1, 0, 8,
+               "hidden ReLU units (cost grows like (2·patterns)^k; k >= 3 is slow); 0 = the k "
+               "the task declares (relu_reduction)")
       .choice("loss", "square", {"square", "l1", "linf"},
               "training loss: Σ squared residuals (QP per cell), Σ absolute residuals or the "
               "largest absolute residual (LP per cell, Clp)")
@@ -1018,8 +1021,14 @@ Fit ExactReluLearner::fit(const Dataset& train, const Params& params,
   if (!train.X.allFinite() || !train.y.allFinite()) {
     fail("exact_relu: the training set contains NaN or infinite values");
   }
-  const int k = static_cast<int>(params.integer("k"));
-  if (k < 1) fail("exact_relu: k must be >= 1, got {}", k);
+  int k = static_cast<int>(params.integer("k"));
+  if (k == 0) {
+    if (!ctx.task.contains("k")) {
+      fail("exact_relu: k = 0 takes k from the task, but this task declares none; give k >= 1");
+    }
+    k = ctx.task.at("k").get<int>();
+  }
+  if (k < 1 || k > 8) fail("exact_relu: k must be in [1, 8], got {}", k);
   const bool unit_bias = params.flag("unit_bias");
   const int max_d = kMaxRank - (unit_bias ? 1 : 0);
   if (train.dim() > max_d) {
