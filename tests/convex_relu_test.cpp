@@ -151,6 +151,32 @@ TEST(ConvexRelu, HomogeneousOnLiftedDataEqualsAffine) {
   EXPECT_TRUE((net.layers()[0].b.array() == 0.0).all());
 }
 
+// prune_to = k rounds the convex solution to a k-unit network: never below
+// the exact k-unit optimum, its reported loss is the predictor's, and on
+// data from one ReLU with a weak penalty the heaviest group is that ReLU's
+// cell, so the refit recovers the optimum (0 up to rounding).
+TEST(ConvexRelu, PruneToKUnitsIsAnUpperBoundOnTheKUnitOptimum) {
+  for (const Seed seed : {1, 2, 3}) {
+    const Dataset data = random_data(10, 2, 40 + seed);
+    const Fit exact = learner_registry()
+                          .get("exact_relu")
+                          .fit(data, learner_registry().get("exact_relu").spec().defaults(), {});
+    const Fit pruned = run(data, {"beta=0.1", "prune_to=1", "max_iters=300"});
+    ASSERT_TRUE(pruned.stats.contains("pruned_loss")) << pruned.message;
+    EXPECT_EQ(pruned.stats.at("units"), 1.0);
+    EXPECT_FALSE(pruned.stats.contains(metric::kOptLoss));
+    const double loss = (pruned.predictor->predict(data.X) - data.y).squaredNorm();
+    EXPECT_NEAR(pruned.stats.at("pruned_loss"), loss, 1e-9 * (1 + loss));
+    EXPECT_GE(loss, exact.stats.at(metric::kOptLoss) - 1e-9) << "seed " << seed;
+  }
+  Dataset one = random_data(12, 2, 50);
+  for (Eigen::Index i = 0; i < one.size(); ++i) {
+    one.y[i] = 2.0 * std::max(0.0, one.X(i, 0) - 0.5 * one.X(i, 1) + 0.3);
+  }
+  const Fit fit = run(one, {"beta=0.01", "prune_to=1", "max_iters=1000"});
+  EXPECT_LT(fit.stats.at("pruned_loss"), 1e-12);
+}
+
 TEST(ConvexRelu, LargeBetaGivesTheConstant) {
   const Dataset data = random_data(8, 1, 9);
   const Fit fit = run(data, {"beta=1000"});

@@ -246,6 +246,10 @@ ConvexReluLearner::ConvexReluLearner() : spec_("convex_relu") {
       .integer("patterns", 0, 0, 100'000'000,
                "0: all activation patterns (exact); P > 0: patterns of P Gaussian directions "
                "(an upper bound)")
+      .integer("prune_to", 0, 0, 1'000'000,
+               "0: the convex solution's network (one unit per nonzero group); k > 0: keep the k "
+               "heaviest groups and refit their cells for the square loss without weight decay "
+               "(a k-unit network: an upper bound on the k-unit optimum)")
       .flag("output_bias", true, "fit an unpenalised output bias c")
       .flag("unit_bias", true,
             "hidden units [w·x + b]_+; false: homogeneous units [w·x]_+ (relu_reduction's class)")
@@ -326,12 +330,18 @@ Fit ConvexReluLearner::fit(const Dataset& train, const Params& params,
     pr.signs.push_back(std::move(S));
   }
 
-  const SolveResult sol =
+  SolveResult sol =
       fista(pr, params.real("tol"), params.integer("max_iters"), ctx.time_limit_seconds, clock);
 
   // Map back: one unit per nonzero block.
   std::vector<Eigen::VectorXd> us;
   std::vector<double> alphas;
+  struct Block {
+    int pattern;
+    int side;
+    double norm;
+  };
+  std::vector<Block> blocks;
   for (int i = 0; i < pr.P; ++i) {
     for (const double side : {1.0, -1.0}) {
       const Eigen::VectorXd blk =
@@ -340,7 +350,42 @@ Fit ConvexReluLearner::fit(const Dataset& train, const Params& params,
       if (norm == 0) continue;
       us.push_back(blk / std::sqrt(norm));
       alphas.push_back(side * std::sqrt(norm));
+      blocks.push_back({i, side > 0 ? 1 : -1, norm});
     }
+  }
+  const auto prune_to = static_cast<std::size_t>(params.integer("prune_to"));
+  const std::size_t convex_units = us.size();
+  double pruned_loss = -1.0;
+  if (prune_to > 0 && !blocks.empty()) {
+    // Rounding to a k-unit network: the k heaviest groups fix k (pattern,
+    // sign) cells, whose square-loss program (no weight decay; exact_relu's
+    // cell solver, sign constraints included) gives the weights. An upper
+    // bound on the k-unit optimum, comparable with exact_relu's.
+    std::stable_sort(blocks.begin(), blocks.end(),
+                     [](const Block& a, const Block& b) { return a.norm > b.norm; });
+    blocks.resize(std::min(blocks.size(), prune_to));
+    std::vector<exact_relu::Unit> cells;
+    for (const Block& b : blocks) {
+      exact_relu::Unit unit;
+      unit.pattern.assign(static_cast<std::size_t>((pr.n + 63) / 64), 0);
+      for (int q = 0; q < pr.n; ++q) {
+        if (pats[static_cast<std::size_t>(b.pattern)][static_cast<std::size_t>(q)]) {
+          unit.pattern[static_cast<std::size_t>(q / 64)] |= std::uint64_t{1} << (q % 64);
+        }
+      }
+      unit.sign = b.side;
+      cells.push_back(std::move(unit));
+    }
+    const exact_relu::CellSolution cell = exact_relu::solve_cell(
+        train.X, train.y, cells, exact_relu::Loss::kSquare, pr.bias, 1e300, unit_bias);
+    us.clear();
+    alphas.clear();
+    for (const auto& unit : cell.units) {
+      us.push_back(unit.theta);
+      alphas.push_back(unit.sign);
+    }
+    sol.x.c = cell.c;
+    pruned_loss = cell.loss;
   }
   const int units = static_cast<int>(us.size());
   ReluNet net({static_cast<int>(train.dim()), std::max(units, 1), 1});
@@ -370,13 +415,21 @@ Fit ConvexReluLearner::fit(const Dataset& train, const Params& params,
         "{} sampled patterns: the objective is an upper bound on the regularised optimum", pr.P));
   }
   for (std::size_t q = 0; q < notes.size(); ++q) fit.message += (q ? "; " : "") + notes[q];
-  if (exact && sol.converged) fit.stats[metric::kOptLoss] = sol.primal;
+  // The convex optimum is the regularised optimum of the unpruned network only.
+  if (exact && sol.converged && pruned_loss < 0) fit.stats[metric::kOptLoss] = sol.primal;
   fit.stats["objective"] = sol.primal;
   fit.stats["dual_bound"] = sol.dual;
   fit.stats["duality_gap"] = sol.primal - sol.dual;
   fit.stats["nonconvex_objective"] = nonconvex;
   fit.stats["patterns"] = pr.P;
   fit.stats["units"] = units;
+  if (pruned_loss >= 0) {
+    fit.stats["convex_units"] = static_cast<double>(convex_units);
+    fit.stats["pruned_loss"] = pruned_loss;
+    fit.message += fmt::format(
+        "{}pruned from {} to {} units (heaviest groups, square-loss refit in their cells)",
+        fit.message.empty() ? "" : "; ", convex_units, units);
+  }
   fit.stats["iterations"] = static_cast<double>(sol.iterations);
   fit.stats["restarts"] = static_cast<double>(sol.restarts);
   fit.stats[metric::kTrainLoss] = r.squaredNorm() / static_cast<double>(pr.n);
