@@ -288,12 +288,24 @@ TEST(SgdLearner, HonoursTimeLimit) {
 TEST(SgdLearner, BadParametersAreUserErrors) {
   const ParamSpec& spec = learner_registry().get("sgd").spec();
   for (const char* bad :
-       {"lr=0", "lr=-1", "width=0", "depth=0", "optimizer=lbfgs", "batch=0", "val_fraction=1",
+       {"lr=0", "lr=-1", "width=-1", "depth=0", "optimizer=lbfgs", "batch=0", "val_fraction=1",
         "momentum=1", "schedule=linear", "precision=half", "nonsense=1"}) {
     EXPECT_THROW(spec.resolve(std::vector<std::string>{bad}), UserError) << bad;
   }
   const Learner& sgd = learner_registry().get("sgd");
   EXPECT_THROW(sgd.fit(Dataset{}, spec.defaults(), {}), UserError);
+  // width = 0 takes k from the task: an error without one, k units with one.
+  const ReluNet teacher = random_net({3, 2, 1}, 4);
+  const Dataset data = gaussian_data(teacher, 100, 1);
+  const Params from_task = spec.resolve(std::vector<std::string>{"width=0", "epochs=2"});
+  EXPECT_CONTAINS(hardnets::testing::user_error([&] { sgd.fit(data, from_task, {}); }),
+                  "declares no k");
+  LearnerContext ctx;
+  ctx.task = Json{{"k", 3}};
+  const Fit fit = sgd.fit(data, from_task, ctx);
+  const auto* net = dynamic_cast<const ReluNetPredictor*>(fit.predictor.get());
+  ASSERT_NE(net, nullptr);
+  EXPECT_EQ(net->net().layers()[0].W.rows(), 3);
 }
 
 // A depth-2 ReLU teacher with d = 8 and 4 hidden units on Gaussian inputs is

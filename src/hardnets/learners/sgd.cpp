@@ -250,7 +250,8 @@ Fit train_mlp(const Dataset& train, const Settings& s, const LearnerContext& ctx
 
 SgdLearner::SgdLearner() : spec_("sgd") {
   spec_.integer("depth", 2, 1, 64, "number of weight layers (2 = one hidden ReLU layer)")
-      .integer("width", 64, 1, 65536, "ReLU units per hidden layer")
+      .integer("width", 64, 0, 65536,
+               "ReLU units per hidden layer; 0 = the k the task declares (relu_reduction)")
       .choice("optimizer", "adam", {"adam", "sgd"}, "Adam, or SGD with heavy-ball momentum")
       .real("lr", 1e-3, 0.0, 1e12, "base learning rate", /*min_open=*/true)
       .real("momentum", 0.9, 0.0, 1.0, "SGD momentum μ (optimizer=sgd)", false, /*max_open=*/true)
@@ -290,6 +291,13 @@ Fit SgdLearner::fit(const Dataset& train, const Params& params, const LearnerCon
   Settings s;
   s.depth = static_cast<int>(params.integer("depth"));
   s.width = static_cast<int>(params.integer("width"));
+  if (s.width == 0) {
+    if (!ctx.task.contains("k")) {
+      fail("sgd: width = 0 takes the width from the task, but this task declares no k");
+    }
+    s.width = ctx.task.at("k").get<int>();
+    if (s.width < 1) fail("sgd: the task declares k = {}; need k >= 1", s.width);
+  }
   s.optimizer.kind = params.text("optimizer") == "sgd" ? OptimizerSettings::Kind::kSgd
                                                        : OptimizerSettings::Kind::kAdam;
   s.optimizer.beta1 = params.real("beta1");
