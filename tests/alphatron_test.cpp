@@ -141,6 +141,19 @@ TEST(Alphatron, ResultsDoNotDependOnThreads) {
   }
 }
 
+TEST(Alphatron, TimeLimitStopsWithTheBestIterate) {
+  Vector w(2);
+  w << 0.6, 0.8;
+  const Dataset data = planted_sphere(100, w, 0.0, 6);
+  LearnerContext ctx;
+  ctx.time_limit_seconds = 0.0;
+  const Fit fit = learner().fit(data, learner().spec().resolve(std::vector<std::string>{}), ctx);
+  EXPECT_EQ(fit.status, "timeout");
+  EXPECT_CONTAINS(fit.message, "time limit");
+  EXPECT_EQ(fit.stats.at("iterations"), 0.0);  // the clock is read before each step
+  ASSERT_NE(fit.predictor, nullptr);
+}
+
 TEST(Alphatron, RefusesLargeGramMatricesNamingTheParameter) {
   Vector w(2);
   w << 1.0, 0.0;

@@ -149,6 +149,19 @@ TEST(Glmtron, ResultsDoNotDependOnThreads) {
   }
 }
 
+TEST(Glmtron, TimeLimitStopsWithTheBestIterate) {
+  Vector w(2);
+  w << 1.0, -1.0;
+  const Dataset data = planted("gaussian", 200, w, 0.0, 6);
+  LearnerContext ctx;
+  ctx.time_limit_seconds = 0.0;
+  const Fit fit = learner().fit(data, learner().spec().resolve(std::vector<std::string>{}), ctx);
+  EXPECT_EQ(fit.status, "timeout");
+  EXPECT_CONTAINS(fit.message, "time limit");
+  EXPECT_EQ(fit.stats.at("iterations"), 1.0);  // the clock is read after each step
+  ASSERT_NE(fit.predictor, nullptr);
+}
+
 TEST(Glmtron, BadInputGivesClearErrors) {
   Dataset empty;
   empty.X.resize(0, 3);

@@ -288,6 +288,24 @@ TEST(ProperBounded, BudgetCoarsensTheNetWithStatusTimeout) {
   EXPECT_LT(mse(*cut.predictor, data), 0.05);  // still a sensible network
 }
 
+// The time limit is read between rounds of 64 blocks of 256 ball points: a
+// net of 25,000 points has two rounds, and a zero limit stops after the first.
+TEST(ProperBounded, TimeLimitStopsWithTheBestSoFar) {
+  Vector w(3);
+  w << 0.0, 0.6, 0.8;
+  const Dataset data = planted(300, w, 1.0, 0.05, 10);
+  LearnerContext ctx;
+  ctx.time_limit_seconds = 0.0;
+  const Fit fit =
+      learner().fit(data, learner().spec().resolve(std::vector<std::string>{"epsilon=0.1"}), ctx);
+  ASSERT_GT(fit.stats.at("ball_points"), 64.0 * 256);  // more than one round
+  EXPECT_EQ(fit.status, "timeout");
+  EXPECT_CONTAINS(fit.message, "time limit");
+  EXPECT_EQ(fit.stats.at("net_points"), 64.0 * 256 * fit.stats.at("output_points"));
+  EXPECT_LT(fit.stats.at("net_points"), fit.stats.at("candidates"));
+  ASSERT_NE(fit.predictor, nullptr);
+}
+
 TEST(ProperBounded, ResultsDoNotDependOnThreads) {
   Vector w(3);
   w << 0.6, 0.0, -0.8;
