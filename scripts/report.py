@@ -326,6 +326,35 @@ def tied(runs, a, b):
     return both
 
 
+def determined(runs, key, by):
+    """Whether `key` is a function of the keys `by` over the runs that have it
+    (clauses = "2*vars" within each source)."""
+    seen = {}
+    for r in runs:
+        if key in r.params:
+            arg = tuple(r.params.get(k) for k in by)
+            if seen.setdefault(arg, r.params[key]) != r.params[key]:
+                return False
+    return True
+
+
+def series_keys(runs, axes):
+    """The varying keys that split a figure's runs into series: every key
+    except the axes and those determined by the axes and the other series
+    keys (an expression of an axis, possibly per series, names no series of
+    its own). Keys with more distinct values are dropped first, so `source`
+    stays and `clauses` = f(vars, source) goes."""
+    keys = [k for k in varying_keys(runs) if k not in axes]
+    distinct = {k: len({repr(r.params[k]) for r in runs if k in r.params}) for k in keys}
+    kept = list(keys)
+    for k in sorted(keys, key=lambda k: -distinct[k]):
+        others = [j for j in kept if j != k]
+        if determined(runs, k, list(axes) + others):
+            kept.remove(k)
+    split, _ = independent_keys(runs, kept)
+    return split
+
+
 def independent_keys(runs, keys):
     """The keys left after dropping each one tied to an earlier key, and a map
     from each kept key to the keys tied to it."""
@@ -491,7 +520,7 @@ def draw_line(figure, runs, spec, names, out_dir, scaling=False):
     logy = bool(spec.get("logy", scaling))
     keys = varying_keys(runs)
     ties = [k for k in keys if k != x and tied(runs, x, k)]
-    split, _ = independent_keys(runs, [k for k in keys if k != x and k not in ties])
+    split = series_keys(runs, [x])
     groups = group_series(runs, split, names)
     all_x, pos, categorical = x_positions({r.params[x] for r in runs})
     if categorical and (logx or scaling):
@@ -603,7 +632,7 @@ def draw_phase(figure, runs, spec, names, out_dir):
     logz = bool(spec.get("logz", False)) and not rate
     keys = varying_keys(runs)
     ties = [k for k in keys if k not in (x, y) and (tied(runs, x, k) or tied(runs, y, k))]
-    split, _ = independent_keys(runs, [k for k in keys if k not in (x, y) and k not in ties])
+    split = series_keys(runs, [x, y])
     groups = group_series(runs, split, names)
     xs = sort_values(list({r.params[x] for r in runs}))
     ys = sort_values(list({r.params[y] for r in runs}))
@@ -752,7 +781,7 @@ def draw_threshold(figure, runs, spec, names, out_dir):
     logx, logy = bool(spec.get("logx", False)), bool(spec.get("logy", True))
     keys = varying_keys(runs)
     ties = [k for k in keys if k not in (x, y) and (tied(runs, x, k) or tied(runs, y, k))]
-    split, _ = independent_keys(runs, [k for k in keys if k not in (x, y) and k not in ties])
+    split = series_keys(runs, [x, y])
     groups = group_series(runs, split, names)
     fig, ax = plt.subplots(figsize=(7.2, 4.6), layout="constrained")
     fit_points = []

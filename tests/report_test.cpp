@@ -221,6 +221,29 @@ TEST(Report, ThresholdLocationAndModelFit) {
             "0.035 True\n");
 }
 
+// Series: a parameter that is an expression of the x axis within each series
+// (clauses = 2*vars for one source, 0.6*vars for the other) names no series
+// of its own; an independent one (seed-like `tau`) still splits.
+TEST(Report, SeriesSkipParametersDeterminedByTheAxisAndOtherSeries) {
+  const std::string script = std::string(HARDNETS_SOURCE_DIR) + "/scripts";
+  const std::string code =
+      "import sys; sys.path.insert(0, '" + script +
+      "'); import report as r\n"
+      "class R:\n"
+      "    def __init__(self, p): self.params = p\n"
+      "runs = [R({'vars': v, 'source': s, 'clauses': round(f*v), 'tau': t})\n"
+      "        for s, f in (('nae', 2.0), ('one', 0.6)) for v in (8, 16, 32) for t in (0, 1)]\n"
+      "print(r.series_keys(runs, ['vars']))\n"
+      "print(r.series_keys([x for x in runs if x.params['tau'] == 0], ['vars']))\n";
+  const fs::path file = fs::temp_directory_path() / "hardnets_series_test.py";
+  std::ofstream(file) << code;
+  const std::string out = capture("/usr/bin/python3 " + file.string() + " 2>&1");
+  fs::remove(file);
+  EXPECT_EQ(out,
+            "['source', 'tau']\n"
+            "['source']\n");
+}
+
 TEST(Report, EmbeddedScriptIsTheSourceFile) {
   EXPECT_EQ(std::string(report_script()),
             read_file(fs::path(HARDNETS_SOURCE_DIR) / "scripts" / "report.py"));
