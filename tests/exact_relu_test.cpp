@@ -402,6 +402,42 @@ TEST(ExactRelu, ResultIndependentOfThreads) {
   }
 }
 
+// l1/linf programs are warm-started LPs (one Clp model per block) pruned by a
+// bound from the labels: the result and the statistics still do not depend
+// on the thread count, and the search equals a cold solve of every program.
+TEST(ExactRelu, LpResultIndependentOfThreadsAndEqualsColdSolves) {
+  for (const char* loss : {"loss=l1", "loss=linf"}) {
+    for (const char* k : {"k=1", "k=2"}) {
+      const bool one = std::string(k) == "k=1";
+      const Dataset d = one ? random_data(24, 2, 5) : random_data(8, 2, 6);
+      for (const char* bias : {"output_bias=true", "output_bias=false"}) {
+        const Fit a = run(d, {k, loss, bias}, 1), b = run(d, {k, loss, bias}, 2),
+                  c = run(d, {k, loss, bias}, 3);
+        EXPECT_EQ(a.output.dump(), b.output.dump()) << loss << " " << k << " " << bias;
+        EXPECT_EQ(a.output.dump(), c.output.dump()) << loss << " " << k << " " << bias;
+        EXPECT_EQ(a.stats, b.stats);
+        EXPECT_EQ(a.stats, c.stats);
+        EXPECT_LE(a.stats.at("cells_solved"), a.stats.at("programs"));
+        if (!one) continue;
+        // Every (pattern, sign) program solved cold from scratch.
+        const Loss l = std::string(loss) == "loss=l1" ? Loss::kL1 : Loss::kLinf;
+        const bool with_bias = std::string(bias) == "output_bias=true";
+        const auto en = exact_relu::enumerate_patterns(d.X, 1);
+        double cold = 1e300;
+        for (std::size_t p = 0; p < en.patterns.size(); ++p) {
+          for (const int sign : {1, -1}) {
+            exact_relu::Unit u;
+            u.pattern.assign(en.patterns[p], en.patterns[p] + en.patterns.words);
+            u.sign = sign;
+            cold = std::min(cold, exact_relu::solve_cell(d.X, d.y, {u}, l, with_bias).loss);
+          }
+        }
+        EXPECT_NEAR(a.stats.at(metric::kOptLoss), cold, 1e-7 * (1 + cold)) << loss << " " << bias;
+      }
+    }
+  }
+}
+
 TEST(ExactRelu, OutputDescribesTheNetworkAndPattern) {
   const Dataset data = random_data(9, 2, 8);
   const Fit fit = run(data, {"k=2"});

@@ -9,6 +9,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <set>
 #include <vector>
 
@@ -293,6 +294,7 @@ struct Data {
   std::vector<double> packed;
   Loss loss = Loss::kSquare;
   bool bias = true;
+  std::vector<int> order;  // point indices by ascending label (ties by index)
 };
 
 Data make_data(const Matrix& X, const Vector& y, Loss loss, bool bias, bool unit_bias) {
@@ -317,6 +319,10 @@ Data make_data(const Matrix& X, const Vector& y, Loss loss, bool bias, bool unit
   }
   data.loss = loss;
   data.bias = bias;
+  data.order.resize(static_cast<std::size_t>(data.n));
+  for (int i = 0; i < data.n; ++i) data.order[static_cast<std::size_t>(i)] = i;
+  std::stable_sort(data.order.begin(), data.order.end(),
+                   [&](int a, int b) { return data.y[a] < data.y[b]; });
   return data;
 }
 
@@ -593,8 +599,182 @@ Program solve_lp(const Data& data, const std::vector<Item>& items) {
   return out;
 }
 
+// Lower bound on the l1/linf program of `items` from the labels alone: the
+// output at point i is c + Σ_{j: i∈S_j} s_j u_ij with u_ij >= 0, so it is c
+// where no unit is active, >= c where only positive units are active and
+// <= c where only negative ones are. Hence |r_i| >= |c - y_i|, (c - y_i)_+ or
+// (y_i - c)_+, minimised over c (c = 0 without an output bias): a weighted
+// median for l1 (sweep of data.order, labels ascending), half a range for
+// linf.
+double lp_lower_bound(const Data& data, const std::vector<Item>& items) {
+  const int n = data.n;
+  // Per point: 1 = pushed up (only s = +1 active), 2 = pushed down, 3 = none
+  // active (both), 0 = mixed (no bound).
+  auto kind = [&](int i) {
+    bool up = false, down = false;
+    for (const auto& it : items) {
+      if (active(it.bits, i)) (it.sign > 0 ? up : down) = true;
+    }
+    return up ? (down ? 0 : 1) : (down ? 2 : 3);
+  };
+  // Terms: (c - y_i)_+ for kinds 1, 3 ("inc"); (y_i - c)_+ for kinds 2, 3.
+  if (data.loss == Loss::kLinf) {
+    double min_inc = std::numeric_limits<double>::infinity();
+    double max_dec = -std::numeric_limits<double>::infinity();
+    for (int i = 0; i < n; ++i) {
+      const int t = kind(i);
+      if (t & 1) min_inc = std::min(min_inc, data.y[i]);
+      if (t & 2) max_dec = std::max(max_dec, data.y[i]);
+    }
+    if (!data.bias) return std::max({0.0, -min_inc, max_dec});
+    if (!std::isfinite(min_inc) || !std::isfinite(max_dec)) return 0.0;
+    return std::max(0.0, 0.5 * (max_dec - min_inc));
+  }
+  double c = 0.0;
+  if (data.bias) {
+    // The slope in c starts at -#dec and grows by one per term at its label.
+    int slope = 0;
+    for (int i = 0; i < n; ++i) slope -= (kind(i) & 2) ? 1 : 0;
+    if (slope == 0) return 0.0;  // no (y_i - c)_+ term: c -> -inf gives 0
+    for (const int i : data.order) {
+      const int t = kind(i);
+      slope += (t & 1) + ((t & 2) >> 1);
+      if (t != 0) c = data.y[i];
+      if (slope >= 0) break;
+    }
+  }
+  double bound = 0.0;
+  for (int i = 0; i < n; ++i) {
+    const int t = kind(i);
+    if (t & 1) bound += std::max(0.0, c - data.y[i]);
+    if (t & 2) bound += std::max(0.0, data.y[i] - c);
+  }
+  return bound;
+}
+
+// The l1/linf LP of a k-tuple in a form where the tuple enters only through
+// bounds, so one model is re-solved by the dual simplex from the previous
+// basis. Columns: θ'_j = s_j θ_j (k·D), c, v_ij = s_j θ_j·x̃_i on the cell
+// (k·n), residual bounds e (n for l1, 1 for linf). Rows: v_ij - θ'_j·x̃_i
+// (k·n), then e ± (Σ_j v_ij + c - y_i) >= 0 (2n). Point i active in item j:
+// the row is = 0 and s_j v_ij >= 0; inactive: v_ij = 0 and s_j θ'_j·x̃_i <= 0.
+class WarmLp {
+ public:
+  WarmLp(const Data& data, int k) : data_(data), k_(k) {
+    const int D = data.D, n = data.n;
+    m_ = k * D + (data.bias ? 1 : 0);
+    const int extra = data.loss == Loss::kL1 ? n : 1;
+    const int cols = m_ + k * n + extra;
+    const double inf = COIN_DBL_MAX;
+    std::vector<int> ri, ci;
+    std::vector<double> val;
+    int row = 0;
+    for (int j = 0; j < k; ++j) {
+      for (int i = 0; i < n; ++i, ++row) {
+        ri.push_back(row);
+        ci.push_back(v_col(j, i));
+        val.push_back(1.0);
+        for (int q = 0; q < D; ++q) {
+          if (data.Xt(i, q) == 0.0) continue;
+          ri.push_back(row);
+          ci.push_back(j * D + q);
+          val.push_back(-data.Xt(i, q));
+        }
+      }
+    }
+    std::vector<double> row_lb, row_ub;
+    row_lb.assign(static_cast<std::size_t>(row), 0.0);
+    row_ub.assign(static_cast<std::size_t>(row), 0.0);
+    for (int i = 0; i < n; ++i) {
+      for (const double side : {1.0, -1.0}) {
+        for (int j = 0; j < k; ++j) {
+          ri.push_back(row);
+          ci.push_back(v_col(j, i));
+          val.push_back(side);
+        }
+        if (data.bias) {
+          ri.push_back(row);
+          ci.push_back(m_ - 1);
+          val.push_back(side);
+        }
+        ri.push_back(row);
+        ci.push_back(m_ + k * n + (data.loss == Loss::kL1 ? i : 0));
+        val.push_back(1.0);
+        row_lb.push_back(side * data.y[i]);
+        row_ub.push_back(inf);
+        ++row;
+      }
+    }
+    CoinPackedMatrix matrix(true, ri.data(), ci.data(), val.data(),
+                            static_cast<CoinBigIndex>(val.size()));
+    matrix.setDimensions(row, cols);
+    std::vector<double> col_lb(static_cast<std::size_t>(cols), -inf),
+        col_ub(static_cast<std::size_t>(cols), inf), obj(static_cast<std::size_t>(cols), 0.0);
+    for (int c = m_ + k * n; c < cols; ++c) {
+      col_lb[static_cast<std::size_t>(c)] = 0.0;
+      obj[static_cast<std::size_t>(c)] = 1.0;
+    }
+    for (int c = m_; c < m_ + k * n; ++c) {  // every v fixed at 0 until the first solve
+      col_lb[static_cast<std::size_t>(c)] = 0.0;
+      col_ub[static_cast<std::size_t>(c)] = 0.0;
+    }
+    model_.setLogLevel(0);
+    model_.loadProblem(matrix, col_lb.data(), col_ub.data(), obj.data(), row_lb.data(),
+                       row_ub.data());
+    model_.setPrimalTolerance(1e-10);
+    model_.setDualTolerance(1e-10);
+  }
+
+  Program solve(const std::vector<Item>& items) {
+    const int D = data_.D, n = data_.n;
+    const double inf = COIN_DBL_MAX;
+    for (int j = 0; j < k_; ++j) {
+      const auto& it = items[static_cast<std::size_t>(j)];
+      for (int i = 0; i < n; ++i) {
+        const int row = j * n + i, col = v_col(j, i);
+        if (active(it.bits, i)) {
+          model_.setRowBounds(row, 0.0, 0.0);
+          model_.setColumnBounds(col, it.sign > 0 ? 0.0 : -inf, it.sign > 0 ? inf : 0.0);
+        } else {
+          model_.setColumnBounds(col, 0.0, 0.0);
+          model_.setRowBounds(row, it.sign > 0 ? 0.0 : -inf, it.sign > 0 ? inf : 0.0);
+        }
+      }
+    }
+    model_.dual();
+    if (!model_.isProvenOptimal()) {  // fall back to a cold start
+      model_.allSlackBasis(true);
+      model_.dual();
+      if (!model_.isProvenOptimal()) model_.primal();
+    }
+    Program out;
+    out.solved = true;
+    out.qp = true;
+    out.u = Eigen::VectorXd::Zero(m_);
+    if (model_.isProvenOptimal()) {
+      const double* x = model_.primalColumnSolution();
+      for (int j = 0; j < k_; ++j) {
+        const double s = items[static_cast<std::size_t>(j)].sign > 0 ? 1.0 : -1.0;
+        for (int q = 0; q < D; ++q) out.u[j * D + q] = s * x[j * D + q];
+      }
+      if (data_.bias) out.u[m_ - 1] = x[m_ - 1];
+    }
+    out.loss = honest_loss(data_, items, out.u);
+    return out;
+  }
+
+ private:
+  int v_col(int j, int i) const { return m_ + j * data_.n + i; }
+  const Data& data_;
+  int k_;
+  int m_ = 0;
+  ClpSimplex model_;
+};
+
 Program solve_program(const Data& data, const std::vector<Item>& items, double cutoff) {
-  return data.loss == Loss::kSquare ? solve_square(data, items, cutoff) : solve_lp(data, items);
+  if (data.loss == Loss::kSquare) return solve_square(data, items, cutoff);
+  if (lp_lower_bound(data, items) > cutoff) return {};
+  return solve_lp(data, items);
 }
 
 // KKT residual of a square-loss cell solution (stationarity relative to
@@ -731,10 +911,19 @@ void search(const Data& data, const Patterns& patterns, int k, int threads, cons
         std::vector<std::int64_t> c = unrank(static_cast<u128>(begin), N, k);
         Best& local = block_best[static_cast<std::size_t>(b)];
         SearchStats& st = block_stats[static_cast<std::size_t>(b)];
+        // One LP model per block: its warm-start chain is the same for every
+        // thread count.
+        std::unique_ptr<WarmLp> lp;
+        if (data.loss != Loss::kSquare) lp = std::make_unique<WarmLp>(data, k);
         for (std::int64_t idx = begin; idx < end; ++idx) {
           const std::vector<Item> items = make_items(patterns, c);
           const double cutoff = std::min(incumbent, local.loss) + margin;
-          const Program prog = solve_program(data, items, cutoff);
+          Program prog;
+          if (!lp) {
+            prog = solve_square(data, items, cutoff);
+          } else if (!(lp_lower_bound(data, items) > cutoff)) {
+            prog = lp->solve(items);
+          }
           ++st.programs;
           if (prog.solved) {
             ++st.solved;

@@ -30,9 +30,12 @@
 // and otherwise solved exactly by the dual of the cone projection, a
 // Lawson–Hanson NNLS on the constraint multipliers, then polished by an
 // equality-constrained least squares on the active face. l1/linf programs are
-// LPs solved by Clp. Programs run in fixed blocks and rounds against the
-// incumbent of the previous round, so results and statistics are identical
-// for every thread count.
+// LPs solved by Clp's dual simplex, warm-started from the previous program of
+// the same block (the (pattern, sign) items enter only through bounds), and
+// pruned when a bound from the labels alone (the points where no unit is
+// active see only the output bias) exceeds the incumbent. Programs run in
+// fixed blocks and rounds against the incumbent of the previous round, so
+// results and statistics are identical for every thread count.
 #pragma once
 
 #include <cstdint>
