@@ -741,7 +741,10 @@ class WarmLp {
         }
       }
     }
-    model_.dual();
+    // Keep Clp's work areas and factorization between solves (only bounds
+    // change).
+    model_.dual(0, warm_ ? 7 : 1);
+    warm_ = true;
     if (!model_.isProvenOptimal()) {  // fall back to a cold start
       model_.allSlackBasis(true);
       model_.dual();
@@ -768,6 +771,7 @@ class WarmLp {
   const Data& data_;
   int k_;
   int m_ = 0;
+  bool warm_ = false;
   ClpSimplex model_;
 };
 
@@ -892,13 +896,18 @@ void search(const Data& data, const Patterns& patterns, int k, int threads, cons
   const auto total = static_cast<std::int64_t>(over ? static_cast<u128>(budget) : total_exact);
   const double margin = kPruneMargin * (1.0 + data.yy);
   std::int64_t done = 0;
+  // Rounds of 1, 2, 4, ... blocks up to kRoundBlocks: the incumbent improves
+  // early, so later rounds prune more (a schedule fixed by the block count
+  // alone, not by the threads).
+  std::int64_t round_blocks = 1;
   while (done < total) {
     if (clock.seconds() > time_limit) {
       stats.complete = false;
       stats.why = "time limit";
       return;
     }
-    const std::int64_t round = std::min(total - done, kBlock * kRoundBlocks);
+    const std::int64_t round = std::min(total - done, kBlock * round_blocks);
+    round_blocks = std::min(kRoundBlocks, 2 * round_blocks);
     const std::int64_t blocks = (round + kBlock - 1) / kBlock;
     std::vector<Best> block_best(static_cast<std::size_t>(blocks));
     std::vector<SearchStats> block_stats(static_cast<std::size_t>(blocks));
@@ -911,18 +920,23 @@ void search(const Data& data, const Patterns& patterns, int k, int threads, cons
         std::vector<std::int64_t> c = unrank(static_cast<u128>(begin), N, k);
         Best& local = block_best[static_cast<std::size_t>(b)];
         SearchStats& st = block_stats[static_cast<std::size_t>(b)];
-        // One LP model per block: its warm-start chain is the same for every
-        // thread count.
-        std::unique_ptr<WarmLp> lp;
-        if (data.loss != Loss::kSquare) lp = std::make_unique<WarmLp>(data, k);
+        // LP models per block and sign tuple (consecutive programs alternate
+        // signs; a model sees the next patterns of its own signs): each
+        // warm-start chain is the same for every thread count.
+        std::vector<std::unique_ptr<WarmLp>> lps;
+        if (data.loss != Loss::kSquare) lps.resize(std::size_t{1} << k);
         for (std::int64_t idx = begin; idx < end; ++idx) {
           const std::vector<Item> items = make_items(patterns, c);
           const double cutoff = std::min(incumbent, local.loss) + margin;
           Program prog;
-          if (!lp) {
+          if (lps.empty()) {
             prog = solve_square(data, items, cutoff);
           } else if (!(lp_lower_bound(data, items) > cutoff)) {
-            prog = lp->solve(items);
+            std::size_t key = 0;
+            for (std::size_t j = 0; j < items.size(); ++j)
+              key |= (items[j].sign < 0 ? 1U : 0U) << j;
+            if (!lps[key]) lps[key] = std::make_unique<WarmLp>(data, k);
+            prog = lps[key]->solve(items);
           }
           ++st.programs;
           if (prog.solved) {
