@@ -36,7 +36,7 @@ constexpr double kRidge = 1e-10;       // relative ridge for singular programs
 constexpr double kPruneMargin = 1e-9;  // relative to 1 + Σ y²
 constexpr int kMaxPacked = kMaxRank * (kMaxRank + 1) / 2 + 2 * kMaxRank;
 constexpr std::int64_t kBlock = 256;       // programs per block
-constexpr std::int64_t kRoundBlocks = 64;  // blocks per round (incumbent updated between)
+constexpr std::int64_t kRoundBlocks = 64;  // most blocks per round (incumbent updated between)
 
 using SmallMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, kMaxRank, kMaxRank>;
 

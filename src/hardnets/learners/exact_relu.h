@@ -100,8 +100,10 @@ struct CellSolution {
 };
 
 // The convex program of one cell tuple: `units` give patterns and signs
-// (their theta is ignored). Square loss skips the solve and returns
-// solved = false when the unconstrained lower bound exceeds `cutoff`.
+// (their theta is ignored). The solve is skipped (solved = false) when a
+// lower bound exceeds `cutoff`: the unconstrained least squares value for
+// square loss, the bound from the labels alone for l1/linf. l1/linf are
+// solved cold here (the learner warm-starts them).
 CellSolution solve_cell(const Matrix& X, const Vector& y, const std::vector<Unit>& units, Loss loss,
                         bool output_bias, double cutoff = 1e300, bool unit_bias = true);
 
