@@ -14,6 +14,17 @@ namespace hardnets {
 
 static_assert(std::endian::native == std::endian::little, "hardnets assumes a little-endian host");
 
+Dataset Dataset::select(const std::vector<Eigen::Index>& rows) const {
+  Dataset out;
+  out.X.resize(static_cast<Eigen::Index>(rows.size()), dim());
+  out.y.resize(static_cast<Eigen::Index>(rows.size()));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    out.X.row(static_cast<Eigen::Index>(i)) = X.row(rows[i]);
+    out.y[static_cast<Eigen::Index>(i)] = y[rows[i]];
+  }
+  return out;
+}
+
 Dataset Dataset::slice(Eigen::Index begin, Eigen::Index count) const {
   Dataset out;
   out.X = X.middleRows(begin, count);

@@ -27,6 +27,8 @@ struct Dataset {
   bool empty() const { return X.rows() == 0; }
   // Rows [begin, begin + count) as a new dataset.
   Dataset slice(Eigen::Index begin, Eigen::Index count) const;
+  // The given rows, in that order, as a new dataset.
+  Dataset select(const std::vector<Eigen::Index>& rows) const;
 };
 
 // A float64 array read from an .npy file.

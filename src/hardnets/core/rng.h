@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace hardnets {
 
@@ -77,5 +79,13 @@ class Rng {
   std::uint64_t cached_block_ = ~std::uint64_t{0};
   std::array<std::uint64_t, 4> cache_{};
 };
+
+// Fisher–Yates shuffle driven by `rng`: one uniform_int(i) per i = n..2.
+template <typename T>
+void shuffle(std::vector<T>& items, Rng& rng) {
+  for (std::size_t i = items.size(); i > 1; --i) {
+    std::swap(items[i - 1], items[rng.uniform_int(i)]);
+  }
+}
 
 }  // namespace hardnets

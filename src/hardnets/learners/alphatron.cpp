@@ -18,24 +18,6 @@ const LearnerRegistration kRegister{std::make_unique<AlphatronLearner>()};
 constexpr Eigen::Index kBlockRows = 256;
 constexpr std::size_t kMaxJsonValues = 100000;
 
-// Fisher–Yates shuffle driven by the given stream.
-void shuffle(std::vector<Eigen::Index>& items, Rng& rng) {
-  for (std::size_t i = items.size(); i > 1; --i) {
-    std::swap(items[i - 1], items[rng.uniform_int(i)]);
-  }
-}
-
-Dataset gather(const Dataset& data, const std::vector<Eigen::Index>& rows) {
-  Dataset out;
-  out.X.resize(static_cast<Eigen::Index>(rows.size()), data.dim());
-  out.y.resize(static_cast<Eigen::Index>(rows.size()));
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    out.X.row(static_cast<Eigen::Index>(i)) = data.X.row(rows[i]);
-    out.y[static_cast<Eigen::Index>(i)] = data.y[rows[i]];
-  }
-  return out;
-}
-
 // max(K α, 0): one dot product per row, rows in fixed blocks.
 Vector hypothesis(const Matrix& K, const Vector& alpha, int threads) {
   const Eigen::Index n = K.rows();
@@ -136,15 +118,7 @@ AlphatronLearner::AlphatronLearner() : spec_("alphatron") {
 
 Fit AlphatronLearner::fit(const Dataset& train, const Params& params,
                           const LearnerContext& ctx) const {
-  if (train.X.rows() != train.y.size()) {
-    fail("alphatron: inconsistent training set: {} input rows but {} labels", train.X.rows(),
-         train.y.size());
-  }
-  if (train.empty()) fail("alphatron: the training set is empty");
-  if (train.dim() < 1) fail("alphatron: the training set has no features");
-  if (!train.X.allFinite() || !train.y.allFinite()) {
-    fail("alphatron: the training set contains NaN or infinite values");
-  }
+  check_training_set("alphatron", train, true);
   const Stopwatch clock;
   const int degree = static_cast<int>(params.integer("degree"));
   const std::int64_t iterations = params.integer("iterations");
@@ -152,13 +126,12 @@ Fit AlphatronLearner::fit(const Dataset& train, const Params& params,
   const double val_fraction = params.real("val_fraction");
   const Eigen::Index max_gram = params.integer("max_gram");
   const int threads = std::max(1, ctx.threads);
-  const Eigen::Index n = train.size();
 
-  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  const auto n_val = static_cast<Eigen::Index>(std::floor(val_fraction * static_cast<double>(n)));
-  const Eigen::Index m = n - n_val;
-  if (m < 1) fail("alphatron: val_fraction {} leaves no training samples", val_fraction);
+  const ValidationSplit split = validation_split(
+      "alphatron", train, val_fraction, Rng(ctx.seed, stream_id("alphatron")).substream("split"));
+  const Dataset& fit_part = split.fit;
+  const Dataset& val_part = split.val;
+  const Eigen::Index m = fit_part.size(), n_val = val_part.size();
   if (m > max_gram) {
     fail(
         "alphatron: m = {} training samples (after holding out val_fraction = {}) need a {}x{} "
@@ -166,12 +139,6 @@ Fit AlphatronLearner::fit(const Dataset& train, const Params& params,
         "or raise max_gram",
         m, val_fraction, m, m, mib_text(static_cast<double>(m) * static_cast<double>(m)), max_gram);
   }
-  if (n_val > 0) {
-    Rng split = Rng(ctx.seed, stream_id("alphatron")).substream("split");
-    shuffle(order, split);
-  }
-  const Dataset fit_part = gather(train, {order.begin(), order.begin() + m});
-  const Dataset val_part = gather(train, {order.begin() + m, order.end()});
 
   double scale = params.real("input_scale");
   if (scale == 0.0) scale = std::max(1.0, fit_part.X.rowwise().norm().maxCoeff());

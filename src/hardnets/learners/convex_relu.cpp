@@ -259,14 +259,7 @@ ConvexReluLearner::ConvexReluLearner() : spec_("convex_relu") {
 
 Fit ConvexReluLearner::fit(const Dataset& train, const Params& params,
                            const LearnerContext& ctx) const {
-  if (train.X.rows() != train.y.size()) {
-    fail("convex_relu: inconsistent training set: {} input rows but {} labels", train.X.rows(),
-         train.y.size());
-  }
-  if (train.empty()) fail("convex_relu: the training set is empty");
-  if (!train.X.allFinite() || !train.y.allFinite()) {
-    fail("convex_relu: the training set contains NaN or infinite values");
-  }
+  check_training_set("convex_relu", train);
   const double beta = params.real("beta");
   if (!(beta > 0)) fail("convex_relu: beta must be > 0, got {}", beta);
   const std::int64_t sampled = params.integer("patterns");

@@ -1216,14 +1216,7 @@ ExactReluLearner::ExactReluLearner() : spec_("exact_relu") {
 
 Fit ExactReluLearner::fit(const Dataset& train, const Params& params,
                           const LearnerContext& ctx) const {
-  if (train.X.rows() != train.y.size()) {
-    fail("exact_relu: inconsistent training set: {} input rows but {} labels", train.X.rows(),
-         train.y.size());
-  }
-  if (train.empty()) fail("exact_relu: the training set is empty");
-  if (!train.X.allFinite() || !train.y.allFinite()) {
-    fail("exact_relu: the training set contains NaN or infinite values");
-  }
+  check_training_set("exact_relu", train);
   int k = static_cast<int>(params.integer("k"));
   if (k == 0) {
     if (!ctx.task.contains("k")) {

@@ -64,24 +64,6 @@ double mean_loss(const Matrix& X, const Vector& y, const Vector& w, double b, in
   return total / static_cast<double>(n);
 }
 
-// Fisher–Yates shuffle driven by the given stream.
-void shuffle(std::vector<Eigen::Index>& items, Rng& rng) {
-  for (std::size_t i = items.size(); i > 1; --i) {
-    std::swap(items[i - 1], items[rng.uniform_int(i)]);
-  }
-}
-
-Dataset gather(const Dataset& data, const std::vector<Eigen::Index>& rows) {
-  Dataset out;
-  out.X.resize(static_cast<Eigen::Index>(rows.size()), data.dim());
-  out.y.resize(static_cast<Eigen::Index>(rows.size()));
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    out.X.row(static_cast<Eigen::Index>(i)) = data.X.row(rows[i]);
-    out.y[static_cast<Eigen::Index>(i)] = data.y[rows[i]];
-  }
-  return out;
-}
-
 }  // namespace
 
 void step(const Matrix& X, const Vector& y, double rate, bool bias, Vector& w, double& b,
@@ -106,35 +88,21 @@ GlmtronLearner::GlmtronLearner() : spec_("glmtron") {
 
 Fit GlmtronLearner::fit(const Dataset& train, const Params& params,
                         const LearnerContext& ctx) const {
-  if (train.X.rows() != train.y.size()) {
-    fail("glmtron: inconsistent training set: {} input rows but {} labels", train.X.rows(),
-         train.y.size());
-  }
-  if (train.empty()) fail("glmtron: the training set is empty");
-  if (train.dim() < 1) fail("glmtron: the training set has no features");
-  if (!train.X.allFinite() || !train.y.allFinite()) {
-    fail("glmtron: the training set contains NaN or infinite values");
-  }
+  check_training_set("glmtron", train, true);
   const Stopwatch clock;
   const std::int64_t iterations = params.integer("iterations");
   const double rate = params.real("step");
   const bool bias = params.flag("bias");
   const double val_fraction = params.real("val_fraction");
   const int threads = std::max(1, ctx.threads);
-  const Eigen::Index n = train.size(), d = train.dim();
+  const Eigen::Index d = train.dim();
 
   // Validation split: a random val_fraction of the samples is held out.
-  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  const auto n_val = static_cast<Eigen::Index>(std::floor(val_fraction * static_cast<double>(n)));
-  const Eigen::Index m = n - n_val;
-  if (m < 1) fail("glmtron: val_fraction {} leaves no training samples", val_fraction);
-  if (n_val > 0) {
-    Rng split = Rng(ctx.seed, stream_id("glmtron")).substream("split");
-    shuffle(order, split);
-  }
-  const Dataset fit_part = gather(train, {order.begin(), order.begin() + m});
-  const Dataset val_part = gather(train, {order.begin() + m, order.end()});
+  const ValidationSplit split = validation_split(
+      "glmtron", train, val_fraction, Rng(ctx.seed, stream_id("glmtron")).substream("split"));
+  const Dataset& fit_part = split.fit;
+  const Dataset& val_part = split.val;
+  const Eigen::Index m = fit_part.size(), n_val = val_part.size();
   const Dataset& select = n_val > 0 ? val_part : fit_part;
 
   Vector w = Vector::Zero(d);

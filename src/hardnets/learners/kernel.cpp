@@ -289,11 +289,7 @@ KernelLearner::KernelLearner() : spec_("kernel") {
 
 Fit KernelLearner::fit(const Dataset& train, const Params& params,
                        const LearnerContext& ctx) const {
-  if (train.empty()) fail("kernel: the training set is empty");
-  if (train.dim() < 1) fail("kernel: the training set has no features");
-  if (!train.X.allFinite() || !train.y.allFinite()) {
-    fail("kernel: the training set contains NaN or infinite values");
-  }
+  check_training_set("kernel", train, true);
   const Stopwatch clock;
   const Kind kind = kind_from_name(params.text("kernel"));
   const double lambda = params.real("lambda");

@@ -67,4 +67,20 @@ struct LearnerRegistration {
 // Mean squared error of `predictor` on `data`.
 double mean_squared_error(const Predictor& predictor, const Dataset& data);
 
+// The checks every learner makes on its training set, with messages naming
+// it: rows and labels agree, not empty, at least one feature (when
+// `need_features`), no NaN or infinity. UserError otherwise.
+void check_training_set(const std::string& learner, const Dataset& train,
+                        bool need_features = false);
+
+// A held-out validation part: floor(val_fraction · n) rows chosen by a
+// Fisher–Yates shuffle of 0..n-1 from `rng` (no draw when nothing is held
+// out); `fit` keeps the rest in shuffled order. UserError naming `learner`
+// when nothing is left to fit.
+struct ValidationSplit {
+  Dataset fit, val;
+};
+ValidationSplit validation_split(const std::string& learner, const Dataset& train,
+                                 double val_fraction, Rng rng);
+
 }  // namespace hardnets

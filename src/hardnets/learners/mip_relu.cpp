@@ -395,14 +395,7 @@ MipReluLearner::MipReluLearner() : spec_("mip_relu") {
 
 Fit MipReluLearner::fit(const Dataset& train, const Params& params,
                         const LearnerContext& ctx) const {
-  if (train.X.rows() != train.y.size()) {
-    fail("mip_relu: inconsistent training set: {} input rows but {} labels", train.X.rows(),
-         train.y.size());
-  }
-  if (train.empty()) fail("mip_relu: the training set is empty");
-  if (!train.X.allFinite() || !train.y.allFinite()) {
-    fail("mip_relu: the training set contains NaN or infinite values");
-  }
+  check_training_set("mip_relu", train);
   const std::string& loss_name = params.text("loss");
   if (loss_name == "square") {
     fail(

@@ -71,24 +71,6 @@ double log_lattice_lower_bound(int n, double radius) {
   return 0.5 * n * std::log(std::numbers::pi) - std::lgamma(0.5 * n + 1.0) + n * std::log(r);
 }
 
-// Fisher–Yates shuffle driven by the given stream.
-void shuffle(std::vector<Eigen::Index>& items, Rng& rng) {
-  for (std::size_t i = items.size(); i > 1; --i) {
-    std::swap(items[i - 1], items[rng.uniform_int(i)]);
-  }
-}
-
-Dataset gather(const Dataset& data, const std::vector<Eigen::Index>& rows) {
-  Dataset out;
-  out.X.resize(static_cast<Eigen::Index>(rows.size()), data.dim());
-  out.y.resize(static_cast<Eigen::Index>(rows.size()));
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    out.X.row(static_cast<Eigen::Index>(i)) = data.X.row(rows[i]);
-    out.y[static_cast<Eigen::Index>(i)] = data.y[rows[i]];
-  }
-  return out;
-}
-
 // The best `capacity` (loss, index) pairs seen, ascending; ties go to the
 // lower index.
 class Shortlist {
@@ -275,15 +257,7 @@ ProperBoundedLearner::ProperBoundedLearner() : spec_("proper_bounded") {
 
 Fit ProperBoundedLearner::fit(const Dataset& train, const Params& params,
                               const LearnerContext& ctx) const {
-  if (train.X.rows() != train.y.size()) {
-    fail("proper_bounded: inconsistent training set: {} input rows but {} labels", train.X.rows(),
-         train.y.size());
-  }
-  if (train.empty()) fail("proper_bounded: the training set is empty");
-  if (train.dim() < 1) fail("proper_bounded: the training set has no features");
-  if (!train.X.allFinite() || !train.y.allFinite()) {
-    fail("proper_bounded: the training set contains NaN or infinite values");
-  }
+  check_training_set("proper_bounded", train, true);
   const Stopwatch clock;
   const int k = static_cast<int>(params.integer("k"));
   const double epsilon = params.real("epsilon");
@@ -298,17 +272,11 @@ Fit ProperBoundedLearner::fit(const Dataset& train, const Params& params,
   const Rng root(ctx.seed, stream_id("proper_bounded"));
 
   // 1. Split.
-  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  const auto n_val = static_cast<Eigen::Index>(std::floor(val_fraction * static_cast<double>(n)));
-  const Eigen::Index m = n - n_val;
-  if (m < 1) fail("proper_bounded: val_fraction {} leaves no training samples", val_fraction);
-  if (n_val > 0) {
-    Rng split = root.substream("split");
-    shuffle(order, split);
-  }
-  const Dataset fit_part = gather(train, {order.begin(), order.begin() + m});
-  const Dataset val_part = gather(train, {order.begin() + m, order.end()});
+  const ValidationSplit split =
+      validation_split("proper_bounded", train, val_fraction, root.substream("split"));
+  const Dataset& fit_part = split.fit;
+  const Dataset& val_part = split.val;
+  const Eigen::Index m = fit_part.size(), n_val = val_part.size();
 
   // 2. Reduce: x' = liftᵀ x, w = lift w' (lift is d x d').
   Matrix lift;

@@ -30,13 +30,6 @@ void gather_columns(const Dataset& data, const std::vector<Eigen::Index>& rows,
   }
 }
 
-// Fisher–Yates shuffle driven by the given stream.
-void shuffle(std::vector<Eigen::Index>& items, Rng& rng) {
-  for (std::size_t i = items.size(); i > 1; --i) {
-    std::swap(items[i - 1], items[rng.uniform_int(i)]);
-  }
-}
-
 struct Settings {
   int depth, width;
   OptimizerSettings optimizer;
@@ -283,11 +276,7 @@ SgdLearner::SgdLearner() : spec_("sgd") {
 }
 
 Fit SgdLearner::fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const {
-  if (train.empty()) fail("sgd: the training set is empty");
-  if (train.dim() < 1) fail("sgd: the training set has no features");
-  if (!train.X.allFinite() || !train.y.allFinite()) {
-    fail("sgd: the training set contains NaN or infinite values");
-  }
+  check_training_set("sgd", train, true);
   Settings s;
   s.depth = static_cast<int>(params.integer("depth"));
   s.width = static_cast<int>(params.integer("width"));

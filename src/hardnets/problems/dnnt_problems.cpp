@@ -32,12 +32,6 @@ std::int64_t uniform_in(Rng& rng, std::int64_t lo, std::int64_t hi) {
   return lo + static_cast<std::int64_t>(rng.uniform_int(static_cast<std::uint64_t>(hi - lo) + 1));
 }
 
-void shuffle(std::vector<int>& v, Rng& rng) {
-  for (std::size_t i = v.size(); i > 1; --i) {
-    std::swap(v[i - 1], v[rng.uniform_int(i)]);
-  }
-}
-
 // Fills Instance fields common to both problems from a D-NNT instance.
 Instance package(const Problem& problem, const Params& params, Seed seed, const Sizes& sizes,
                  const DnntInstance& dnnt, Json truth) {
