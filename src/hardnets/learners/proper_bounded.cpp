@@ -268,7 +268,7 @@ Fit ProperBoundedLearner::fit(const Dataset& train, const Params& params,
   const auto shortlist_size = static_cast<std::size_t>(params.integer("shortlist"));
   const std::int64_t max_candidates = params.integer("max_candidates");
   const int threads = std::max(1, ctx.threads);
-  const Eigen::Index n = train.size(), d = train.dim();
+  const Eigen::Index d = train.dim();
   const Rng root(ctx.seed, stream_id("proper_bounded"));
 
   // 1. Split.
