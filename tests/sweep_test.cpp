@@ -126,7 +126,39 @@ name = "mean"
       error_of(std::string(kHeader) +
                "problems = [\"nosuch\"]\n[[problems]]\nname = \"teacher\"\n"),
       "spec.toml:6: learners[0].problems: learner 'mean' is paired with problem 'nosuch', which "
-      "no [[problems]] entry names");
+      "no [[problems]] entry names or labels");
+}
+
+TEST(SweepSpec, LearnersPairWithLabelledProblemBlocks) {
+  // Two blocks of one problem; `label` lets a learner meet only one of them.
+  const SweepPlan plan = parse_sweep(R"(
+[sweep]
+name = "t"
+[[problems]]
+name = "teacher"
+label = "linear"
+params = { depth = 1, d = [2, 3] }
+[[problems]]
+name = "teacher"
+params = { depth = 2 }
+[[learners]]
+name = "ridge"
+problems = ["linear"]
+[[learners]]
+name = "mean"
+problems = ["teacher"]
+)",
+                                     "spec.toml");
+  std::map<std::string, int> count;
+  for (const auto& run : plan.runs) {
+    count[run.request.learner + "/depth" +
+          std::to_string(run.request.problem_params.at("depth").get<int>())]++;
+  }
+  EXPECT_EQ(count, (std::map<std::string, int>{
+                       {"ridge/depth1", 2}, {"mean/depth1", 2}, {"mean/depth2", 1}}));
+  EXPECT_EQ(error_of("[sweep]\nname = \"t\"\n[[problems]]\nname = \"teacher\"\nlabel = 3\n"
+                     "[[learners]]\nname = \"mean\"\n"),
+            "spec.toml:5: problems[0].label: expected a non-empty label = \"...\"");
 }
 
 TEST(SweepSpec, RepeatsAndDefaults) {
@@ -155,7 +187,7 @@ name = "mean"
 TEST(SweepSpec, ErrorsNameFileLineKeyAndExpectation) {
   EXPECT_EQ(error_of(std::string(kHeader) + "[[problems]]\nname = \"teacher\"\ncolour = 1\n"),
             "spec.toml:8: problems[0].colour: unknown key; expected one of name, params, zip, "
-            "n_train, n_test");
+            "n_train, n_test, label");
   EXPECT_EQ(error_of(std::string(kHeader) +
                      "[[problems]]\nname = \"teacher\"\nparams = { width = \"many\" }\n"),
             "spec.toml:8: problems[0].params.width: unknown name 'many' in expression");

@@ -372,6 +372,9 @@ struct Entry {
   std::vector<Axis> axes;
   Where where;
   std::optional<SweepBudget> budget;
+  // Problems only: a label that learners' `problems` lists may name instead
+  // of the problem, to pair a learner with some blocks of a problem only.
+  std::string label;
   // Learners only: the problems this learner runs on (empty: every problem).
   std::vector<std::string> problems;
   Where problems_where;
@@ -382,7 +385,7 @@ Entry read_entry(const toml::table& t, const Where& where, bool is_problem) {
   e.where = where;
   std::vector<std::string> keys{"name", "params", "zip"};
   if (is_problem) {
-    keys.insert(keys.end(), {"n_train", "n_test"});
+    keys.insert(keys.end(), {"n_train", "n_test", "label"});
   } else {
     keys.insert(keys.end(), {"budget", "problems"});
   }
@@ -394,6 +397,12 @@ Entry read_entry(const toml::table& t, const Where& where, bool is_problem) {
     return is_problem ? static_cast<const void*>(&problem_registry().get(e.name))
                       : static_cast<const void*>(&learner_registry().get(e.name));
   });
+  if (const toml::node* label = t.get("label")) {
+    if (!label->is_string() || label->as_string()->get().empty()) {
+      spec_fail(where.child("label", label), "expected a non-empty label = \"...\"");
+    }
+    e.label = label->as_string()->get();
+  }
   std::set<std::string> seen;
   if (const toml::node* p = t.get("params")) {
     if (!p->is_table()) spec_fail(where.child("params", p), "expected a table of name = value");
@@ -503,13 +512,18 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
                                   top.child(fmt::format("learners[{}]", i), learner_tables.get(i)),
                                   false));
   }
-  // A learner restricted to some problems must name problems the spec has.
+  // A learner restricted to some problems must name problems (or problem
+  // labels) the spec has.
+  auto names_entry = [](const std::string& name, const Entry& pe) {
+    return pe.name == name || (!pe.label.empty() && pe.label == name);
+  };
   for (const Entry& le : learners) {
     for (const std::string& name : le.problems) {
       if (std::none_of(problems.begin(), problems.end(),
-                       [&](const Entry& pe) { return pe.name == name; })) {
+                       [&](const Entry& pe) { return names_entry(name, pe); })) {
         spec_fail(le.problems_where,
-                  "learner '{}' is paired with problem '{}', which no [[problems]] entry names",
+                  "learner '{}' is paired with problem '{}', which no [[problems]] entry names "
+                  "or labels",
                   le.name, name);
       }
     }
@@ -554,7 +568,8 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
 
       for (const Entry& le : learners) {
         if (!le.problems.empty() &&
-            std::find(le.problems.begin(), le.problems.end(), pe.name) == le.problems.end()) {
+            std::none_of(le.problems.begin(), le.problems.end(),
+                         [&](const std::string& name) { return names_entry(name, pe); })) {
           continue;
         }
         const Learner& learner = learner_registry().get(le.name);

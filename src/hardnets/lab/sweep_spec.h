@@ -10,6 +10,7 @@
 //
 //   [[problems]]
 //   name = "teacher"
+//   label = "wide"                  # optional: learners' `problems` may name it
 //   params = { d = [8, 16, 32], width = "d/2", sigma = { log = [0.01, 1], num = 3 } }
 //   zip = { depth = [2, 3], tau = [0.0, 0.1] }   # varied together, not crossed
 //
@@ -17,7 +18,7 @@
 //   name = "sgd"
 //   params = { width = "4*d", epochs = 20 }      # may refer to problem parameters
 //   budget = { seconds = 30 }                    # overrides the sweep budget
-//   problems = ["teacher"]                       # only these problems (default: all)
+//   problems = ["teacher"]                       # only these problems or labels (default: all)
 //
 //   [report]                                     # figures for `hardnets report`
 //
