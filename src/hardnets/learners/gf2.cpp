@@ -1,0 +1,334 @@
+#include "hardnets/learners/gf2.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hardnets/core/error.h"
+#include "hardnets/learners/gf2_system.h"
+#include "hardnets/problems/sparse_parity.h"
+
+namespace hardnets {
+namespace gf2 {
+
+std::vector<std::uint8_t> label_bits(const Vector& y, const std::string& who) {
+  std::vector<std::uint8_t> bits(static_cast<std::size_t>(y.size()));
+  for (Eigen::Index i = 0; i < y.size(); ++i) {
+    if (y[i] != 0.0 && y[i] != 1.0) {
+      fail("{}: label {} is {}, not a PRG output bit 0 or 1", who, i, y[i]);
+    }
+    bits[static_cast<std::size_t>(i)] = y[i] == 1.0;
+  }
+  return bits;
+}
+
+std::int64_t mismatches(const goldreich::Predicate& p, const goldreich::Hypergraph& g,
+                        const std::vector<std::uint8_t>& seed,
+                        const std::vector<std::uint8_t>& labels, std::int64_t stop_above) {
+  std::int64_t wrong = 0;
+  for (std::int64_t i = 0; i < g.size(); ++i) {
+    if (p(goldreich::pattern(g.edge(i), seed)) != labels[static_cast<std::size_t>(i)]) {
+      if (++wrong > stop_above) break;
+    }
+  }
+  return wrong;
+}
+
+}  // namespace gf2
+
+namespace {
+
+const LearnerRegistration kRegister{std::make_unique<Gf2Learner>()};
+
+constexpr const char* kWho = "gf2";
+// Kernel vectors computed for the seed's solution space at most (enough for
+// the candidate search and, below it, for the determined-bit count).
+constexpr std::int64_t kKernelLimit = 1024;
+
+double binomial(int n, int d) {
+  double c = 1;
+  for (int j = 0; j < d; ++j) c = c * (n - j) / (j + 1);
+  return c;
+}
+
+void check_memory(double rows, double columns, double full_unknowns, double max_mb) {
+  // The packed rows and M4RI's copy.
+  const double mb = 2.0 * gf2::System::matrix_bytes(rows, columns) / (1024.0 * 1024.0);
+  if (mb > max_mb) {
+    fail(
+        "gf2: the linear system is {} equations × {} unknowns ({:.4g} in the full "
+        "linearization), about {:.1f} MiB for the bit matrix and M4RI's copy, over max_mb = {}; "
+        "raise -l max_mb, use fewer samples or a lower degree",
+        static_cast<std::int64_t>(rows), static_cast<std::int64_t>(columns), full_unknowns, mb,
+        max_mb);
+  }
+}
+
+Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerContext& ctx,
+                  const gf2::Deadline& deadline) {
+  const goldreich::Task task = goldreich::Task::from_json(ctx.task, kWho);
+  const goldreich::Predicate& P = task.predicate;
+  const goldreich::Hypergraph g = goldreich::decode(train.X, task, kWho);
+  const auto labels = gf2::label_bits(train.y, kWho);
+  const int n = task.n, k = P.k;
+  const std::int64_t m = g.size();
+
+  const auto anf = goldreich::algebraic_normal_form(P);
+  const int p_degree = goldreich::gf2_degree(P);
+  const int degree =
+      params.integer("degree") == 0 ? p_degree : static_cast<int>(params.integer("degree"));
+  std::vector<std::uint32_t> high, linear;  // ANF monomials T (bitmasks over positions)
+  int dropped = 0;
+  std::vector<char> degree_present(static_cast<std::size_t>(k) + 1, 0);
+  for (std::uint32_t T = 1; T < anf.size(); ++T) {
+    if (!anf[T]) continue;
+    const int d = std::popcount(T);
+    if (d > degree) {
+      ++dropped;
+      continue;
+    }
+    degree_present[static_cast<std::size_t>(d)] = 1;
+    (d == 1 ? linear : high).push_back(T);
+  }
+  double full_unknowns = 0;
+  for (int d = 1; d <= k; ++d) {
+    if (degree_present[static_cast<std::size_t>(d)]) full_unknowns += binomial(n, d);
+  }
+
+  // Columns: the higher-degree monomials that occur (in order of first
+  // occurrence), then the seed bits with a linear occurrence (in index order).
+  std::unordered_map<std::string, int> high_col;
+  std::vector<int> eq_cols;  // per equation, its high columns (then replaced)
+  eq_cols.reserve(static_cast<std::size_t>(m) * high.size());
+  std::vector<int> var_col(static_cast<std::size_t>(n), -1);
+  std::string key;
+  for (std::int64_t i = 0; i < m; ++i) {
+    const auto e = g.edge(i);
+    for (std::uint32_t T : high) {
+      std::int32_t idx[goldreich::kMaxArity];
+      int len = 0;
+      for (int j = 0; j < k; ++j) {
+        if ((T >> j) & 1u) idx[len++] = e[static_cast<std::size_t>(j)];
+      }
+      std::sort(idx, idx + len);
+      key.assign(reinterpret_cast<const char*>(idx), sizeof(std::int32_t) * len);
+      const auto [it, inserted] = high_col.try_emplace(key, static_cast<int>(high_col.size()));
+      eq_cols.push_back(it->second);
+    }
+    for (std::uint32_t T : linear) var_col[static_cast<std::size_t>(e[std::countr_zero(T)])] = 0;
+  }
+  const int H = static_cast<int>(high_col.size());
+  int V = 0;
+  std::vector<int> col_var;  // degree-1 column H + j → seed index
+  for (int v = 0; v < n; ++v) {
+    if (var_col[static_cast<std::size_t>(v)] == 0) {
+      var_col[static_cast<std::size_t>(v)] = H + V++;
+      col_var.push_back(v);
+    }
+  }
+  high_col = {};
+  const int columns = H + V;
+  check_memory(static_cast<double>(m), columns, full_unknowns, params.real("max_mb"));
+
+  gf2::System system(columns);
+  system.reserve(m);
+  std::vector<int> cols;
+  for (std::int64_t i = 0; i < m; ++i) {
+    const auto e = g.edge(i);
+    cols.assign(eq_cols.begin() + static_cast<std::ptrdiff_t>(i * high.size()),
+                eq_cols.begin() + static_cast<std::ptrdiff_t>((i + 1) * high.size()));
+    for (std::uint32_t T : linear) {
+      cols.push_back(var_col[static_cast<std::size_t>(e[std::countr_zero(T)])]);
+    }
+    system.add_sparse(cols, (labels[static_cast<std::size_t>(i)] ^ anf[0]) != 0);
+  }
+  eq_cols = {};
+
+  Fit fit;
+  fit.stats[metric::kSamples] = static_cast<double>(m);
+  fit.stats["equations"] = static_cast<double>(m);
+  fit.stats["unknowns"] = full_unknowns;
+  fit.stats["columns"] = columns;
+  fit.stats["degree"] = degree;
+  fit.stats["dropped_terms"] = dropped;
+  fit.stats["unseen_variables"] = n - V;
+  fit.stats["matrix_mb"] = gf2::System::matrix_bytes(static_cast<double>(m), columns) / 1048576.0;
+  std::vector<std::uint8_t> seed(static_cast<std::size_t>(n), 0);
+  auto finish = [&](bool found, bool consistent) {
+    fit.output["seed"] = goldreich::seed_to_string(seed);
+    fit.output["found"] = found;
+    fit.output["consistent"] = consistent;
+    fit.stats["found"] = found ? 1.0 : 0.0;
+    fit.stats["consistent"] = consistent ? 1.0 : 0.0;
+    fit.predictor = std::make_shared<goldreich::SeedPredictor>(task, seed);
+    return fit;
+  };
+  if (deadline.expired()) {
+    fit.status = "timeout";
+    fit.message = "gf2: the time limit ran out while the equations were built";
+    return finish(false, false);
+  }
+
+  gf2::SolveOptions options;
+  options.kernel_first = H;
+  options.kernel_limit = kKernelLimit;
+  const gf2::Deadline elimination;
+  const gf2::Solution sol = system.solve(options);
+  fit.stats["elimination_seconds"] = elimination.seconds();
+  fit.stats["rank"] = sol.rank;
+  fit.stats["kernel_dim"] = full_unknowns - sol.rank;
+  const int seed_kernel_dim = sol.free_from(H);
+  fit.stats["seed_kernel_dim"] = seed_kernel_dim;
+  if (sol.kernel_complete) {
+    std::vector<char> free_bit(static_cast<std::size_t>(V), 0);
+    for (const auto& d : sol.kernel) {
+      for (int j = 0; j < V; ++j)
+        free_bit[static_cast<std::size_t>(j)] |= d[static_cast<std::size_t>(j)];
+    }
+    fit.stats["determined_bits"] =
+        V - static_cast<double>(std::count(free_bit.begin(), free_bit.end(), 1));
+  }
+  for (int j = 0; j < V; ++j) {
+    seed[static_cast<std::size_t>(col_var[static_cast<std::size_t>(j)])] =
+        sol.x[static_cast<std::size_t>(H + j)];
+  }
+  fit.output["unique"] = sol.consistent && seed_kernel_dim == 0 && V == n;
+
+  // The seed, then (when it misses labels) other seeds of the solution space.
+  std::int64_t wrong = gf2::mismatches(P, g, seed, labels);
+  std::int64_t candidates = 1;
+  if (sol.consistent && wrong > 0 && !sol.kernel.empty()) {
+    const int basis = static_cast<int>(std::min<std::size_t>(sol.kernel.size(), 62));
+    const std::int64_t max_candidates = params.integer("max_candidates");
+    const std::int64_t total = std::min<std::int64_t>(max_candidates, std::int64_t{1} << basis);
+    std::vector<std::uint8_t> trial = seed, best = seed;
+    for (std::int64_t t = 1; t < total && wrong > 0; ++t) {
+      if ((t & 255) == 0 && deadline.expired()) {
+        fit.status = "timeout";
+        fit.message = fmt::format(
+            "gf2: the time limit stopped the search of the solution space after {} candidates",
+            candidates);
+        break;
+      }
+      const auto& d =
+          sol.kernel[static_cast<std::size_t>(std::countr_zero(static_cast<std::uint64_t>(t)))];
+      for (int j = 0; j < V; ++j) {
+        trial[static_cast<std::size_t>(col_var[static_cast<std::size_t>(j)])] ^=
+            d[static_cast<std::size_t>(j)];
+      }
+      ++candidates;
+      const std::int64_t w = gf2::mismatches(P, g, trial, labels, wrong);
+      if (w < wrong) {
+        wrong = w;
+        best = trial;
+      }
+    }
+    seed = best;
+  }
+  fit.stats["candidates"] = static_cast<double>(candidates);
+  fit.stats["mismatches"] = static_cast<double>(wrong);
+  fit.stats[metric::kTrainLoss] = static_cast<double>(wrong) / static_cast<double>(m);
+  return finish(sol.consistent && wrong == 0, sol.consistent);
+}
+
+Fit fit_parity(const Dataset& train, const Params& params, const LearnerContext& ctx,
+               const gf2::Deadline& deadline) {
+  int n = 0;
+  try {
+    n = ctx.task.at("n").get<int>();
+  } catch (const Json::exception& e) {
+    fail("gf2: malformed parity task: {}", e.what());
+  }
+  if (train.dim() != n) {
+    fail("gf2: a parity row has n = {} entries, got {} columns", n, train.dim());
+  }
+  const Eigen::Index m = train.size();
+  check_memory(static_cast<double>(m), n, n, params.real("max_mb"));
+  gf2::System system(n);
+  system.reserve(m);
+  std::vector<std::uint8_t> bits(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < m; ++i) {
+    const double* x = train.X.data() + i * n;  // row-major
+    bool bad = false;
+    for (int j = 0; j < n; ++j) {
+      bad |= (x[j] != 1.0) & (x[j] != -1.0);
+      bits[static_cast<std::size_t>(j)] = x[j] < 0;
+    }
+    if (bad) {
+      for (int j = 0; j < n; ++j) {
+        if (x[j] != 1.0 && x[j] != -1.0)
+          fail("gf2: parity row {} column {} is {}, not ±1", i, j, x[j]);
+      }
+    }
+    const double y = train.y[i];
+    if (y != 1.0 && y != -1.0) fail("gf2: parity label {} is {}, not ±1", i, y);
+    system.add_dense(bits, y == -1.0);
+  }
+
+  Fit fit;
+  fit.stats[metric::kSamples] = static_cast<double>(m);
+  fit.stats["equations"] = static_cast<double>(m);
+  fit.stats["unknowns"] = n;
+  fit.stats["matrix_mb"] = gf2::System::matrix_bytes(static_cast<double>(m), n) / 1048576.0;
+  std::vector<int> support;
+  bool consistent = false, found = false;
+  if (deadline.expired()) {
+    fit.status = "timeout";
+    fit.message = "gf2: the time limit ran out while the equations were built";
+  } else {
+    const gf2::Deadline elimination;
+    const gf2::Solution sol = system.solve();
+    fit.stats["elimination_seconds"] = elimination.seconds();
+    fit.stats["rank"] = sol.rank;
+    fit.stats["kernel_dim"] = sol.kernel_dim();
+    for (int j = 0; j < n; ++j) {
+      if (sol.x[static_cast<std::size_t>(j)]) support.push_back(j);
+    }
+    consistent = sol.consistent;
+    found = sol.consistent && sol.rank == n;
+  }
+  fit.stats["support_size"] = static_cast<double>(support.size());
+  fit.stats["found"] = found ? 1.0 : 0.0;
+  fit.stats["consistent"] = consistent ? 1.0 : 0.0;
+  fit.output["support"] = support;
+  fit.output["found"] = found;
+  fit.output["consistent"] = consistent;
+  fit.predictor = std::make_shared<ParityPredictor>(support);
+  return fit;
+}
+
+}  // namespace
+
+Gf2Learner::Gf2Learner() : spec_("gf2") {
+  spec_
+      .integer("degree", 0, 0, goldreich::kMaxArity,
+               "Goldreich: linearize the predicate's ANF up to this degree; 0 = its GF(2) degree "
+               "(exact); lower drops terms (noisy equations)")
+      .real("max_mb", 2048, 1, 1e7,
+            "refuse a linear system whose bit matrix (twice) exceeds this, MiB")
+      .integer("max_candidates", 1024, 1, std::int64_t{1} << 40,
+               "Goldreich: seeds of the solution space tried (Gray code) when the first one misses "
+               "labels");
+}
+
+Fit Gf2Learner::fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const {
+  check_training_set(kWho, train);
+  const gf2::Deadline deadline(ctx.time_limit_seconds);
+  const std::string family =
+      ctx.task.is_object() && ctx.task.contains("family") && ctx.task["family"].is_string()
+          ? ctx.task["family"].get<std::string>()
+          : "";
+  if (family == "parity") return fit_parity(train, params, ctx, deadline);
+  if (family != "goldreich") {
+    fail(
+        "gf2: needs a Goldreich PRG task (family = goldreich: prg_hyperedge and the other PRG "
+        "problems) or a parity task (family = parity: sparse_parity), got {}",
+        family.empty() ? "no family" : "family = " + family);
+  }
+  return fit_goldreich(train, params, ctx, deadline);
+}
+
+}  // namespace hardnets

@@ -1,0 +1,70 @@
+// `gf2`: Gaussian elimination over GF(2) (M4RI) on the decoded equations of
+// a Goldreich PRG or a sparse parity — the attack that makes XOR_k and
+// noiseless parities easy (../shared/research/prg_natural.md §1.3 items 1, 4).
+//
+// Goldreich tasks. Write P in algebraic normal form, P(x) = Σ_T a_T Π_{j∈T} x_j
+// (goldreich::algebraic_normal_form). Output i on hyperedge (i_1..i_k) reads
+//   y_i ⊕ a_∅ = Σ_{T ≠ ∅, |T| ≤ D} a_T · Π_{j∈T} s_{i_j},
+// one linear equation in the monomials of degree ≤ D (D = `degree`, default
+// the GF(2) degree of P, where the linearization is exact; a smaller D drops
+// the terms above it and the equations become noisy). XOR_k (D = 1) has the n
+// unknowns s_v; P5 (D = 2) has n + C(n, 2). Only the monomials that occur in
+// some equation become columns (the others are undetermined directions); the
+// higher-degree monomials are numbered first, so the echelon rows with
+// degree-1 pivots constrain the seed alone (gf2_system.h, "Projections").
+// The seed is the degree-1 part of a solution (free variables 0; variables
+// without a linear occurrence 0); if it does not reproduce every training
+// label, up to `max_candidates` seeds of the solution space are tried in
+// Gray-code order. found = consistent system AND a seed reproducing every
+// label.
+//
+// What found means. Random k-sparse equations leave about n·e^{−km/n}
+// variables in no equation: the consistency distinguisher (found) works as
+// soon as m exceeds the rank (m ≈ n), but recovering the seed exactly
+// (the judge's success) needs every variable covered, m ≈ n ln n / k.
+// `seed_kernel_dim` and `unseen_variables` report the gap.
+//
+// Parity tasks (sparse_parity). Row x ∈ {±1}^n, label y ∈ {±1}: with b_i =
+// (1 − x_i)/2 and c = (1 − y)/2 the equation Σ_{i∈S} b_i = c in the n
+// unknowns 1[i ∈ S]. support = the solution's ones; found = consistent and
+// rank n (a unique solution). Label noise (LPN) makes the system
+// inconsistent: found = false.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hardnets/learners/learner.h"
+#include "hardnets/problems/goldreich.h"
+
+namespace hardnets {
+
+namespace gf2 {
+// Shared by the PRG attacks (gf2, p5_collision).
+// Training labels as bits; UserError naming `who` for a label other than 0 or 1.
+std::vector<std::uint8_t> label_bits(const Vector& y, const std::string& who);
+// The number of outputs of `g` under `seed` that differ from `labels`,
+// stopping early once it exceeds `stop_above`.
+std::int64_t mismatches(const goldreich::Predicate& p, const goldreich::Hypergraph& g,
+                        const std::vector<std::uint8_t>& seed,
+                        const std::vector<std::uint8_t>& labels,
+                        std::int64_t stop_above = INT64_MAX);
+}  // namespace gf2
+
+class Gf2Learner : public Learner {
+ public:
+  Gf2Learner();
+  std::string name() const override { return "gf2"; }
+  std::string summary() const override {
+    return "Gaussian elimination over GF(2) (M4RI): linearized Goldreich PRG outputs (XOR_k, "
+           "degree-D linearization) and noiseless sparse parities";
+  }
+  const ParamSpec& spec() const override { return spec_; }
+  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+
+ private:
+  ParamSpec spec_;
+};
+
+}  // namespace hardnets
