@@ -35,6 +35,7 @@ bench:
 	$(BUILD_DIR)/bench/hardnets_prg_bench
 	/usr/bin/python3 bench/compare_torch.py --hardnets $(BUILD_DIR)/bench/hardnets_train_bench
 	/usr/bin/python3 bench/sweep_bench.py --hardnets $(BUILD_DIR)/hardnets
+	/usr/bin/python3 bench/gf2_compare.py --hardnets $(BUILD_DIR)/hardnets
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i
