@@ -315,7 +315,9 @@ int cmd_run(const RunOptions& o) {
   } else {
     fmt::print("{} on {} (seed {}, {} train / {} test): {}{}\n",
                result.config["learner"].get<std::string>(),
-               result.config["problem"].get<std::string>(), o.seed, o.n_train, o.n_test,
+               result.config["problem"].get<std::string>(), o.seed,
+               result.card.is_object() ? result.card.value("train_samples", o.n_train) : o.n_train,
+               result.card.is_object() ? result.card.value("test_samples", o.n_test) : o.n_test,
                result.status, result.message.empty() ? "" : " (" + result.message + ")");
     print_metrics(result.metrics);
   }

@@ -73,6 +73,10 @@ RunResult execute_run(const RunRequest& request) {
   const Instance instance =
       problem.generate(problem_params, request.seed, request.sizes, {request.threads});
   result.card = instance.card;
+  // What was generated, which some problems choose themselves (stretch,
+  // reductions) instead of the requested n_train / n_test.
+  result.card["train_samples"] = instance.train.size();
+  result.card["test_samples"] = instance.test.size();
   const double generate_seconds = generate_clock.seconds();
 
   LearnerContext ctx;
