@@ -149,8 +149,8 @@ int gf2_degree(const Predicate& p) {
 int resilience_order(const Predicate& p) {
   const auto w = walsh_spectrum(p);
   int best = p.k + 1;
-  // Exact arithmetic: every coefficient is a multiple of 2^-k, so 1e-12 only
-  // absorbs nothing but signs of zero.
+  // The coefficients are multiples of 2^-k computed exactly in binary
+  // floating point; the tolerance only makes -0.0 and 0.0 alike.
   for (std::uint32_t t = 1; t < w.size(); ++t) {
     if (std::abs(w[t]) > 1e-12) best = std::min(best, std::popcount(t));
   }
