@@ -526,6 +526,10 @@ def draw_line(figure, runs, spec, names, out_dir, scaling=False):
     if categorical and (logx or scaling):
         figure.error = f"{names(x)} is not numeric; cannot draw it on a log axis"
         return
+    # A log x axis cannot place x <= 0 (tau = 0, a baseline): those values are
+    # left out of the figure and named in its footer, never squeezed in.
+    dropped_x = [v for v in all_x if logx and pos[v] <= 0]
+    all_x = [v for v in all_x if v not in dropped_x]
     fig, ax = plt.subplots(figsize=(7.5, 4.6), layout="constrained")
     markers = "osD^vP*Xh<>"
     drew = False
@@ -616,6 +620,9 @@ def draw_line(figure, runs, spec, names, out_dir, scaling=False):
     if clipped:
         stat += ("; on the log axis, non-positive means are dropped and interval ends ≤ 0 "
                  "drawn at mean/10")
+    if dropped_x:
+        stat += (f"; {names(x)} = {', '.join(fmt_value(v) for v in dropped_x)} not shown "
+                 "(log axis)")
     what = "scaling" if scaling else "line"
     title = spec.get("title") or f"{figure.problem}: {metric} vs {names(x)}"
     lines = footer(runs, names, {x, *ties}, stat)

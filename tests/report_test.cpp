@@ -244,6 +244,31 @@ TEST(Report, SeriesSkipParametersDeterminedByTheAxisAndOtherSeries) {
             "['source']\n");
 }
 
+TEST(Report, LogAxisLeavesOutNonPositiveValuesAndSaysSo) {
+  // tau = 0 (no smoothing) cannot sit on a log axis: it is left out of the
+  // figure and named in the footer, not squeezed against the axis.
+  TempDir dir("report-logx");
+  std::ofstream(dir.path() / "spec.toml") << R"toml(
+[sweep]
+name = "logx"
+n_train = 20
+n_test = 20
+[[problems]]
+name = "teacher"
+params = { d = 2, width = 1, tau = [0.0, 0.01, 0.1] }
+[[learners]]
+name = "mean"
+[report]
+figures = [ { kind = "line", x = "tau", metric = "nmse", logx = true } ]
+)toml";
+  const fs::path db = dir.path() / "runs.db";
+  const auto r = run_cli("sweep " + (dir.path() / "spec.toml").string() + " --db " + db.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  write_report(db, dir.path() / "report");
+  const std::string html = read_file(dir.path() / "report" / "index.html");
+  EXPECT_NE(html.find("tau = 0 not shown (log axis)"), std::string::npos) << html;
+}
+
 TEST(Report, EmbeddedScriptIsTheSourceFile) {
   EXPECT_EQ(std::string(report_script()),
             read_file(fs::path(HARDNETS_SOURCE_DIR) / "scripts" / "report.py"));
