@@ -192,7 +192,9 @@ TEST(ProperBounded, TinySampleVersusExactRelu) {
     const double theta_norm = std::hypot(unit["w"][0].get<double>(), unit["w"][1].get<double>());
     ASSERT_LE(theta_norm, 1.0) << "the exact optimum must lie in the bounded class (A = 1)";
     ASSERT_EQ(unit["sign"].get<int>(), 1);
-    if (sigma == 0.0) EXPECT_LT(opt, 1e-20);  // realizable
+    if (sigma == 0.0) {
+      EXPECT_LT(opt, 1e-20);  // realizable
+    }
     for (double eps : {0.4, 0.2, 0.1, 0.05}) {
       const Fit fit = run(data, {fmt::format("epsilon={}", eps), "val_fraction=0"});
       ASSERT_EQ(fit.status, "ok") << fit.message;
@@ -239,7 +241,9 @@ TEST(ProperBounded, OneDimensionAgainstTheClosedFormBoundedOptimum) {
     const double loss = fit.stats.at("train_loss");
     EXPECT_GE(loss, opt - 1e-12) << eps;
     EXPECT_LE(std::sqrt(loss), std::sqrt(opt) + eps * R + 1e-12) << eps;
-    if (eps <= 0.1) EXPECT_GT(loss, opt) << "the bounded optimum is not on this net";
+    if (eps <= 0.1) {
+      EXPECT_GT(loss, opt) << "the bounded optimum is not on this net";
+    }
   }
 }
 

@@ -166,7 +166,9 @@ TEST(ReluReduction, CalibrationAgainstExactRelu) {
           const ReluNet cert = ReluNet::from_json(inst.truth.at("certificate_network"));
           EXPECT_LE(exact_square_loss(cert, inst.train), mpq_class(c_yes)) << where;
           // 1-in-3: every network pays c_YES on the gadgets, so OPT = c_YES.
-          if (c.source == "one_in_three") EXPECT_GE(opt, c_yes - 1e-9) << where;
+          if (c.source == "one_in_three") {
+            EXPECT_GE(opt, c_yes - 1e-9) << where;
+          }
         } else {
           EXPECT_GE(opt, c_no - 1e-9) << where;
         }
