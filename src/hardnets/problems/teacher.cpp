@@ -1,6 +1,10 @@
 #include "hardnets/problems/teacher.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numbers>
+
+#include <Eigen/SVD>
 
 #include "hardnets/core/error.h"
 #include "hardnets/core/parallel.h"
@@ -10,7 +14,115 @@ namespace {
 
 const ProblemRegistration kRegisterTeacher{std::make_unique<TeacherProblem>()};
 
+// Above this many flops (width · d · min(width, d)) the card skips the
+// first-layer geometry (SVD and pairwise angles).
+constexpr double kGeometryFlops = 2e9;
+
+Eigen::MatrixXd row_normalised(const Eigen::MatrixXd& W) {
+  Eigen::MatrixXd N = W;
+  for (Eigen::Index i = 0; i < N.rows(); ++i) {
+    const double norm = N.row(i).norm();
+    if (norm > 0.0) N.row(i) /= norm;
+  }
+  return N;
+}
+
+// The smallest of the min(rows, cols) singular values.
+double smallest_singular(const Eigen::MatrixXd& M) {
+  Eigen::BDCSVD<Eigen::MatrixXd> svd(M);
+  return svd.singularValues().minCoeff();
+}
+
+// Angle in degrees between two nonzero vectors, by atan2 (accurate near 0 and 180).
+double angle_degrees(const Vector& a, const Vector& b) {
+  const Vector u = a.normalized(), v = b.normalized();
+  const double c = u.dot(v);
+  const double s = (v - c * u).norm();
+  return std::atan2(s, c) * 180.0 / std::numbers::pi;
+}
+
+// Sets row 1 of W at `degrees` to row 0, keeping its norm: the new direction
+// is cos θ u_0 + sin θ e, e the unit part of row 1 orthogonal to u_0.
+void set_pair_angle(Eigen::MatrixXd& W, double degrees) {
+  const Vector u = W.row(0).transpose().normalized();
+  const Vector w = W.row(1).transpose();
+  Vector e = w - w.dot(u) * u;
+  if (e.norm() == 0.0) fail("teacher: pair_angle: units 1 and 2 are parallel (measure zero)");
+  e.normalize();
+  const double theta = degrees * std::numbers::pi / 180.0;
+  W.row(1) = (w.norm() * (std::cos(theta) * u + std::sin(theta) * e)).transpose();
+}
+
+// Rescales the smallest singular direction of the row-normalised first layer
+// N = U S Vᵀ: N(s) = N + (s − s_min) u vᵀ, then renormalises the rows, and
+// finds s by bisection so that the smallest singular value of rownorm(N(s))
+// is `target`; each row keeps its original norm.
+void set_min_singular(Eigen::MatrixXd& W, double target) {
+  const Eigen::MatrixXd N = row_normalised(W);
+  Eigen::BDCSVD<Eigen::MatrixXd> svd(N, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  const Eigen::Index last = svd.singularValues().size() - 1;
+  const double s0 = svd.singularValues()[last];
+  const Vector u = svd.matrixU().col(last), v = svd.matrixV().col(last);
+  auto shaped = [&](double s) { return row_normalised(N + (s - s0) * u * v.transpose()); };
+  auto f = [&](double s) { return smallest_singular(shaped(s)); };
+  double lo = 0.0, hi = s0;
+  if (target > s0) {
+    // Grow s until the target is bracketed; the other directions cap f.
+    lo = s0;
+    hi = 2.0 * s0 + 1.0;
+    while (f(hi) < target) {
+      lo = hi;
+      hi *= 2.0;
+      if (hi > 1e6) {
+        fail(
+            "teacher: min_singular = {} is above what rescaling the smallest singular direction "
+            "can reach for this seed (use a smaller target)",
+            target);
+      }
+    }
+  }
+  for (int it = 0; it < 200 && hi - lo > 1e-15 * std::max(1.0, hi); ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (f(mid) < target ? lo : hi) = mid;
+  }
+  const double s = 0.5 * (lo + hi);
+  const Eigen::MatrixXd R = shaped(s);
+  if (std::abs(smallest_singular(R) - target) > 1e-10) {
+    fail(
+        "teacher: min_singular = {} could not be reached by rescaling the smallest singular "
+        "direction (got {}); use another target or seed",
+        target, smallest_singular(R));
+  }
+  for (Eigen::Index i = 0; i < W.rows(); ++i) W.row(i) = W.row(i).norm() * R.row(i);
+}
+
 }  // namespace
+
+Json first_layer_geometry(const Eigen::MatrixXd& W) {
+  Json g = Json::object();
+  const double rows = static_cast<double>(W.rows()), cols = static_cast<double>(W.cols());
+  if (rows * cols * std::min(rows, cols) > kGeometryFlops || rows * rows * cols > kGeometryFlops) {
+    g["skipped"] = "first layer too large for the SVD and pairwise angles";
+    return g;
+  }
+  const Eigen::MatrixXd N = row_normalised(W);
+  Eigen::BDCSVD<Eigen::MatrixXd> svd(N);
+  const Vector& sv = svd.singularValues();
+  g["min_singular"] = sv.minCoeff();
+  g["max_singular"] = sv.maxCoeff();
+  g["condition"] = sv.minCoeff() > 0.0 ? sv.maxCoeff() / sv.minCoeff() : -1.0;
+  if (W.rows() >= 2) {
+    double min_angle = 180.0;
+    for (Eigen::Index i = 0; i < W.rows(); ++i) {
+      for (Eigen::Index j = i + 1; j < W.rows(); ++j) {
+        min_angle = std::min(min_angle, angle_degrees(W.row(i).transpose(), W.row(j).transpose()));
+      }
+    }
+    g["min_angle_degrees"] = min_angle;
+    g["angle_12_degrees"] = angle_degrees(W.row(0).transpose(), W.row(1).transpose());
+  }
+  return g;
+}
 
 // Draws n input rows; row i uses words [i * words_per_row, ...) of its stream,
 // so rows can be generated in any order by any thread.
@@ -80,7 +192,14 @@ TeacherProblem::TeacherProblem() : spec_("teacher") {
       .choice("inputs", "gaussian", {"gaussian", "hypercube", "sphere"},
               "input law: N(0, I_d), uniform on {-1, +1}^d, or uniform on the unit sphere "
               "S^{d-1}")
-      .real("sigma", 0.0, 0.0, 1e6, "standard deviation of the Gaussian label noise");
+      .real("sigma", 0.0, 0.0, 1e6, "standard deviation of the Gaussian label noise")
+      .real("min_singular", 0.0, 0.0, 1.0,
+            "controlled degeneracy: target smallest singular value of the row-normalised first "
+            "layer (rescales its smallest singular direction; needs 2 <= width <= d); 0 = off")
+      .real("pair_angle", 0.0, 0.0, 180.0,
+            "controlled degeneracy: angle in degrees of first-layer unit 2 to unit 1 (its norm "
+            "kept; needs width >= 2); 0 = off",
+            false, true);
 }
 
 std::string TeacherProblem::summary() const {
@@ -109,6 +228,34 @@ ReluNet TeacherProblem::make_teacher(const Params& params, Seed seed) {
       for (Eigen::Index j = 0; j < layer.W.cols(); ++j) layer.W(i, j) = w_std * unit();
     }
     for (Eigen::Index i = 0; i < layer.b.size(); ++i) layer.b[i] = bias_scale * unit();
+  }
+  // Controlled degeneracy of the first layer, before smoothing (so that tau
+  // smooths the degenerate network). Off at the defaults: nothing else moves.
+  const double min_singular = params.real("min_singular");
+  const double pair_angle = params.real("pair_angle");
+  if (min_singular > 0.0 || pair_angle > 0.0) {
+    Eigen::MatrixXd& W1 = net.layers()[0].W;
+    if (min_singular > 0.0 && pair_angle > 0.0) {
+      fail("teacher: set at most one of min_singular and pair_angle (each moves the other)");
+    }
+    if (depth < 2) {
+      fail("teacher: min_singular and pair_angle shape the first hidden layer: need depth >= 2");
+    }
+    if (width < 2) {
+      fail("teacher: min_singular and pair_angle need width >= 2 first-layer units, got {}", width);
+    }
+    if (pair_angle > 0.0) {
+      if (d < 2) fail("teacher: pair_angle needs d >= 2, got {}", d);
+      set_pair_angle(W1, pair_angle);
+    } else {
+      if (width > d) {
+        fail(
+            "teacher: min_singular needs width <= d (width = {} rows in dimension d = {} are "
+            "linearly dependent: their width-th singular value is 0)",
+            width, d);
+      }
+      set_min_singular(W1, min_singular);
+    }
   }
   Rng smoothing = Rng(seed, stream_id("teacher")).substream("smoothing");
   net.smooth(params.real("tau"), smoothing);
@@ -143,6 +290,7 @@ Instance TeacherProblem::generate(const Params& params, Seed seed, const Sizes& 
   inst.truth = Json{{"teacher", teacher.to_json()}, {"sigma", sigma}};
   inst.card = base_card(*this, params, seed, sizes);
   inst.card["teacher_parameters"] = teacher.num_parameters();
+  inst.card["first_layer"] = first_layer_geometry(teacher.layers()[0].W);
   inst.card["label_std_train"] =
       std::sqrt((inst.train.y.array() - inst.train.y.mean()).square().mean());
   return inst;

@@ -6,9 +6,15 @@
 //   uniform: W_ij ~ U[-r, r], r = s sqrt(3 / fan_in)   (same variance)
 // biases with standard deviation `bias_scale` under the same law, then
 // optionally smoothed (every parameter + N(0, tau^2), seed 000's smoothed
-// analysis). Inputs are x ~ N(0, I_d), uniform on {-1, +1}^d or uniform on the
-// unit sphere S^{d-1} (a normalised Gaussian row), and labels are
-// y = f*(x) + N(0, sigma^2). Depth 1 is a linear teacher (the easy control).
+// analysis). Controlled degeneracy (seed 001 §5 tests): `pair_angle` = θ sets
+// first-layer unit 2 at angle θ to unit 1 (norm kept); `min_singular` = t
+// rescales the smallest singular direction of the row-normalised first layer
+// N = rownorm(W_1) = U S Vᵀ, N(s) = N + (s − s_min) u vᵀ, so that
+// s_min(rownorm(N(s))) = t (s by bisection; rows keep their norms). Both act
+// before the smoothing, so tau > 0 smooths the degenerate network; at 0 they
+// are off and the teacher is bit-identical to the plain one. Inputs are x ~ N(0, I_d), uniform on
+// {-1, +1}^d or uniform on the unit sphere S^{d-1} (a normalised Gaussian row), and labels are y =
+// f*(x) + N(0, sigma^2). Depth 1 is a linear teacher (the easy control).
 //
 // The truth is the teacher network; the judge reports test mse/nmse and
 // `net_distance` = E[(f̂(x) - f*(x))^2] / Var f*(x) on the noiseless test labels.
@@ -35,6 +41,12 @@ class TeacherProblem : public Problem {
  private:
   ParamSpec spec_;
 };
+
+// The card's geometry of a first-layer weight matrix (rows = units), after
+// normalising its rows: min_singular, max_singular, condition (their ratio)
+// over the min(rows, cols) singular values, min_angle_degrees over all pairs
+// of rows and angle_12_degrees (rows 0 and 1). {"skipped": why} when large.
+Json first_layer_geometry(const Eigen::MatrixXd& W);
 
 // Evaluates `net` on every row of X in fixed blocks of rows, spread over
 // `threads`: the block size never depends on the thread count, so neither do

@@ -1,0 +1,65 @@
+// Problem `natural_ksat`: seed 001's (Daniely–Vardi 2020, "DV20") natural
+// weights, as a structural demonstration (../shared/research/prg_natural.md
+// §4, our reconstruction [R]: the body of DV20 was not available).
+//
+// Network. N_W(x) = Σ_{j≤q} ReLU(⟨w_j, x⟩), w_j ∈ R^d i.i.d. with entries
+// from a sign-symmetric natural law (`weights`: normal N(0, 1) or uniform
+// U[−√3, √3], unit variance). d = q·n + d_c: block B_j = [(j−1)n, jn) for
+// neuron j and a control block of d_c ≥ q coordinates at the end.
+// ψ* := sign(w_{1,B_1}) (the planted assignment, variable v true iff
+// ψ*_v = +1) and r_j := sign(w_{j,B_j}) ⊙ ψ* (r_1 = 1).
+//
+// Clause input. A tuple of q clauses C_j = ((v_t, σ_t))_{t≤K} (K distinct
+// variables, literal (v, σ) true iff σ ψ*_v = +1) maps to x with
+//   block B_j: x_{v_t} = −α σ_t r_{j,v_t} / |w_{j,v_t}|   ⇒ ⟨w_{j,B_j}, x_{B_j}⟩ = α(K − 2T_j),
+//   control:   x_c = W_cᵀ (W_c W_cᵀ)^{−1} t,  t_j = −α(K − 1) − e_j,
+// T_j = #true literals of C_j, e_j = Σ_{j'≠j} ⟨w_{j,B_{j'}}, x_{B_{j'}}⟩, so
+// ⟨w_j, x⟩ = α(1 − 2T_j) and N_W(x) = α·#{j : ψ* violates C_j} exactly.
+//
+// Examples. With probability ½ a formula tuple (q clauses drawn uniformly
+// with replacement from the formula of `clauses` clauses), label 0; with
+// probability ½ a random tuple (q uniform clauses), label α·#violated
+// (`label = count`, leaks ψ*) or 1[N_W(x) > 0] (`label = or`). `formula =
+// planted`: each clause uniform among the 2^K − 1 sign patterns satisfied by
+// ψ* (easy: literal majority recovers ψ*); `formula = random`: uniform
+// clauses (the null: formula tuples have the random tuples' x-law).
+//
+// Task (public): family, n, K, q, d, d_c, label. Truth: the network (ReLU
+// net d → q → 1, output weights 1, zero biases), psi (bit string), the formula
+// ([[v, σ], ...] per clause), alpha. Judge: regression metrics and accuracy
+// of a predictor; for a fit with output "assignment": success (equals ψ*
+// exactly: the labels are not complement-symmetric and ψ* is pinned to
+// sign(w_{1,B_1})) and assignment_accuracy (fraction of agreeing bits).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hardnets/problems/problem.h"
+
+namespace hardnets {
+
+namespace natural_ksat {
+// The public task, parsed from a learner's context (UserError naming `who`).
+struct Task {
+  int n = 0, K = 0, q = 0, d = 0, d_c = 0;
+  std::string label;  // "count" or "or"
+  static Task from_json(const Json& task, const std::string& who);
+};
+}  // namespace natural_ksat
+
+class NaturalKsatProblem : public Problem {
+ public:
+  NaturalKsatProblem();
+  std::string name() const override { return "natural_ksat"; }
+  std::string summary() const override;
+  const ParamSpec& spec() const override { return spec_; }
+  Instance generate(const Params& params, Seed seed, const Sizes& sizes,
+                    const GenerateContext& ctx) const override;
+  Metrics judge(const Instance& instance, const Fit& fit) const override;
+
+ private:
+  ParamSpec spec_;
+};
+
+}  // namespace hardnets
