@@ -28,11 +28,12 @@ test: build
 bench:
 	HARDNETS_SETUP_BENCH=1 scripts/setup
 	$(MAKE) build
-	cmake --build $(BUILD_DIR) --target hardnets_bench hardnets_dnnt_bench hardnets_clwe_bench hardnets_prg_bench -j $(JOBS)
+	cmake --build $(BUILD_DIR) --target hardnets_bench hardnets_dnnt_bench hardnets_clwe_bench hardnets_prg_bench hardnets_tensor_bench -j $(JOBS)
 	$(BUILD_DIR)/bench/hardnets_bench --benchmark_min_time=0.2
 	$(BUILD_DIR)/bench/hardnets_dnnt_bench
 	$(BUILD_DIR)/bench/hardnets_clwe_bench
 	$(BUILD_DIR)/bench/hardnets_prg_bench
+	$(BUILD_DIR)/bench/hardnets_tensor_bench
 	/usr/bin/python3 bench/compare_torch.py --hardnets $(BUILD_DIR)/bench/hardnets_train_bench
 	/usr/bin/python3 bench/sweep_bench.py --hardnets $(BUILD_DIR)/hardnets
 	/usr/bin/python3 bench/gf2_compare.py --hardnets $(BUILD_DIR)/hardnets

@@ -1,0 +1,43 @@
+// The `tensor` learner at d = 64, m = 16, N = 1e6 (issue #6's target: under
+// 10 s on 2 cores), with 1 and 2 threads. The teacher instance is generated
+// once, outside the timed loop.
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "hardnets/learners/learner.h"
+#include "hardnets/problems/problem.h"
+
+namespace hardnets {
+namespace {
+
+const Instance& instance() {
+  static const Instance inst = [] {
+    const Problem& teacher = problem_registry().get("teacher");
+    const Params params = teacher.spec().resolve(
+        std::vector<std::string>{"d=64", "width=16", "depth=2", "bias_scale=0.5"});
+    return teacher.generate(params, 1, Sizes{1'000'000, 1000}, GenerateContext{2});
+  }();
+  return inst;
+}
+
+void BM_TensorD64M16N1e6(benchmark::State& state) {
+  const Instance& inst = instance();
+  const Learner& tensor = learner_registry().get("tensor");
+  const Params params = tensor.spec().resolve(std::vector<std::string>{"width=16"});
+  LearnerContext ctx;
+  ctx.seed = 1;
+  ctx.threads = static_cast<int>(state.range(0));
+  double net_distance = 0.0;
+  for (auto _ : state) {
+    const Fit fit = tensor.fit(inst.train, params, ctx);
+    benchmark::DoNotOptimize(fit.stats);
+    net_distance = problem_registry().get("teacher").judge(inst, fit).at("net_distance");
+  }
+  state.counters["net_distance"] = net_distance;
+}
+BENCHMARK(BM_TensorD64M16N1e6)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace hardnets

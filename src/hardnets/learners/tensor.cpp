@@ -1,0 +1,748 @@
+#include "hardnets/learners/tensor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <numbers>
+#include <numeric>
+#include <vector>
+
+#include <Eigen/Eigenvalues>
+#include <Eigen/LU>
+#include <Eigen/SVD>
+
+#include "hardnets/core/error.h"
+#include "hardnets/core/parallel.h"
+#include "hardnets/core/resources.h"
+
+namespace hardnets::tensor {
+namespace {
+
+const LearnerRegistration kRegister{std::make_unique<TensorLearner>()};
+
+// Rows per unit of work: a unit's partial sums do not depend on the thread
+// count, and units are added in order.
+constexpr Eigen::Index kBlockRows = 4096;
+// Units processed between two ordered reductions (bounds the partials kept).
+constexpr std::int64_t kWave = 64;
+// Read-off biases are clipped to ±kMaxBias: beyond it φ(b) < 1.5e-6 and a unit
+// is indistinguishable from a linear function at any sample size we run.
+constexpr double kMaxBias = 5.0;
+
+double phi(double b) {
+  return std::exp(-0.5 * b * b) / std::sqrt(2.0 * std::numbers::pi);
+}
+double big_phi(double b) {
+  return 0.5 * std::erfc(-b / std::numbers::sqrt2);
+}
+
+// Σ over fixed row blocks of `fn(acc, r0, count)`, each block into its own
+// zero accumulator (from `zero()`), the blocks added in order with `add`.
+template <typename Acc, typename Zero, typename Fn, typename Add>
+Acc blocked_sum(Eigen::Index n, int threads, Zero&& zero, Fn&& fn, Add&& add) {
+  const std::int64_t units = (n + kBlockRows - 1) / kBlockRows;
+  Acc total = zero();
+  for (std::int64_t w0 = 0; w0 < units; w0 += kWave) {
+    const std::int64_t count = std::min(kWave, units - w0);
+    std::vector<Acc> partial(static_cast<std::size_t>(count));
+    parallel_for(count, threads, [&](std::int64_t ub, std::int64_t ue) {
+      for (std::int64_t u = ub; u < ue; ++u) {
+        Acc& acc = partial[static_cast<std::size_t>(u)];
+        acc = zero();
+        const Eigen::Index r0 = (w0 + u) * kBlockRows;
+        fn(acc, r0, std::min(kBlockRows, n - r0));
+      }
+    });
+    for (auto& p : partial) add(total, p);
+  }
+  return total;
+}
+
+// Raw sums of one pass of hermite_contractions.
+struct RawSums {
+  Matrix yxx;              // Σ y x xᵀ
+  std::vector<Matrix> s3;  // Σ y s_k x xᵀ
+  std::vector<Matrix> s4;  // Σ y s_k t x xᵀ
+  Vector yx, ytx;          // Σ y x, Σ y t x
+  Matrix ysx;              // column k: Σ y s_k x
+  double y = 0.0;          // Σ y
+  Vector ys, yst;          // Σ y s_k, Σ y s_k t
+};
+
+// Σ_r w_r x_r x_rᵀ over the rows of Xb.
+void add_weighted_gram(Matrix& G, const Matrix& Xb, const Vector& w) {
+  const Matrix wx = (Xb.array().colwise() * w.array()).matrix();
+  G.noalias() += Xb.transpose() * wx;
+}
+
+// Symmetric outer sum u vᵀ + v uᵀ.
+Matrix sym_outer(const Vector& u, const Vector& v) {
+  return u * v.transpose() + v * u.transpose();
+}
+
+// Min over pairs of |atan λ_i - atan λ_j|, angles taken modulo π (λ → ±∞ is
+// one direction): the separation of the Jennrich eigenvalues, in radians.
+double atan_gap(const std::vector<double>& lambda) {
+  if (lambda.size() < 2) return std::numbers::pi;
+  std::vector<double> angle;
+  for (double l : lambda) angle.push_back(std::atan(l));
+  std::sort(angle.begin(), angle.end());
+  double gap = std::numbers::pi - (angle.back() - angle.front());
+  for (std::size_t i = 1; i < angle.size(); ++i) gap = std::min(gap, angle[i] - angle[i - 1]);
+  return gap;
+}
+
+// Min over pairs of |λ_i - λ_j| / max |λ| (1 for a single eigenvalue).
+double relative_gap(const std::vector<double>& lambda) {
+  if (lambda.size() < 2) return 1.0;
+  std::vector<double> sorted = lambda;
+  std::sort(sorted.begin(), sorted.end());
+  double scale = 0.0, gap = std::numeric_limits<double>::infinity();
+  for (double l : sorted) scale = std::max(scale, std::abs(l));
+  for (std::size_t i = 1; i < sorted.size(); ++i) gap = std::min(gap, sorted[i] - sorted[i - 1]);
+  return scale > 0.0 ? gap / scale : 0.0;
+}
+
+// Condition number (largest / smallest singular value) of a square matrix.
+double condition(const Matrix& A) {
+  const Eigen::JacobiSVD<Eigen::MatrixXd> svd(A);
+  const auto& s = svd.singularValues();
+  if (s.size() == 0) return 1.0;
+  const double lo = s[s.size() - 1];
+  return lo > 0.0 ? s[0] / lo : std::numeric_limits<double>::infinity();
+}
+
+std::vector<double> to_std(const Vector& v) {
+  return {v.data(), v.data() + v.size()};
+}
+
+Json rows_json(const Matrix& W) {
+  Json rows = Json::array();
+  for (Eigen::Index i = 0; i < W.rows(); ++i) rows.push_back(to_std(W.row(i).transpose()));
+  return rows;
+}
+
+// {"w": unit rows, "b", "a"} of the first `m` hidden units of a depth-2 net
+// (normalised: a‖w‖, w/‖w‖, b/‖w‖).
+Json units_json(const ReluNet& net, Eigen::Index m) {
+  const auto& L0 = net.layers()[0];
+  const auto& L1 = net.layers()[1];
+  Matrix W(m, L0.W.cols());
+  Vector b(m), a(m);
+  for (Eigen::Index i = 0; i < m; ++i) {
+    const double norm = L0.W.row(i).norm();
+    const double s = norm > 0.0 ? norm : 1.0;
+    W.row(i) = L0.W.row(i) / s;
+    b[i] = L0.b[i] / s;
+    a[i] = L1.W(0, i) * s;
+  }
+  return Json{{"w", rows_json(W)}, {"b", to_std(b)}, {"a", to_std(a)}};
+}
+
+// Matrix with one row per element of json array `rows`, each of length d.
+Matrix parse_rows(const Json& rows, const char* what) {
+  if (!rows.is_array() || rows.empty())
+    fail("parameter_error: '{}' must be a non-empty array", what);
+  const std::size_t d = rows[0].is_array() ? rows[0].size() : 0;
+  Matrix W(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(d));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!rows[i].is_array() || rows[i].size() != d || d == 0) {
+      fail("parameter_error: '{}' must be rows of equal non-zero length", what);
+    }
+    for (std::size_t j = 0; j < d; ++j) {
+      if (!rows[i][j].is_number()) fail("parameter_error: '{}' holds a non-number", what);
+      W(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rows[i][j].get<double>();
+    }
+  }
+  return W;
+}
+
+Vector parse_vector(const Json& v, std::size_t size, const char* what) {
+  if (!v.is_array() || v.size() != size) {
+    fail("parameter_error: '{}' must be an array of {} numbers", what, size);
+  }
+  Vector out(static_cast<Eigen::Index>(size));
+  for (std::size_t i = 0; i < size; ++i) {
+    if (!v[i].is_number()) fail("parameter_error: '{}' holds a non-number", what);
+    out[static_cast<Eigen::Index>(i)] = v[i].get<double>();
+  }
+  return out;
+}
+
+}  // namespace
+
+double hermite_coefficient(int order, double b) {
+  switch (order) {
+    case 0:
+      return phi(b) + b * big_phi(b);
+    case 1:
+      return big_phi(b);
+    case 2:
+      return phi(b);
+    case 3:
+      return -b * phi(b);
+    case 4:
+      return (b * b - 1.0) * phi(b);
+    default:
+      fail("tensor: hermite_coefficient order must be in [0, 4], got {}", order);
+  }
+}
+
+Contractions hermite_contractions(const Matrix& X, const Vector& y, const std::vector<Vector>& gs,
+                                  const Vector& h, int threads) {
+  const Eigen::Index n = X.rows(), d = X.cols();
+  const auto K = static_cast<Eigen::Index>(gs.size());
+  if (y.size() != n) fail("tensor: {} input rows but {} labels", n, y.size());
+  if (n == 0) fail("tensor: no samples to estimate moments from");
+  Matrix G(d, K);
+  for (Eigen::Index k = 0; k < K; ++k) {
+    if (gs[static_cast<std::size_t>(k)].size() != d) fail("tensor: contraction vector dimension");
+    G.col(k) = gs[static_cast<std::size_t>(k)];
+  }
+  if (K > 0 && h.size() != d) fail("tensor: contraction vector h has the wrong dimension");
+
+  auto zero = [&] {
+    RawSums s;
+    s.yxx = Matrix::Zero(d, d);
+    s.s3.assign(static_cast<std::size_t>(K), Matrix::Zero(d, d));
+    s.s4.assign(static_cast<std::size_t>(K), Matrix::Zero(d, d));
+    s.yx = Vector::Zero(d);
+    s.ytx = Vector::Zero(d);
+    s.ysx = Matrix::Zero(d, K);
+    s.ys = Vector::Zero(K);
+    s.yst = Vector::Zero(K);
+    return s;
+  };
+  auto block = [&](RawSums& s, Eigen::Index r0, Eigen::Index count) {
+    const Matrix Xb = X.middleRows(r0, count);
+    const Vector yb = y.segment(r0, count);
+    add_weighted_gram(s.yxx, Xb, yb);
+    s.yx.noalias() += Xb.transpose() * yb;
+    s.y += yb.sum();
+    if (K == 0) return;
+    const Matrix S = Xb * G;  // s_k per row
+    const Vector t = Xb * h;
+    const Vector yt = yb.cwiseProduct(t);
+    s.ytx.noalias() += Xb.transpose() * yt;
+    for (Eigen::Index k = 0; k < K; ++k) {
+      const Vector ys = yb.cwiseProduct(S.col(k));
+      const Vector yst = ys.cwiseProduct(t);
+      add_weighted_gram(s.s3[static_cast<std::size_t>(k)], Xb, ys);
+      add_weighted_gram(s.s4[static_cast<std::size_t>(k)], Xb, yst);
+      s.ysx.col(k).noalias() += Xb.transpose() * ys;
+      s.ys[k] += ys.sum();
+      s.yst[k] += yst.sum();
+    }
+  };
+  auto add = [&](RawSums& total, const RawSums& p) {
+    total.yxx += p.yxx;
+    for (Eigen::Index k = 0; k < K; ++k) {
+      total.s3[static_cast<std::size_t>(k)] += p.s3[static_cast<std::size_t>(k)];
+      total.s4[static_cast<std::size_t>(k)] += p.s4[static_cast<std::size_t>(k)];
+    }
+    total.yx += p.yx;
+    total.ytx += p.ytx;
+    total.ysx += p.ysx;
+    total.y += p.y;
+    total.ys += p.ys;
+    total.yst += p.yst;
+  };
+  const RawSums s = blocked_sum<RawSums>(n, std::max(1, threads), zero, block, add);
+
+  const double inv = 1.0 / static_cast<double>(n);
+  const Matrix I = Matrix::Identity(d, d);
+  Contractions c;
+  c.mean_y = s.y * inv;
+  c.T1 = s.yx * inv;
+  const Matrix Eyxx = s.yxx * inv;
+  c.M2 = Eyxx - c.mean_y * I;
+  const Vector Eytx = s.ytx * inv;
+  for (Eigen::Index k = 0; k < K; ++k) {
+    const Vector& g = gs[static_cast<std::size_t>(k)];
+    const Vector Eysx = s.ysx.col(k) * inv;
+    const double Eys = s.ys[k] * inv, Eyst = s.yst[k] * inv;
+    c.M3.push_back(s.s3[static_cast<std::size_t>(k)] * inv - Eys * I - sym_outer(c.T1, g));
+    c.M4.push_back(s.s4[static_cast<std::size_t>(k)] * inv - Eyst * I - g.dot(h) * c.M2 -
+                   sym_outer(Eytx, g) - sym_outer(Eysx, h) + c.mean_y * sym_outer(g, h));
+  }
+  return c;
+}
+
+Metrics parameter_error(const ReluNet& teacher, const Json& fit_output) {
+  if (teacher.depth() != 2) {
+    fail("parameter_error: the teacher must have depth 2 (one hidden layer), got depth {}",
+         teacher.depth());
+  }
+  if (!fit_output.is_object() || !fit_output.contains("w") || !fit_output.contains("b") ||
+      !fit_output.contains("a")) {
+    fail("parameter_error: the fit output must hold 'w', 'b' and 'a'");
+  }
+  const Matrix What = parse_rows(fit_output["w"], "w");
+  const auto mr = static_cast<std::size_t>(What.rows());
+  const Vector bhat = parse_vector(fit_output["b"], mr, "b");
+  const Vector ahat = parse_vector(fit_output["a"], mr, "a");
+  const auto& L0 = teacher.layers()[0];
+  const auto& L1 = teacher.layers()[1];
+  if (What.cols() != L0.W.cols()) {
+    fail("parameter_error: recovered rows have dimension {}, the teacher's inputs {}", What.cols(),
+         L0.W.cols());
+  }
+  const Eigen::Index mt = L0.W.rows();
+  // Normalised teacher and recovered units.
+  Matrix Wt(mt, L0.W.cols());
+  Vector bt(mt), at(mt);
+  for (Eigen::Index i = 0; i < mt; ++i) {
+    const double norm = L0.W.row(i).norm();
+    const double s = norm > 0.0 ? norm : 1.0;
+    Wt.row(i) = L0.W.row(i) / s;
+    bt[i] = L0.b[i] / s;
+    at[i] = L1.W(0, i) * s;
+  }
+  Matrix Wr = What;
+  Vector br = bhat, ar = ahat;
+  for (Eigen::Index j = 0; j < Wr.rows(); ++j) {
+    const double norm = Wr.row(j).norm();
+    const double s = norm > 0.0 ? norm : 1.0;
+    Wr.row(j) /= s;
+    br[j] /= s;
+    ar[j] *= s;
+  }
+  const Matrix C = Wt * Wr.transpose();  // cosines, mt x mr
+  const Matrix absC = C.cwiseAbs();
+
+  // pairs (teacher i, recovered j)
+  std::vector<std::pair<Eigen::Index, Eigen::Index>> match;
+  const auto m_rec = static_cast<Eigen::Index>(mr);
+  if (mt == m_rec && mt <= 8) {
+    std::vector<Eigen::Index> perm(static_cast<std::size_t>(mt));
+    std::iota(perm.begin(), perm.end(), Eigen::Index{0});
+    std::vector<Eigen::Index> best = perm;
+    double best_score = -1.0;
+    do {
+      double score = 0.0;
+      for (Eigen::Index i = 0; i < mt; ++i) score += absC(i, perm[static_cast<std::size_t>(i)]);
+      if (score > best_score) {
+        best_score = score;
+        best = perm;
+      }
+    } while (std::next_permutation(perm.begin(), perm.end()));
+    for (Eigen::Index i = 0; i < mt; ++i) match.emplace_back(i, best[static_cast<std::size_t>(i)]);
+  } else {
+    std::vector<bool> used_t(static_cast<std::size_t>(mt)), used_r(mr);
+    const Eigen::Index pairs = std::min(mt, m_rec);
+    for (Eigen::Index p = 0; p < pairs; ++p) {
+      double best = -1.0;
+      Eigen::Index bi = 0, bj = 0;
+      for (Eigen::Index i = 0; i < mt; ++i) {
+        if (used_t[static_cast<std::size_t>(i)]) continue;
+        for (Eigen::Index j = 0; j < m_rec; ++j) {
+          if (used_r[static_cast<std::size_t>(j)] || absC(i, j) <= best) continue;
+          best = absC(i, j);
+          bi = i;
+          bj = j;
+        }
+      }
+      used_t[static_cast<std::size_t>(bi)] = true;
+      used_r[static_cast<std::size_t>(bj)] = true;
+      match.emplace_back(bi, bj);
+    }
+  }
+  double sin_max = 0.0, sin_sum = 0.0, a_max = 0.0, a_sum = 0.0, b_max = 0.0, b_sum = 0.0;
+  for (const auto& [i, j] : match) {
+    const double c = C(i, j);
+    const double sign = c < 0.0 ? -1.0 : 1.0;
+    const double sin = std::sqrt(std::max(0.0, 1.0 - c * c));
+    const double ea = std::abs(ar[j] - at[i]) / std::max(std::abs(at[i]), 1e-300);
+    const double eb = std::abs(sign * br[j] - bt[i]) / std::max(std::abs(bt[i]), 1.0);
+    sin_max = std::max(sin_max, sin);
+    a_max = std::max(a_max, ea);
+    b_max = std::max(b_max, eb);
+    sin_sum += sin;
+    a_sum += ea;
+    b_sum += eb;
+  }
+  const auto k = static_cast<double>(std::max<std::size_t>(match.size(), 1));
+  Metrics m;
+  m["param_sin_max"] = sin_max;
+  m["param_sin_mean"] = sin_sum / k;
+  m["param_a_max"] = a_max;
+  m["param_a_mean"] = a_sum / k;
+  m["param_b_max"] = b_max;
+  m["param_b_mean"] = b_sum / k;
+  m["param_error"] = std::max({sin_max, a_max, b_max});
+  m["param_unmatched"] = static_cast<double>(std::abs(mt - m_rec));
+  return m;
+}
+
+TensorLearner::TensorLearner() : spec_("tensor") {
+  spec_
+      .integer("width", 0, 0, 65536,
+               "hidden units m (at most d); 0 = the task's \"width\" when it has one")
+      .integer("trials", 8, 1, 1000,
+               "Jennrich pencils (random γ) tried; the one with the best separated eigenvalues is "
+               "kept")
+      .choice("pencil", "m2", {"m2", "pair"},
+              "Jennrich pencil: m2 = A(γ)·M2⁻¹ (M2 is the best-estimated moment), pair = "
+              "A(γ)·A(γ')⁻¹ (the classical two-slice form)")
+      .real("ridge", 1e-6, 0.0, 1e12,
+            "ridge λ of the final least squares on {relu(ŵ·x + b̂)} ∪ {x, 1} (normalised Gram; "
+            "the intercept is not penalised)")
+      .integer("sgd_epochs", 0, 0, 1'000'000,
+               "epochs of mini-batch Adam on the whole network after the ridge step (0 = none)")
+      .real("sgd_lr", 1e-3, 0.0, 10.0, "Adam learning rate of the refinement", true)
+      .integer("sgd_batch", 1024, 1, 1'000'000'000,
+               "refinement mini-batch: consecutive rows, in order (deterministic)");
+}
+
+Fit TensorLearner::fit(const Dataset& train, const Params& params,
+                       const LearnerContext& ctx) const {
+  check_training_set("tensor", train, true);
+  const Stopwatch clock;
+  const int threads = std::max(1, ctx.threads);
+  const Eigen::Index n = train.size(), d = train.dim();
+  std::int64_t width = params.integer("width");
+  if (width == 0) {
+    if (ctx.task.is_object() && ctx.task.contains("width") &&
+        ctx.task["width"].is_number_integer()) {
+      width = ctx.task["width"].get<std::int64_t>();
+    } else {
+      fail(
+          "tensor: the hidden width is unknown: pass -l width=M (the number of hidden units, "
+          "1 <= M <= d = {})",
+          d);
+    }
+  }
+  if (width < 1 || width > d) {
+    fail("tensor: width must be in [1, d = {}] (the moment method needs m <= d), got {}", d, width);
+  }
+  const Eigen::Index m = width;
+  const auto trials = static_cast<std::size_t>(params.integer("trials"));
+  const double ridge = params.real("ridge");
+  const std::int64_t sgd_epochs = params.integer("sgd_epochs");
+  Fit fit;
+  const Matrix& X = train.X;
+  const Vector& y = train.y;
+  double mark = clock.seconds();
+  auto phase = [&](const char* name) {
+    const double now = clock.seconds();
+    fit.stats[name] = now - mark;
+    mark = now;
+  };
+
+  // 1. M2 and its top-m eigenspace (by |eigenvalue|).
+  // A first cheap pass for ȳ and T1, so that M2 is estimated from the residual
+  // y - ȳ - ⟨T1, x⟩ (M2 is orthogonal to degree ≤ 1; same mean, less variance).
+  struct Linear {
+    Vector yx;
+    double y = 0.0;
+  };
+  const Linear lin = blocked_sum<Linear>(
+      n, threads,
+      [&] {
+        return Linear{Vector::Zero(d), 0.0};
+      },
+      [&](Linear& acc, Eigen::Index r0, Eigen::Index count) {
+        acc.yx.noalias() += X.middleRows(r0, count).transpose() * y.segment(r0, count);
+        acc.y += y.segment(r0, count).sum();
+      },
+      [](Linear& t, const Linear& q) {
+        t.yx += q.yx;
+        t.y += q.y;
+      });
+  const double inv_n = 1.0 / static_cast<double>(n);
+  Vector r0_res(n);
+  {
+    const Vector T1 = lin.yx * inv_n;
+    const double ybar = lin.y * inv_n;
+    const std::int64_t units = (n + kBlockRows - 1) / kBlockRows;
+    parallel_for(units, threads, [&](std::int64_t ub, std::int64_t ue) {
+      for (std::int64_t u = ub; u < ue; ++u) {
+        const Eigen::Index r0 = u * kBlockRows, count = std::min(kBlockRows, n - r0);
+        r0_res.segment(r0, count) =
+            (y.segment(r0, count).array() - ybar).matrix() - X.middleRows(r0, count) * T1;
+      }
+    });
+  }
+  Contractions c2 = hermite_contractions(X, r0_res, {}, Vector(), threads);
+  c2.mean_y = lin.y * inv_n;
+  c2.T1 = lin.yx * inv_n;
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(Eigen::MatrixXd(c2.M2));
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(d));
+  std::iota(order.begin(), order.end(), Eigen::Index{0});
+  const Vector ev = eig.eigenvalues();
+  std::stable_sort(order.begin(), order.end(), [&](Eigen::Index p, Eigen::Index q) {
+    return std::abs(ev[p]) > std::abs(ev[q]);
+  });
+  Matrix U(d, m);
+  for (Eigen::Index k = 0; k < m; ++k) {
+    U.col(k) = eig.eigenvectors().col(order[static_cast<std::size_t>(k)]);
+  }
+  const double l1 = std::abs(ev[order[0]]);
+  const double lm = std::abs(ev[order[static_cast<std::size_t>(m - 1)]]);
+  const double lnext = m < d ? std::abs(ev[order[static_cast<std::size_t>(m)]]) : 0.0;
+  fit.stats["m2_gap"] = l1 > 0.0 ? (lm - lnext) / l1 : 0.0;
+  fit.stats["m2_condition"] = lm > 0.0 ? l1 / lm : std::numeric_limits<double>::infinity();
+  phase("seconds_m2");
+
+  // 2. Project onto U and estimate A(γ) = M3(γ) + M4(γ, η) there.
+  Matrix Z(n, m);
+  {
+    const std::int64_t units = (n + kBlockRows - 1) / kBlockRows;
+    parallel_for(units, threads, [&](std::int64_t ub, std::int64_t ue) {
+      for (std::int64_t u = ub; u < ue; ++u) {
+        const Eigen::Index r0 = u * kBlockRows, count = std::min(kBlockRows, n - r0);
+        Z.middleRows(r0, count).noalias() = X.middleRows(r0, count) * U;
+      }
+    });
+  }
+  Rng rng = Rng(ctx.seed, stream_id("tensor")).substream("directions");
+  auto unit_vector = [&]() {
+    Vector v(m);
+    rng.fill_sphere({v.data(), static_cast<std::size_t>(m)});
+    return v;
+  };
+  const Vector eta = unit_vector();
+  const bool pair_pencil = params.text("pencil") == "pair";
+  const std::size_t n_gamma = pair_pencil ? 2 * trials : trials;
+  std::vector<Vector> gammas;
+  for (std::size_t k = 0; k < n_gamma; ++k) gammas.push_back(unit_vector());
+  // Variance reduction: orders 3 and 4 are orthogonal to every polynomial of
+  // degree ≤ 2, so subtracting y's Hermite expansion up to degree 2,
+  //   ȳ + ⟨T1, x⟩ + ½(xᵀM2x - tr M2)  (restricted to span U),
+  // leaves T3 and T4 unchanged and removes most of y's variance (for one ReLU
+  // at b = 0 the residual keeps 2% of it). r1 stops at degree 1 (for κ_2).
+  const Eigen::MatrixXd M2U = U.transpose() * c2.M2 * U;
+  const Vector UT1 = U.transpose() * c2.T1;
+  Vector r1(n), r2(n);
+  {
+    const double trace = M2U.trace();
+    const Matrix M2Ur = M2U;
+    const std::int64_t units = (n + kBlockRows - 1) / kBlockRows;
+    parallel_for(units, threads, [&](std::int64_t ub, std::int64_t ue) {
+      for (std::int64_t u = ub; u < ue; ++u) {
+        const Eigen::Index r0 = u * kBlockRows, count = std::min(kBlockRows, n - r0);
+        const auto Zb = Z.middleRows(r0, count);
+        r1.segment(r0, count) = (y.segment(r0, count).array() - c2.mean_y).matrix() - Zb * UT1;
+        const Vector quad = (Zb * M2Ur).cwiseProduct(Zb).rowwise().sum();
+        r2.segment(r0, count) = r1.segment(r0, count) - 0.5 * (quad.array() - trace).matrix();
+      }
+    });
+  }
+  const Contractions c34 = hermite_contractions(Z, r2, gammas, eta, threads);
+
+  // 3. Jennrich on each pencil; keep the one with the best separated eigenvalues.
+  // m2:   A(γ) (UᵀM2U)⁻¹, eigenvalues ⟨w_i,γ⟩(c3 + c4⟨w_i,η⟩)/c2 = ⟨w_i,γ⟩(-b_i + (b_i²-1)⟨w_i,η⟩);
+  //       separation min_{i≠j} |λ_i - λ_j| / max |λ|.
+  // pair: A(γ) A(γ')⁻¹, eigenvalues ⟨w_i,γ⟩/⟨w_i,γ'⟩; separation min |atan λ_i - atan λ_j|.
+  // Both have eigenvectors Uᵀw_i.
+  double best_gap = -1.0, best_imag = 0.0, best_cond = 0.0;
+  Matrix Omega(m, m);  // rows: Uᵀŵ_i (unit)
+  for (std::size_t p = 0; p < trials; ++p) {
+    const Eigen::MatrixXd A1 = pair_pencil ? Eigen::MatrixXd(c34.M3[2 * p] + c34.M4[2 * p])
+                                           : Eigen::MatrixXd(c34.M3[p] + c34.M4[p]);
+    const Eigen::MatrixXd A2 =
+        pair_pencil ? Eigen::MatrixXd(c34.M3[2 * p + 1] + c34.M4[2 * p + 1]) : M2U;
+    // prod = A2⁻¹ A1; its transpose A1 A2⁻¹ has eigenvectors Uᵀw_i.
+    const Eigen::MatrixXd prod = A2.partialPivLu().solve(A1);
+    const Eigen::EigenSolver<Eigen::MatrixXd> es(prod.transpose());
+    if (es.info() != Eigen::Success) continue;
+    std::vector<double> lambda;
+    double imag = 0.0, scale = 0.0;
+    Matrix rows(m, m);
+    for (Eigen::Index i = 0; i < m; ++i) {
+      const std::complex<double> l = es.eigenvalues()[i];
+      lambda.push_back(l.real());
+      imag = std::max(imag, std::abs(l.imag()));
+      scale = std::max(scale, std::abs(l));
+      Vector v = es.eigenvectors().col(i).real();
+      const double norm = v.norm();
+      rows.row(i) = (norm > 0.0 ? Vector(v / norm) : Vector(Vector::Unit(m, i))).transpose();
+    }
+    if (!rows.allFinite()) continue;
+    const double gap = pair_pencil ? atan_gap(lambda) : relative_gap(lambda);
+    if (gap > best_gap) {
+      best_gap = gap;
+      best_imag = scale > 0.0 ? imag / scale : 0.0;
+      best_cond = condition(A2);
+      Omega = rows;
+    }
+  }
+  if (best_gap < 0.0) {
+    fit.status = "diverged";
+    fit.message = "tensor: Jennrich's eigen-decomposition failed for every pencil";
+    Omega = Matrix::Identity(m, m);
+    best_gap = 0.0;
+  }
+  fit.stats["eigen_gap"] = best_gap;
+  fit.stats["jennrich_imag"] = best_imag;
+  fit.stats["jennrich_condition"] = best_cond;
+  fit.stats["w_condition"] = condition(Omega);
+  phase("seconds_jennrich");
+
+  // 4. Read-off: κ_ℓ = T_ℓ(v_i, ...) for the dual vectors ν_i (columns of Ω⁻¹).
+  const Eigen::MatrixXd Vd = Eigen::MatrixXd(Omega).fullPivLu().inverse();
+  const Matrix V = Vd;
+  const Vector nu2 = V.colwise().squaredNorm().transpose();
+  struct Kappa {
+    Vector k2, k3, k4;
+  };
+  const Kappa kappa = blocked_sum<Kappa>(
+      n, threads,
+      [&] {
+        return Kappa{Vector::Zero(m), Vector::Zero(m), Vector::Zero(m)};
+      },
+      [&](Kappa& acc, Eigen::Index r0, Eigen::Index count) {
+        const Matrix P = Z.middleRows(r0, count) * V;
+        const auto y1 = r1.segment(r0, count).array();
+        const auto y2 = r2.segment(r0, count).array();
+        for (Eigen::Index i = 0; i < m; ++i) {
+          const double s = nu2[i];
+          const auto p = P.col(i).array();
+          const auto p2 = p.square();
+          acc.k2[i] += (y1 * (p2 - s)).sum();
+          acc.k3[i] += (y2 * (p2 * p - 3.0 * s * p)).sum();
+          acc.k4[i] += (y2 * (p2.square() - 6.0 * s * p2 + 3.0 * s * s)).sum();
+        }
+      },
+      [](Kappa& t, const Kappa& p) {
+        t.k2 += p.k2;
+        t.k3 += p.k3;
+        t.k4 += p.k4;
+      });
+  Vector bhat(m), ahat(m);
+  double consistency = 0.0;
+  int flips = 0;
+  for (Eigen::Index i = 0; i < m; ++i) {
+    const double k2 = kappa.k2[i] * inv_n, k3 = kappa.k3[i] * inv_n, k4 = kappa.k4[i] * inv_n;
+    double b = k2 != 0.0 ? std::clamp(-k3 / k2, -kMaxBias, kMaxBias) : 0.0;
+    if (!std::isfinite(b)) b = 0.0;
+    const double a = k2 / phi(b);
+    consistency = std::max(consistency, std::abs(k4 / k2 - (b * b - 1.0)));
+    // Sign: ⟨v_i, T1⟩ = a Φ(b) for the right orientation.
+    const double tau = V.col(i).dot(UT1);
+    if (std::abs(-tau - a * big_phi(-b)) < std::abs(tau - a * big_phi(b))) {
+      Omega.row(i) *= -1.0;
+      b = -b;
+      ++flips;
+    }
+    bhat[i] = b;
+    ahat[i] = a;
+  }
+  const Matrix What = Omega * U.transpose();  // m x d, unit rows
+  fit.stats["bias_consistency"] = std::isfinite(consistency) ? consistency : 1e300;
+  fit.stats["sign_flips"] = flips;
+  fit.output = Json{{"w", rows_json(What)}, {"b", to_std(bhat)}, {"a", to_std(ahat)}};
+  phase("seconds_readoff");
+
+  // 5. Ridge on [relu(ŵ·x + b̂), x, 1].
+  const Matrix OmegaT = Omega.transpose();
+  const Eigen::Index p = m + d + 1;
+  struct Normal {
+    Matrix FF;
+    Vector Fy;
+  };
+  auto features = [&](Eigen::Index r0, Eigen::Index count) {
+    Matrix F(count, p);
+    F.leftCols(m) = ((Z.middleRows(r0, count) * OmegaT).rowwise() + bhat.transpose()).cwiseMax(0.0);
+    F.middleCols(m, d) = X.middleRows(r0, count);
+    F.col(p - 1).setOnes();
+    return F;
+  };
+  const Normal normal = blocked_sum<Normal>(
+      n, threads,
+      [&] {
+        return Normal{Matrix::Zero(p, p), Vector::Zero(p)};
+      },
+      [&](Normal& acc, Eigen::Index r0, Eigen::Index count) {
+        const Matrix F = features(r0, count);
+        acc.FF.noalias() += F.transpose() * F;
+        acc.Fy.noalias() += F.transpose() * y.segment(r0, count);
+      },
+      [](Normal& t, const Normal& q) {
+        t.FF += q.FF;
+        t.Fy += q.Fy;
+      });
+  Eigen::MatrixXd lhs = normal.FF * inv_n;
+  for (Eigen::Index k = 0; k + 1 < p; ++k) lhs(k, k) += ridge;
+  const Eigen::VectorXd theta = lhs.ldlt().solve(Eigen::VectorXd(normal.Fy * inv_n));
+  if (!theta.allFinite()) {
+    fit.status = "diverged";
+    fit.message = "tensor: the ridge system is singular; raise ridge";
+  }
+  ReluNet net({static_cast<int>(d), static_cast<int>(m + 2), 1});
+  {
+    auto& L0 = net.layers()[0];
+    auto& L1 = net.layers()[1];
+    L0.W.topRows(m) = What;
+    L0.b.head(m) = bhat;
+    L1.W.leftCols(m) = theta.head(m).transpose();
+    L0.W.row(m) = theta.segment(m, d).transpose();
+    L0.W.row(m + 1) = -theta.segment(m, d).transpose();
+    L1.W(0, m) = 1.0;
+    L1.W(0, m + 1) = -1.0;
+    L1.b[0] = theta[p - 1];
+  }
+  auto train_loss = [&](const ReluNet& f) {
+    return blocked_sum<double>(
+               n, threads, [] { return 0.0; },
+               [&](double& acc, Eigen::Index r0, Eigen::Index count) {
+                 acc += (f.forward(X.middleRows(r0, count)) - y.segment(r0, count)).squaredNorm();
+               },
+               [](double& t, double q) { t += q; }) *
+           inv_n;
+  };
+  fit.stats["ridge_loss"] = train_loss(net);
+  fit.output["ridge"] = Json{{"a", to_std(theta.head(m))},
+                             {"linear", to_std(theta.segment(m, d))},
+                             {"intercept", theta[p - 1]}};
+  phase("seconds_ridge");
+
+  // 6. Optional Adam refinement (mini-batches of consecutive rows, in order).
+  if (sgd_epochs > 0 && fit.status == "ok") {
+    const double lr = params.real("sgd_lr");
+    const Eigen::Index batch = std::min<Eigen::Index>(params.integer("sgd_batch"), n);
+    Eigen::VectorXd theta_net = net.flat();
+    Eigen::VectorXd m1 = Eigen::VectorXd::Zero(theta_net.size()), m2 = m1;
+    const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+    std::int64_t step = 0, epoch = 0;
+    ReluNet grad_net = net;
+    std::vector<DenseLayer> grad;
+    for (; epoch < sgd_epochs; ++epoch) {
+      if (clock.seconds() > ctx.time_limit_seconds) break;
+      for (Eigen::Index r0 = 0; r0 < n; r0 += batch) {
+        const Eigen::Index count = std::min(batch, n - r0);
+        net.loss_and_gradient(X.middleRows(r0, count), y.segment(r0, count), &grad);
+        grad_net.layers() = grad;
+        const Eigen::VectorXd gflat = grad_net.flat();
+        ++step;
+        m1 = beta1 * m1 + (1.0 - beta1) * gflat;
+        m2 = beta2 * m2 + (1.0 - beta2) * gflat.cwiseAbs2();
+        const double c1 = 1.0 - std::pow(beta1, static_cast<double>(step));
+        const double c2b = 1.0 - std::pow(beta2, static_cast<double>(step));
+        theta_net.array() -= lr * (m1.array() / c1) / ((m2.array() / c2b).sqrt() + eps);
+        net.set_flat(theta_net);
+      }
+    }
+    fit.stats["sgd_epochs_run"] = static_cast<double>(epoch);
+    const double refined = train_loss(net);
+    fit.stats["refined_loss"] = refined;
+    if (!std::isfinite(refined)) {
+      fit.status = "diverged";
+      fit.message = fmt::format("tensor: Adam refinement diverged (sgd_lr = {}); lower sgd_lr", lr);
+    } else if (epoch < sgd_epochs) {
+      fit.status = "timeout";
+      fit.message = fmt::format("time limit of {} s reached after {} of {} refinement epochs",
+                                ctx.time_limit_seconds, epoch, sgd_epochs);
+    }
+    fit.output["refined"] = units_json(net, m);
+    phase("seconds_refine");
+  }
+  fit.stats[metric::kTrainLoss] = train_loss(net);
+  fit.stats[metric::kSamples] = static_cast<double>(n);
+  fit.output["network"] = net.to_json();
+  fit.predictor = std::make_shared<ReluNetPredictor>(std::move(net));
+  return fit;
+}
+
+}  // namespace hardnets::tensor

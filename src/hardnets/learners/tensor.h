@@ -1,0 +1,103 @@
+// The `tensor` learner: the moment (tensor) method for a depth-2 ReLU network
+//     f(x) = Σ_{i≤m} a_i ReLU(⟨w_i, x⟩ + b_i),   x ~ N(0, I_d),  ‖w_i‖ = 1,  m ≤ d
+// (ATV21 / JSA15 style; research/prg_natural.md §5).
+//
+// Hermite identity. With He_ℓ the probabilists' Hermite tensors, Gaussian
+// integration by parts gives T_ℓ := E[y He_ℓ(x)] = Σ_i a_i c_ℓ(b_i) w_i^{⊗ℓ} with
+// c_1 = Φ(b), c_2 = φ(b), c_3 = -bφ(b), c_4 = (b² - 1)φ(b). No d³ or d⁴ tensor is
+// ever formed: only the contractions
+//     M2       = E[y (xxᵀ - I)]                                   = W diag(a c_2) Wᵀ
+//     M3(g)    = E[y (⟨x,g⟩(xxᵀ - I) - xgᵀ - gxᵀ)]                = W diag(a c_3 ⟨w,g⟩) Wᵀ
+//     M4(g, h) = E[y ((x·g)(x·h)(xxᵀ - I) - (g·h)(xxᵀ - I)
+//                     - (x·h)(xgᵀ + gxᵀ) - (x·g)(xhᵀ + hxᵀ) + ghᵀ + hgᵀ)]
+//                                                               = W diag(a c_4 ⟨w,g⟩⟨w,h⟩) Wᵀ
+// estimated by sample means in one streaming pass (hermite_contractions).
+//
+// Algorithm.
+//  1. Pass 1 (d dimensions): ȳ and T1 = E[y x], then M2 from the residual
+//     y - ȳ - ⟨T1,x⟩ (M2 is orthogonal to degree ≤ 1: same mean, less variance).
+//     U = the m eigenvectors of M2 of largest |eigenvalue|. M2 rather than
+//     A(g) + A(g') spans the subspace because c_2 = φ > 0 has no blind spot
+//     (A(g) loses unit i when ⟨w_i,g⟩ ≈ 0 or c_3 + c_4⟨w_i,h⟩ ≈ 0) and a second
+//     moment has the smallest variance.
+//  2. Pass 2 (m dimensions, on z = Uᵀx ~ N(0, I_m)): A(γ) = M3(γ) + M4(γ, η)
+//     for `trials` random unit γ and one random unit η (stream from ctx.seed),
+//     from the residual y - (its Hermite expansion up to degree 2), which
+//     leaves T3, T4 unchanged and removes most of the variance. Combining
+//     orders 3 and 4 avoids the blind spots c_3(0) = 0 and c_4(±1) = 0.
+//  3. Jennrich (`pencil`): m2 (default) eigen-decomposes A(γ)(UᵀM2U)⁻¹, whose
+//     eigenvalues are ⟨w_i,γ⟩(-b_i + (b_i²-1)⟨w_i,η⟩), dividing by the best
+//     estimated moment; pair uses A(γ)A(γ')⁻¹ (eigenvalues ⟨w_i,γ⟩/⟨w_i,γ'⟩).
+//     Eigenvectors are Uᵀw_i either way. The trial with the best separated
+//     eigenvalues (eigen_gap: min |λ_i - λ_j| / max |λ| for m2, min |atan λ_i -
+//     atan λ_j| for pair) is kept; ŵ_i = normalise(U e_i).
+//  4. Read-off (pass 3 over z, same residuals): dual vectors v_i (⟨ŵ_j, v_i⟩ =
+//     δ_ij) and κ_ℓ = T_ℓ(v_i, ..., v_i) = a_i c_ℓ(b_i) for ℓ = 2, 3 give b̂ = -κ_3/κ_2 and
+//     â = κ_2/φ(b̂). The sign w ↦ -w maps (a, b) ↦ (a, -b) and changes the unit
+//     by a linear function (ReLU(-t) = ReLU(t) - t). Without a linear term in
+//     the target, T1 decides it: ⟨v_i, T1⟩ = a_i Φ(b_i) for the right sign, and
+//     the sign whose âΦ(b̂) is closer is kept.
+//  5. Ridge regression (`ridge`) on the features {ReLU(⟨ŵ_i,x⟩ + b̂_i)} ∪ {x, 1}
+//     on the same samples (the intercept is not penalised), then optionally
+//     `sgd_epochs` of mini-batch Adam on the whole network from that start.
+// The predictor is a ReluNet of width m + 2: the linear term β·x is written as
+// ReLU(β·x) - ReLU(-β·x).
+//
+// Every pass sums fixed blocks of rows whose partial sums are added in block
+// order, so results are bit-identical whatever ctx.threads is. Memory: O(d²)
+// per block plus the N × m projection z.
+#pragma once
+
+#include <vector>
+
+#include "hardnets/learners/learner.h"
+#include "hardnets/nets/relu_net.h"
+
+namespace hardnets::tensor {
+
+// c_ℓ(b) of the Hermite identity for ℓ = 0..4 (c_0 = φ + bΦ, c_1 = Φ, c_2 = φ,
+// c_3 = -bφ, c_4 = (b² - 1)φ).
+double hermite_coefficient(int order, double b);
+
+// Sample estimates of the contractions above, in one pass over (X, y):
+// M2, T1 = E[y x], mean_y = E[y], and for each g in `gs`, M3(g) and M4(g, h).
+// h is only used when `gs` is not empty. Thread-count independent.
+struct Contractions {
+  Matrix M2;
+  Vector T1;
+  double mean_y = 0.0;
+  std::vector<Matrix> M3, M4;  // one per g
+};
+Contractions hermite_contractions(const Matrix& X, const Vector& y, const std::vector<Vector>& gs,
+                                  const Vector& h, int threads = 1);
+
+// Parameter error of a recovered network {"w": [[...]...], "b": [...], "a": [...]}
+// (a Fit.output of `tensor`, or its "refined" part) against a depth-2 teacher.
+// Teacher units are normalised to (a‖w‖, w/‖w‖, b/‖w‖), recovered rows too.
+// Units are matched to maximise Σ|cos| (all permutations when both have the
+// same width m ≤ 8, greedy on |cos| otherwise); a recovered unit matched
+// with cos < 0 is compared to (a, -w, -b) (the w ↦ -w ambiguity). Reports
+//   param_sin_max / param_sin_mean   sin of the angle between matched rows
+//   param_a_max / param_a_mean       |â - a| / |a|
+//   param_b_max / param_b_mean       |b̂ - b| / max(|b|, 1)
+//   param_error                      the largest of the three maxima
+//   param_unmatched                  |m_teacher - m_recovered|
+// UserError when the teacher is not depth 2 or the output is malformed.
+Metrics parameter_error(const ReluNet& teacher, const Json& fit_output);
+
+class TensorLearner : public Learner {
+ public:
+  TensorLearner();
+  std::string name() const override { return "tensor"; }
+  std::string summary() const override {
+    return "moment method for depth-2 ReLU nets under N(0, I): M2 subspace, Jennrich on "
+           "M3 + M4 contractions, biases/weights read off, ridge (+ optional Adam)";
+  }
+  const ParamSpec& spec() const override { return spec_; }
+  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+
+ private:
+  ParamSpec spec_;
+};
+
+}  // namespace hardnets::tensor

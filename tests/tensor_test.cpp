@@ -1,0 +1,353 @@
+// The `tensor` learner (moment method for depth-2 ReLU nets under N(0, I)):
+// the Hermite identity by Monte Carlo, parameter error against N, the collapse
+// as two units become parallel, the final predictor, thread independence and
+// bad input.
+#include "hardnets/learners/tensor.h"
+
+#include <cmath>
+#include <iostream>
+#include <limits>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <Eigen/QR>
+
+#include "test_util.h"
+
+#include "hardnets/core/rng.h"
+#include "hardnets/nets/relu_net.h"
+#include "hardnets/problems/problem.h"
+#include "hardnets/problems/teacher.h"
+
+namespace hardnets {
+namespace {
+
+using testing::user_error;
+
+const Learner& learner() {
+  return learner_registry().get("tensor");
+}
+
+Fit run(const Dataset& data, const std::vector<std::string>& args, int threads = 1,
+        Json task = Json::object()) {
+  LearnerContext ctx;
+  ctx.seed = 5;
+  ctx.threads = threads;
+  ctx.task = std::move(task);
+  return learner().fit(data, learner().spec().resolve(args), ctx);
+}
+
+Matrix gaussian(Eigen::Index n, Eigen::Index d, Seed seed) {
+  return draw_inputs("gaussian", n, d, Rng(seed, stream_id("tensor_test.inputs")), 2);
+}
+
+Vector random_unit(Eigen::Index d, Rng& rng) {
+  Vector v(d);
+  rng.fill_sphere({v.data(), static_cast<std::size_t>(d)});
+  return v;
+}
+
+// A teacher instance (no label noise) from the registry.
+Instance teacher_instance(int d, int width, double bias_scale, Seed seed, std::int64_t n) {
+  const Problem& teacher = problem_registry().get("teacher");
+  const Params params = teacher.spec().resolve(
+      std::vector<std::string>{"d=" + std::to_string(d), "width=" + std::to_string(width),
+                               "depth=2", "bias_scale=" + std::to_string(bias_scale)});
+  return teacher.generate(params, seed, Sizes{n, 2000}, GenerateContext{2});
+}
+
+ReluNet teacher_net(const Instance& inst) {
+  return ReluNet::from_json(inst.truth["teacher"]);
+}
+
+// (1) E[y He_ℓ(x)] = Σ a_i c_ℓ(b_i) w_i^{⊗ℓ} for ℓ = 2, 3, 4 through the
+// contractions M2, M3(g), M4(g, h). For every entry the per-sample integrand
+// is formed here independently of the library (the formulas of tensor.h);
+// (a) the library's estimate equals its sample mean to rounding (1e-9
+// relative to the integrand's sd: the two differ only in summation order), and
+// (b) the sample mean is within 5 sd/√N of the closed form, sd estimated from
+// the same samples. 3·36 entries at 5σ: a chance failure has probability
+// ~1e-4 for a fresh seed and the seed is fixed (measured worst |z| = 3.5).
+// (c) The test has teeth: the same check with c_4 replaced by b²φ (a wrong
+// coefficient) exceeds 6 sd (measured 7.8).
+TEST(TensorHermite, IdentityHoldsByMonteCarlo) {
+  const Eigen::Index d = 6, m = 3, N = 200000;
+  Rng rng(11, stream_id("tensor_test.identity"));
+  ReluNet net({static_cast<int>(d), static_cast<int>(m), 1});
+  const double norms[3] = {1.0, 0.7, 1.3};
+  const double biases[3] = {0.8, -0.5, 0.3};
+  const double outs[3] = {1.0, -0.8, 0.6};
+  for (Eigen::Index i = 0; i < m; ++i) {
+    net.layers()[0].W.row(i) = norms[i] * random_unit(d, rng).transpose();
+    net.layers()[0].b[i] = biases[i];
+    net.layers()[1].W(0, i) = outs[i];
+  }
+  const Vector g = random_unit(d, rng), h = random_unit(d, rng);
+  const Matrix X = gaussian(N, d, 1);
+  const Vector y = net.forward(X);
+  const tensor::Contractions est = tensor::hermite_contractions(X, y, {g}, h, 2);
+
+  // Closed forms with unit rows u_i and κ_ℓ,i = a_i‖w_i‖ c_ℓ(b_i/‖w_i‖).
+  auto closed = [&](int order, bool wrong_c4) {
+    Matrix T = Matrix::Zero(d, d);
+    for (Eigen::Index i = 0; i < m; ++i) {
+      const double s = net.layers()[0].W.row(i).norm();
+      const Vector u = net.layers()[0].W.row(i).transpose() / s;
+      const double b = net.layers()[0].b[i] / s;
+      double c = tensor::hermite_coefficient(order, b);
+      if (wrong_c4) c = b * b * tensor::hermite_coefficient(2, b);
+      double k = net.layers()[1].W(0, i) * s * c;
+      if (order >= 3) k *= u.dot(g);
+      if (order == 4) k *= u.dot(h);
+      T += k * u * u.transpose();
+    }
+    return T;
+  };
+  // Per-sample integrands, entry (j, l), accumulated as sums and sums of squares.
+  Matrix sum[3], sq[3];
+  for (auto* mats : {sum, sq}) {
+    for (int o = 0; o < 3; ++o) mats[o] = Matrix::Zero(d, d);
+  }
+  const double gh = g.dot(h);
+  for (Eigen::Index r = 0; r < N; ++r) {
+    const Vector x = X.row(r).transpose();
+    const double s = x.dot(g), t = x.dot(h), yr = y[r];
+    const Matrix H2 = x * x.transpose() - Matrix::Identity(d, d);
+    const Matrix v2 = yr * H2;
+    const Matrix v3 = yr * (s * H2 - x * g.transpose() - g * x.transpose());
+    const Matrix v4 =
+        yr * (s * t * H2 - gh * H2 - t * (x * g.transpose() + g * x.transpose()) -
+              s * (x * h.transpose() + h * x.transpose()) + g * h.transpose() + h * g.transpose());
+    const Matrix* v[3] = {&v2, &v3, &v4};
+    for (int o = 0; o < 3; ++o) {
+      sum[o] += *v[o];
+      sq[o] += v[o]->cwiseAbs2();
+    }
+  }
+  const Matrix* got[3] = {&est.M2, &est.M3[0], &est.M4[0]};
+  double worst = 0.0, worst_wrong = 0.0;
+  for (int o = 0; o < 3; ++o) {
+    const Matrix mean = sum[o] / static_cast<double>(N);
+    const Matrix sd = (sq[o] / static_cast<double>(N) - mean.cwiseAbs2()).cwiseSqrt();
+    const Matrix se = sd / std::sqrt(static_cast<double>(N));
+    const Matrix truth = closed(o + 2, false);
+    for (Eigen::Index j = 0; j < d; ++j) {
+      for (Eigen::Index l = 0; l < d; ++l) {
+        EXPECT_NEAR((*got[o])(j, l), mean(j, l), 1e-9 * sd(j, l)) << "order " << o + 2;
+        const double z = std::abs(mean(j, l) - truth(j, l)) / se(j, l);
+        EXPECT_LT(z, 5.0) << "order " << o + 2 << " entry " << j << "," << l;
+        worst = std::max(worst, z);
+      }
+    }
+    if (o == 2) {
+      const Matrix wrong = closed(4, true);
+      for (Eigen::Index j = 0; j < d; ++j) {
+        for (Eigen::Index l = 0; l < d; ++l) {
+          worst_wrong = std::max(worst_wrong, std::abs(mean(j, l) - wrong(j, l)) / se(j, l));
+        }
+      }
+    }
+  }
+  std::cout << "identity: worst |z| = " << worst << ", with a wrong c4: " << worst_wrong << "\n";
+  EXPECT_GT(worst_wrong, 6.0);
+  // T1 = E[y x] = Σ a_i‖w_i‖ Φ(b_i/‖w_i‖) u_i, checked the same way (d entries).
+  Vector t1 = Vector::Zero(d);
+  for (Eigen::Index i = 0; i < m; ++i) {
+    const double s = net.layers()[0].W.row(i).norm();
+    t1 += net.layers()[1].W(0, i) * tensor::hermite_coefficient(1, net.layers()[0].b[i] / s) *
+          net.layers()[0].W.row(i).transpose();
+  }
+  const Vector yx_sd = ((X.array().colwise() * y.array()).square().colwise().mean().transpose() -
+                        est.T1.array().square())
+                           .sqrt();
+  for (Eigen::Index j = 0; j < d; ++j) {
+    EXPECT_LT(std::abs(est.T1[j] - t1[j]), 5.0 * yx_sd[j] / std::sqrt(static_cast<double>(N)));
+  }
+}
+
+// Geometric mean of param_error over `seeds` random teachers at N samples.
+double mean_log_error(int d, int m, std::int64_t N, const std::vector<Seed>& seeds) {
+  double total = 0.0;
+  for (Seed seed : seeds) {
+    const Instance inst = teacher_instance(d, m, 0.5, seed, N);
+    const Fit fit = run(inst.train, {"width=" + std::to_string(m)}, 2);
+    const Metrics e = tensor::parameter_error(teacher_net(inst), fit.output);
+    total += std::log(e.at("param_error"));
+  }
+  return total / static_cast<double>(seeds.size());
+}
+
+// (2) Parameter error ~ N^{-1/2} on random non-degenerate teachers (d = 16,
+// m = 4, normal weights, bias_scale 0.5), the geometric mean of param_error
+// over 3 teachers at N = 1e4, 1e5, 1e6. The least-squares slope of log error
+// on log N must lie in [-0.85, -0.35] (measured -0.63: the largest errors,
+// relative errors of small output weights |a| ~ 0.1, are still above the
+// asymptotic regime at 1e4, which steepens the slope); a method stuck at a
+// bias floor has slope ~0. At 1e6 the geometric mean must be below 1
+// (measured 0.68, dominated by one teacher's smallest unit; 0.036 on seed 1).
+TEST(TensorRecovery, ParameterErrorFallsLikeInverseRootN) {
+  const std::vector<Seed> seeds{1, 2, 3};
+  const std::vector<std::int64_t> sizes{10000, 100000, 1000000};
+  std::vector<double> lx, ly;
+  for (std::int64_t N : sizes) {
+    lx.push_back(std::log(static_cast<double>(N)));
+    ly.push_back(mean_log_error(16, 4, N, seeds));
+    std::cout << "N = " << N << ": geometric mean param_error = " << std::exp(ly.back()) << "\n";
+  }
+  const double mx = (lx[0] + lx[1] + lx[2]) / 3, my = (ly[0] + ly[1] + ly[2]) / 3;
+  double sxy = 0.0, sxx = 0.0;
+  for (int k = 0; k < 3; ++k) {
+    sxy += (lx[k] - mx) * (ly[k] - my);
+    sxx += (lx[k] - mx) * (lx[k] - mx);
+  }
+  const double slope = sxy / sxx;
+  std::cout << "slope = " << slope << "\n";
+  EXPECT_GE(slope, -0.85);
+  EXPECT_LE(slope, -0.35);
+  EXPECT_LT(std::exp(ly.back()), 1.0);
+}
+
+// A hand-built teacher: d = 8, units 1 and 2 at angle θ (unit rows), unit 3
+// orthogonal to both; a = (1, -0.8, 0.9), b = (0.3, -0.4, 0.2).
+ReluNet pair_teacher(double theta_degrees) {
+  const int d = 8;
+  ReluNet net({d, 3, 1});
+  const double t = theta_degrees * std::numbers::pi / 180.0;
+  auto& W = net.layers()[0].W;
+  W.setZero();
+  W(0, 0) = 1.0;
+  W(1, 0) = std::cos(t);
+  W(1, 1) = std::sin(t);
+  W(2, 2) = 1.0;
+  // Rotate the coordinates so the rows are not axis-aligned.
+  Rng rng(4, stream_id("tensor_test.rotation"));
+  Eigen::MatrixXd G(d, d);
+  for (int i = 0; i < d; ++i) {
+    for (int j = 0; j < d; ++j) G(i, j) = rng.normal();
+  }
+  const Eigen::HouseholderQR<Eigen::MatrixXd> qr(G);
+  const Eigen::MatrixXd Q = qr.householderQ();
+  W = W * Q;
+  net.layers()[0].b << 0.3, -0.4, 0.2;
+  net.layers()[1].W << 1.0, -0.8, 0.9;
+  return net;
+}
+
+// (3) Recovery collapses as two units become parallel. N = 2e5 at θ = 90°
+// recovers every unit (param_sin_max < 0.08, param_error < 0.15; measured
+// 0.042); at θ = 1° the two units cannot be told apart (param_error > 0.3;
+// measured 9.4, sin_max 0.999) and the top-m eigenspace of M2 collapses
+// (m2_gap at 1° below a tenth of that at 90°: the third eigenvalue is
+// O(sin²θ)). The Jennrich eigen_gap of the default m2 pencil does not collapse
+// (the eigenvalues ⟨w,γ⟩(-b + (b²-1)⟨w,η⟩) still differ by the biases), so it
+// is not asserted.
+TEST(TensorRecovery, CollapsesAsTwoUnitsBecomeParallel) {
+  Metrics err[2];
+  double gap[2];
+  const double angles[2] = {90.0, 1.0};
+  for (int k = 0; k < 2; ++k) {
+    const ReluNet net = pair_teacher(angles[k]);
+    Dataset data;
+    data.X = gaussian(200000, 8, 7);
+    data.y = net.forward(data.X);
+    const Fit fit = run(data, {"width=3"}, 2);
+    err[k] = tensor::parameter_error(net, fit.output);
+    gap[k] = fit.stats.at("m2_gap");
+    std::cout << "theta = " << angles[k] << ": param_error = " << err[k].at("param_error")
+              << ", sin_max = " << err[k].at("param_sin_max") << ", m2_gap = " << gap[k]
+              << ", eigen_gap = " << fit.stats.at("eigen_gap") << "\n";
+  }
+  EXPECT_LT(err[0].at("param_sin_max"), 0.08);
+  EXPECT_LT(err[0].at("param_error"), 0.15);
+  EXPECT_GT(err[1].at("param_error"), 0.3);
+  EXPECT_LT(gap[1], 0.1 * gap[0]);
+}
+
+// (4) The final predictor on a non-degenerate teacher (d = 16, m = 4, N = 2e5)
+// through the teacher problem's own judge: net_distance (E(f̂ - f*)² / Var f*)
+// below 1e-2 (measured 2.4e-3) where the trivial predictor has 1; the width is
+// taken from the task.
+TEST(TensorRecovery, FinalPredictorIsAccurate) {
+  const Instance inst = teacher_instance(16, 4, 0.5, 9, 200000);
+  const Fit fit = run(inst.train, {}, 2, Json{{"width", 4}});
+  ASSERT_EQ(fit.status, "ok") << fit.message;
+  const Metrics judged = problem_registry().get("teacher").judge(inst, fit);
+  std::cout << "nmse = " << judged.at("nmse") << ", net_distance = " << judged.at("net_distance")
+            << "\n";
+  EXPECT_LT(judged.at("nmse"), 1e-2);
+  EXPECT_LT(judged.at("net_distance"), 1e-2);
+  // Adam refinement from there keeps it accurate and reports the refined units.
+  const Fit refined = run(inst.train, {"width=4", "sgd_epochs=1", "sgd_lr=1e-4"}, 2);
+  ASSERT_EQ(refined.status, "ok") << refined.message;
+  ASSERT_TRUE(refined.output.contains("refined"));
+  EXPECT_LT(problem_registry().get("teacher").judge(inst, refined).at("net_distance"), 1e-2);
+  EXPECT_EQ(refined.stats.at("sgd_epochs_run"), 1.0);
+}
+
+// parameter_error on exact parameters: zero after permuting and flipping units.
+TEST(TensorParameterError, MatchesPermutedAndFlippedUnits) {
+  const ReluNet net = pair_teacher(60.0);
+  const auto& L0 = net.layers()[0];
+  Json w = Json::array(), b = Json::array(), a = Json::array();
+  for (int i : {2, 0, 1}) {
+    const double s = i == 1 ? -1.0 : 1.0;  // unit 1 flipped: (a, -w, -b)
+    std::vector<double> row;
+    for (Eigen::Index j = 0; j < L0.W.cols(); ++j) row.push_back(s * L0.W(i, j));
+    w.push_back(row);
+    b.push_back(s * L0.b[i]);
+    a.push_back(net.layers()[1].W(0, i));
+  }
+  const Metrics e = tensor::parameter_error(net, Json{{"w", w}, {"b", b}, {"a", a}});
+  EXPECT_LT(e.at("param_error"), 1e-12);
+  EXPECT_EQ(e.at("param_unmatched"), 0.0);
+  EXPECT_CONTAINS(user_error([&] {
+                    tensor::parameter_error(net, Json{{"w", w}});
+                  }),
+                  "must hold 'w', 'b' and 'a'");
+}
+
+// (5) Bit-identical results with 1 and 3 threads (N spans several row blocks
+// and waves); only the wall-clock statistics may differ.
+TEST(TensorDeterminism, ResultsDoNotDependOnThreads) {
+  const Instance inst = teacher_instance(10, 3, 0.5, 4, 30000);
+  const Fit one = run(inst.train, {"width=3", "sgd_epochs=1"}, 1);
+  const Fit many = run(inst.train, {"width=3", "sgd_epochs=1"}, 3);
+  EXPECT_EQ(one.output, many.output);
+  for (const auto& [key, value] : one.stats) {
+    if (key.rfind("seconds", 0) == 0) continue;
+    EXPECT_EQ(value, many.stats.at(key)) << key;
+  }
+  const Vector probe = one.predictor->predict(inst.test.X);
+  EXPECT_EQ(probe, many.predictor->predict(inst.test.X));
+}
+
+// (6) Bad input.
+TEST(TensorErrors, BadInputGivesClearErrors) {
+  Dataset data;
+  data.X = gaussian(100, 4, 3);
+  data.y = data.X.col(0).cwiseMax(0.0);
+  EXPECT_CONTAINS(user_error([&] { run(data, {}); }), "pass -l width=M");
+  EXPECT_CONTAINS(user_error([&] { run(data, {"width=5"}); }), "width must be in [1, d = 4]");
+  EXPECT_CONTAINS(user_error([&] { run(data, {}, 1, Json{{"width", 9}}); }), "got 9");
+  EXPECT_CONTAINS(user_error([&] { run(data, {"width=-1"}); }), "width");
+  Dataset bad = data;
+  bad.y[3] = std::numeric_limits<double>::infinity();
+  EXPECT_CONTAINS(user_error([&] { run(bad, {"width=2"}); }),
+                  "tensor: the training set contains NaN");
+  bad = data;
+  bad.X(1, 1) = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_CONTAINS(user_error([&] { run(bad, {"width=2"}); }), "NaN or infinite");
+  Dataset empty;
+  empty.X.resize(0, 4);
+  EXPECT_CONTAINS(user_error([&] { run(empty, {"width=2"}); }),
+                  "tensor: the training set is empty");
+  // A fit on valid small data works and reports its figures.
+  const Fit fit = run(data, {"width=1"});
+  EXPECT_EQ(fit.stats.at("samples"), 100.0);
+  EXPECT_TRUE(fit.stats.contains("eigen_gap"));
+}
+
+}  // namespace
+}  // namespace hardnets
