@@ -278,6 +278,12 @@ TEST(TensorRecovery, FinalPredictorIsAccurate) {
             << "\n";
   EXPECT_LT(judged.at("nmse"), 1e-2);
   EXPECT_LT(judged.at("net_distance"), 1e-2);
+  // The teacher's judge also scores the recovered units, the same figures
+  // parameter_error gives.
+  const Metrics direct = tensor::parameter_error(teacher_net(inst), fit.output);
+  ASSERT_TRUE(judged.count("param_error"));
+  EXPECT_EQ(judged.at("param_error"), direct.at("param_error"));
+  EXPECT_EQ(judged.at("param_sin_max"), direct.at("param_sin_max"));
   // Adam refinement from there keeps it accurate and reports the refined units.
   const Fit refined = run(inst.train, {"width=4", "sgd_epochs=1", "sgd_lr=1e-4"}, 2);
   ASSERT_EQ(refined.status, "ok") << refined.message;

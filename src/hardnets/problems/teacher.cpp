@@ -8,6 +8,7 @@
 
 #include "hardnets/core/error.h"
 #include "hardnets/core/parallel.h"
+#include "hardnets/learners/tensor.h"
 
 namespace hardnets {
 namespace {
@@ -303,6 +304,13 @@ Metrics TeacherProblem::judge(const Instance& instance, const Fit& fit) const {
   if (!instance.truth.contains("teacher")) return m;
   const ReluNet teacher = ReluNet::from_json(instance.truth["teacher"]);
   m[metric::kNetDistance] = normalized_mse(pred, forward_blocked(teacher, instance.test.X, 1));
+  // A learner that reports recovered units (tensor's {"w", "b", "a"}) is also
+  // scored on the parameters, after matching units and the w -> -w symmetry.
+  if (teacher.depth() == 2 && fit.output.contains("w") && fit.output.contains("b") &&
+      fit.output.contains("a")) {
+    const Metrics params = tensor::parameter_error(teacher, fit.output);
+    m.insert(params.begin(), params.end());
+  }
   return m;
 }
 
