@@ -123,21 +123,30 @@ Json rows_json(const Matrix& W) {
   return rows;
 }
 
-// {"w": unit rows, "b", "a"} of the first `m` hidden units of a depth-2 net
-// (normalised: a‖w‖, w/‖w‖, b/‖w‖).
-Json units_json(const ReluNet& net, Eigen::Index m) {
+// The first `m` hidden units of a depth-2 net, normalised to
+// (a‖w‖, w/‖w‖, b/‖w‖) (a zero row stays as it is).
+struct Units {
+  Matrix W;
+  Vector b, a;
+};
+Units normalised_units(const ReluNet& net, Eigen::Index m) {
   const auto& L0 = net.layers()[0];
   const auto& L1 = net.layers()[1];
-  Matrix W(m, L0.W.cols());
-  Vector b(m), a(m);
+  Units u{Matrix(m, L0.W.cols()), Vector(m), Vector(m)};
   for (Eigen::Index i = 0; i < m; ++i) {
     const double norm = L0.W.row(i).norm();
     const double s = norm > 0.0 ? norm : 1.0;
-    W.row(i) = L0.W.row(i) / s;
-    b[i] = L0.b[i] / s;
-    a[i] = L1.W(0, i) * s;
+    u.W.row(i) = L0.W.row(i) / s;
+    u.b[i] = L0.b[i] / s;
+    u.a[i] = L1.W(0, i) * s;
   }
-  return Json{{"w", rows_json(W)}, {"b", to_std(b)}, {"a", to_std(a)}};
+  return u;
+}
+
+// {"w": unit rows, "b", "a"} of the first `m` hidden units, normalised.
+Json units_json(const ReluNet& net, Eigen::Index m) {
+  const Units u = normalised_units(net, m);
+  return Json{{"w", rows_json(u.W)}, {"b", to_std(u.b)}, {"a", to_std(u.a)}};
 }
 
 // Matrix with one row per element of json array `rows`, each of length d.
@@ -283,22 +292,15 @@ Metrics parameter_error(const ReluNet& teacher, const Json& fit_output) {
   const Vector bhat = parse_vector(fit_output["b"], mr, "b");
   const Vector ahat = parse_vector(fit_output["a"], mr, "a");
   const auto& L0 = teacher.layers()[0];
-  const auto& L1 = teacher.layers()[1];
   if (What.cols() != L0.W.cols()) {
     fail("parameter_error: recovered rows have dimension {}, the teacher's inputs {}", What.cols(),
          L0.W.cols());
   }
   const Eigen::Index mt = L0.W.rows();
   // Normalised teacher and recovered units.
-  Matrix Wt(mt, L0.W.cols());
-  Vector bt(mt), at(mt);
-  for (Eigen::Index i = 0; i < mt; ++i) {
-    const double norm = L0.W.row(i).norm();
-    const double s = norm > 0.0 ? norm : 1.0;
-    Wt.row(i) = L0.W.row(i) / s;
-    bt[i] = L0.b[i] / s;
-    at[i] = L1.W(0, i) * s;
-  }
+  const Units teacher_units = normalised_units(teacher, mt);
+  const Matrix& Wt = teacher_units.W;
+  const Vector &bt = teacher_units.b, &at = teacher_units.a;
   Matrix Wr = What;
   Vector br = bhat, ar = ahat;
   for (Eigen::Index j = 0; j < Wr.rows(); ++j) {
