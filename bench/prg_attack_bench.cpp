@@ -59,6 +59,18 @@ void report(benchmark::State& state, const Fit& f, bool exact) {
   state.counters["exact"] = exact;
 }
 
+// Times a seed-recovery attack on one PRG instance; `exact` = the true seed.
+void time_seed_attack(benchmark::State& state, const std::string& learner, const Prg& s) {
+  Fit f;
+  for (auto _ : state) {
+    f = fit(learner, s.train, s.task);
+    benchmark::DoNotOptimize(f.output);
+  }
+  const auto n = static_cast<int>(s.seed.size());
+  report(state, f,
+         goldreich::seed_from_string(f.output["seed"].get<std::string>(), n, "bench") == s.seed);
+}
+
 // gf2 on XOR_3, index encoding. Arguments: n, regime (0: m = n + 20, the
 // consistency distinguisher; 1: m = ⌈n (ln n + 3) / 3⌉, E[unseen] = e^{-3},
 // where the seed is determined).
@@ -67,14 +79,7 @@ void BM_Gf2Xor3(benchmark::State& state) {
   const std::int64_t m = state.range(1) == 0
                              ? n + 20
                              : static_cast<std::int64_t>(std::ceil(n * (std::log(n) + 3) / 3));
-  const Prg s = prg(goldreich::xor_predicate(3), n, m, 1);
-  Fit f;
-  for (auto _ : state) {
-    f = fit("gf2", s.train, s.task);
-    benchmark::DoNotOptimize(f.output);
-  }
-  report(state, f,
-         goldreich::seed_from_string(f.output["seed"].get<std::string>(), n, "bench") == s.seed);
+  time_seed_attack(state, "gf2", prg(goldreich::xor_predicate(3), n, m, 1));
 }
 BENCHMARK(BM_Gf2Xor3)
     ->ArgsProduct({{1024, 4096}, {0, 1}})
@@ -130,14 +135,7 @@ void BM_P5Collision(benchmark::State& state) {
   const double sigma = static_cast<double>(state.range(1)) / 100.0;
   const double factor = state.range(1) == 150 ? 2.0 : 1.0;
   const auto m = static_cast<std::int64_t>(std::ceil(factor * std::pow(n, sigma)));
-  const Prg s = prg(goldreich::p5_predicate(), n, m, 1);
-  Fit f;
-  for (auto _ : state) {
-    f = fit("p5_collision", s.train, s.task);
-    benchmark::DoNotOptimize(f.output);
-  }
-  report(state, f,
-         goldreich::seed_from_string(f.output["seed"].get<std::string>(), n, "bench") == s.seed);
+  time_seed_attack(state, "p5_collision", prg(goldreich::p5_predicate(), n, m, 1));
 }
 BENCHMARK(BM_P5Collision)
     ->Args({64, 150})

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <limits>
 
 namespace hardnets {
 
@@ -21,6 +22,21 @@ class Stopwatch {
  private:
   std::chrono::steady_clock::time_point start_;
   double cpu_start_;
+};
+
+// A wall-clock budget started at construction (infinite = never expires):
+// what a learner checks against LearnerContext::time_limit_seconds.
+class Deadline {
+ public:
+  explicit Deadline(double seconds = std::numeric_limits<double>::infinity()) : limit_(seconds) {}
+  double seconds() const { return clock_.seconds(); }
+  bool expired() const {
+    return limit_ != std::numeric_limits<double>::infinity() && clock_.seconds() > limit_;
+  }
+
+ private:
+  Stopwatch clock_;
+  double limit_;
 };
 
 }  // namespace hardnets

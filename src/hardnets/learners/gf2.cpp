@@ -8,11 +8,26 @@
 #include <vector>
 
 #include "hardnets/core/error.h"
+#include "hardnets/core/resources.h"
 #include "hardnets/learners/gf2_system.h"
 #include "hardnets/problems/sparse_parity.h"
 
 namespace hardnets {
 namespace gf2 {
+
+goldreich::Task p5_task(const Json& task_json, const std::string& who,
+                        const std::string& alternatives) {
+  goldreich::Task task = goldreich::Task::from_json(task_json, who);
+  const goldreich::Predicate p5 = goldreich::p5_predicate();
+  if (task.predicate.k != 5 || task.predicate.hex() != p5.hex()) {
+    fail(
+        "{}: works on P5 = x1 ⊕ x2 ⊕ x3 ⊕ x4 x5 only (k = 5, table {}), got predicate {} (k = {}, "
+        "table {}); {}",
+        who, p5.hex(), task.predicate.label(), task.predicate.k, task.predicate.hex(),
+        alternatives);
+  }
+  return task;
+}
 
 std::vector<std::uint8_t> label_bits(const Vector& y, const std::string& who) {
   std::vector<std::uint8_t> bits(static_cast<std::size_t>(y.size()));
@@ -68,7 +83,7 @@ void check_memory(double rows, double columns, double full_unknowns, double max_
 }
 
 Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerContext& ctx,
-                  const gf2::Deadline& deadline) {
+                  const Deadline& deadline) {
   const goldreich::Task task = goldreich::Task::from_json(ctx.task, kWho);
   const goldreich::Predicate& P = task.predicate;
   const goldreich::Hypergraph g = goldreich::decode(train.X, task, kWho);
@@ -175,7 +190,7 @@ Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerConte
   gf2::SolveOptions options;
   options.kernel_first = H;
   options.kernel_limit = kKernelLimit;
-  const gf2::Deadline elimination;
+  const Deadline elimination;
   const gf2::Solution sol = system.solve(options);
   fit.stats["elimination_seconds"] = elimination.seconds();
   fit.stats["rank"] = sol.rank;
@@ -235,7 +250,7 @@ Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerConte
 }
 
 Fit fit_parity(const Dataset& train, const Params& params, const LearnerContext& ctx,
-               const gf2::Deadline& deadline) {
+               const Deadline& deadline) {
   int n = 0;
   try {
     n = ctx.task.at("n").get<int>();
@@ -279,7 +294,7 @@ Fit fit_parity(const Dataset& train, const Params& params, const LearnerContext&
     fit.status = "timeout";
     fit.message = "gf2: the time limit ran out while the equations were built";
   } else {
-    const gf2::Deadline elimination;
+    const Deadline elimination;
     const gf2::Solution sol = system.solve();
     fit.stats["elimination_seconds"] = elimination.seconds();
     fit.stats["rank"] = sol.rank;
@@ -316,7 +331,7 @@ Gf2Learner::Gf2Learner() : spec_("gf2") {
 
 Fit Gf2Learner::fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const {
   check_training_set(kWho, train);
-  const gf2::Deadline deadline(ctx.time_limit_seconds);
+  const Deadline deadline(ctx.time_limit_seconds);
   const std::string family =
       ctx.task.is_object() && ctx.task.contains("family") && ctx.task["family"].is_string()
           ? ctx.task["family"].get<std::string>()

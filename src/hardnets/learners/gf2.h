@@ -41,7 +41,11 @@
 namespace hardnets {
 
 namespace gf2 {
-// Shared by the PRG attacks (gf2, p5_collision).
+// Shared by the PRG attacks (gf2, p5_collision, spectral_p5).
+// The Goldreich task of a P5-only attack; UserError naming `who` for any
+// other task or predicate, pointing at `alternatives` (the attacks that do
+// apply, e.g. "gf2 is the general algebraic (linearization) attack").
+goldreich::Task p5_task(const Json& task, const std::string& who, const std::string& alternatives);
 // Training labels as bits; UserError naming `who` for a label other than 0 or 1.
 std::vector<std::uint8_t> label_bits(const Vector& y, const std::string& who);
 // The number of outputs of `g` under `seed` that differ from `labels`,

@@ -25,7 +25,6 @@
 // once into M4RI, so a solve holds about 2 · matrix_bytes(m, N).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -83,23 +82,6 @@ class System {
   std::size_t words_;  // per row, including the right-hand side bit at column N
   std::int64_t rows_ = 0;
   std::vector<std::uint64_t> bits_;
-};
-
-// Wall-clock budget for the attacks (infinite = never expires).
-class Deadline {
- public:
-  explicit Deadline(double seconds = std::numeric_limits<double>::infinity())
-      : start_(std::chrono::steady_clock::now()), limit_(seconds) {}
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-  bool expired() const {
-    return limit_ != std::numeric_limits<double>::infinity() && seconds() > limit_;
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_;
-  double limit_;
 };
 
 }  // namespace hardnets::gf2

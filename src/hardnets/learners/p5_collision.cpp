@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hardnets/core/error.h"
+#include "hardnets/core/resources.h"
 #include "hardnets/learners/gf2.h"
 #include "hardnets/learners/gf2_system.h"
 #include "hardnets/problems/goldreich.h"
@@ -25,7 +26,7 @@ class Attack {
  public:
   Attack(const goldreich::Predicate& p, const goldreich::Hypergraph& g,
          const std::vector<std::uint8_t>& labels, std::int64_t max_candidates,
-         const gf2::Deadline& deadline)
+         const Deadline& deadline)
       : p_(p),
         g_(g),
         labels_(labels),
@@ -209,7 +210,7 @@ class Attack {
   const std::vector<std::uint8_t>& labels_;
   int n_;
   std::int64_t max_candidates_;
-  const gf2::Deadline& deadline_;
+  const Deadline& deadline_;
   std::vector<std::pair<int, int>> pairs_;             // distinct unordered pairs {d, e}
   std::vector<std::vector<std::int64_t>> outputs_of_;  // outputs of each pair
   gf2::System base_;
@@ -237,15 +238,10 @@ P5CollisionLearner::P5CollisionLearner() : spec_("p5_collision") {
 Fit P5CollisionLearner::fit(const Dataset& train, const Params& params,
                             const LearnerContext& ctx) const {
   check_training_set(kWho, train);
-  const gf2::Deadline deadline(ctx.time_limit_seconds);
-  const goldreich::Task task = goldreich::Task::from_json(ctx.task, kWho);
-  const goldreich::Predicate p5 = goldreich::p5_predicate();
-  if (task.predicate.k != 5 || task.predicate.hex() != p5.hex()) {
-    fail(
-        "p5_collision: works on P5 = x1 ⊕ x2 ⊕ x3 ⊕ x4 x5 only (k = 5, table {}), got predicate "
-        "{} (k = {}, table {}); gf2 is the general algebraic (linearization) attack",
-        p5.hex(), task.predicate.label(), task.predicate.k, task.predicate.hex());
-  }
+  const Deadline deadline(ctx.time_limit_seconds);
+  const goldreich::Task task =
+      gf2::p5_task(ctx.task, kWho, "gf2 is the general algebraic (linearization) attack");
+  const goldreich::Predicate& p5 = task.predicate;
   const goldreich::Hypergraph g = goldreich::decode(train.X, task, kWho);
   const auto labels = gf2::label_bits(train.y, kWho);
   const int n = task.n;

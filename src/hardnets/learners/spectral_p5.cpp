@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hardnets/core/error.h"
+#include "hardnets/core/resources.h"
 #include "hardnets/core/rng.h"
 #include "hardnets/learners/gf2.h"
 #include "hardnets/learners/gf2_system.h"
@@ -279,7 +280,7 @@ struct Eigenpair {
 constexpr int kRadiusIterations = 5;
 
 Eigenpair top_eigenpair(const PairMatrix& A, const Vec& start, int max_iterations, double tolerance,
-                        const gf2::Deadline& deadline) {
+                        const Deadline& deadline) {
   Eigenpair out;
   out.v = start;
   Vec y(start.size()), z(start.size());
@@ -321,7 +322,7 @@ Eigenpair top_eigenpair(const PairMatrix& A, const Vec& start, int max_iteration
 // spells, by power iteration on W² from a Gaussian start: ±(−1)^s under the
 // spike.
 Vec round_spike(const PairMatrix& A, const Vec& x, Rng rng, int iterations,
-                const gf2::Deadline& deadline) {
+                const Deadline& deadline) {
   const auto n = static_cast<std::size_t>(A.n());
   Vec w(n), y(n);
   rng.fill_normal(w);
@@ -358,7 +359,7 @@ class LocalSearch {
 
   // Improves `seed` in place; returns its number of wrong outputs.
   std::int64_t run(std::vector<std::uint8_t>& seed, std::int64_t max_flips,
-                   const gf2::Deadline& deadline, std::int64_t& flips) const {
+                   const Deadline& deadline, std::int64_t& flips) const {
     const int n = g_.n;
     std::vector<std::int64_t> gain(static_cast<std::size_t>(n), 0);
     std::int64_t wrong = 0;
@@ -436,16 +437,11 @@ SpectralP5Learner::SpectralP5Learner() : spec_("spectral_p5") {
 Fit SpectralP5Learner::fit(const Dataset& train, const Params& params,
                            const LearnerContext& ctx) const {
   check_training_set(kWho, train);
-  const gf2::Deadline deadline(ctx.time_limit_seconds);
-  const goldreich::Task task = goldreich::Task::from_json(ctx.task, kWho);
-  const goldreich::Predicate p5 = goldreich::p5_predicate();
-  if (task.predicate.k != 5 || task.predicate.hex() != p5.hex()) {
-    fail(
-        "spectral_p5: works on P5 = x1 ⊕ x2 ⊕ x3 ⊕ x4 x5 only (k = 5, table {}), got predicate {} "
-        "(k = {}, table {}); gf2 is the general algebraic (linearization) attack, p5_collision "
-        "the other P5 attack",
-        p5.hex(), task.predicate.label(), task.predicate.k, task.predicate.hex());
-  }
+  const Deadline deadline(ctx.time_limit_seconds);
+  const goldreich::Task task = gf2::p5_task(
+      ctx.task, kWho,
+      "gf2 is the general algebraic (linearization) attack, p5_collision the other P5 attack");
+  const goldreich::Predicate& p5 = task.predicate;
   const int n = task.n;
   const bool mixed = params.text("arrangement") == "mixed";
   const std::int64_t dim =

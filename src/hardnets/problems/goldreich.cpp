@@ -68,15 +68,15 @@ Predicate xor_maj_predicate(int a, int b) {
   return p;
 }
 
-Predicate table_predicate(int k, const std::string& hex) {
+Predicate table_predicate(int k, const std::string& hex, const std::string& owner) {
   if (k < 1 || k > kMaxArity)
-    fail("goldreich: a truth table needs 1 <= k <= {}, got {}", kMaxArity, k);
+    fail("{}: a truth table needs 1 <= k <= {}, got {}", owner, kMaxArity, k);
   const int digits = hex_digits(k);
   if (static_cast<int>(hex.size()) != digits) {
     fail(
-        "goldreich: a truth table for k = {} has 2^{} = {} entries, i.e. {} hex digit{}; got {} "
+        "{}: a truth table for k = {} has 2^{} = {} entries, i.e. {} hex digit{}; got {} "
         "characters in \"{}\"",
-        k, k, 1 << k, digits, digits == 1 ? "" : "s", hex.size(), hex);
+        owner, k, k, 1 << k, digits, digits == 1 ? "" : "s", hex.size(), hex);
   }
   Predicate p;
   p.name = "table";
@@ -92,13 +92,13 @@ Predicate table_predicate(int k, const std::string& hex) {
     } else if (c >= 'A' && c <= 'F') {
       value = c - 'A' + 10;
     } else {
-      fail("goldreich: truth table \"{}\" has a character that is not a hex digit: '{}'", hex, c);
+      fail("{}: truth table \"{}\" has a character that is not a hex digit: '{}'", owner, hex, c);
     }
     for (int bit = 0; bit < 4; ++bit) {
       const std::size_t x = static_cast<std::size_t>(4 * d + bit);
       if ((value >> bit) & 1) {
         if (x >= p.table.size()) {
-          fail("goldreich: truth table \"{}\" sets entry {} but k = {} has only {} entries", hex, x,
+          fail("{}: truth table \"{}\" sets entry {} but k = {} has only {} entries", owner, hex, x,
                k, p.table.size());
         }
         p.table[x] = 1;
@@ -200,11 +200,7 @@ Predicate predicate_from_params(const Params& params, const std::string& owner) 
   }
   const std::string& hex = params.text("table");
   if (hex.empty()) fail("{}: predicate = table needs -p table=HEX (2^k/4 hex digits)", owner);
-  try {
-    return table_predicate(k, hex);
-  } catch (const UserError& e) {
-    fail("{}: {}", owner, std::string(e.what()).substr(std::string("goldreich: ").size()));
-  }
+  return table_predicate(k, hex, owner);
 }
 
 void draw_edge(int n, int k, Rng& rng, std::span<std::int32_t> out) {
@@ -340,7 +336,7 @@ Task Task::from_json(const Json& task, const std::string& who) {
     t.n = task.at("n").get<int>();
     const int k = task.at("k").get<int>();
     t.encoding = task.at("encoding").get<std::string>();
-    t.predicate = table_predicate(k, task.at("table").get<std::string>());
+    t.predicate = table_predicate(k, task.at("table").get<std::string>(), who);
     t.predicate.name = task.value("predicate", "table");
     t.predicate.a = task.value("a", 0);
     t.predicate.b = task.value("b", 0);

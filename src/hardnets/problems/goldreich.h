@@ -53,8 +53,9 @@ struct Predicate {
 Predicate xor_predicate(int k);
 Predicate p5_predicate();
 Predicate xor_maj_predicate(int a, int b);
-// A truth table in hex (UserError naming the expected length when wrong).
-Predicate table_predicate(int k, const std::string& hex);
+// A truth table in hex (UserError naming `owner` and the expected length
+// when wrong).
+Predicate table_predicate(int k, const std::string& hex, const std::string& owner = "goldreich");
 
 // Walsh spectrum: 2^k coefficients W(T) (see the header comment).
 std::vector<double> walsh_spectrum(const Predicate& p);
