@@ -19,7 +19,9 @@
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
+#include "hardnets/lab/catalog.h"
 #include "hardnets/lab/filter.h"
+#include "hardnets/lab/generate.h"
 #include "hardnets/lab/mpi.h"
 #include "hardnets/lab/provenance.h"
 #include "hardnets/lab/report.h"
@@ -84,29 +86,19 @@ void cmd_list(const std::string& what) {
 }
 
 void cmd_describe(const std::string& name, bool as_json, bool as_markdown) {
-  const Problem* problem = problem_registry().find(name);
-  const Learner* learner = learner_registry().find(name);
-  if (!problem && !learner) {
-    // Let the registry phrase the error with the known names.
-    problem_registry().get(name);
-  }
-  const std::string kind = problem ? "problem" : "learner";
-  const std::string summary = problem ? problem->summary() : learner->summary();
-  const ParamSpec& spec = problem ? problem->spec() : learner->spec();
+  const Json description = describe(name);  // UserError for an unknown name
   if (as_json) {
-    std::cout << Json{{"name", name},
-                      {"kind", kind},
-                      {"summary", summary},
-                      {"params", spec.describe()}}
-                     .dump(2)
-              << "\n";
+    std::cout << description.dump(2) << "\n";
     return;
   }
+  const Problem* problem = problem_registry().find(name);
+  const ParamSpec& spec = problem ? problem->spec() : learner_registry().get(name).spec();
   if (as_markdown) {
     std::cout << spec.markdown_table();
     return;
   }
-  fmt::print("{} ({}): {}\n\nparameters:\n", name, kind, summary);
+  fmt::print("{} ({}): {}\n\nparameters:\n", name, description["kind"].get<std::string>(),
+             description["summary"].get<std::string>());
   if (spec.decls().empty()) fmt::print("  (none)\n");
   for (const auto& d : spec.decls()) {
     fmt::print("  {:<12} {:<6} default {:<10} allowed {}\n      {}\n", d.name,
@@ -127,41 +119,18 @@ struct GenOptions {
 };
 
 void cmd_gen(const GenOptions& o) {
-  const Problem& problem = problem_registry().get(o.problem);
-  const Params params = problem.spec().resolve(assignments_to_json(o.params, "-p"));
-  const Sizes sizes{o.n_train, o.n_test};
-  check_sizes(problem.name(), sizes);
-  if (o.threads < 1) fail("--threads must be at least 1, got {}", o.threads);
+  const ResolvedGenerate request =
+      resolve_generate({o.problem, assignments_to_json(o.params, "-p"), o.seed,
+                        Sizes{o.n_train, o.n_test}, o.threads});
   const fs::path dir(o.out);
   if (fs::exists(dir) && !fs::is_directory(dir))
     fail("--out '{}' exists and is not a folder", o.out);
   if (!o.force && fs::exists(dir / "X_train.npy")) {
     fail("--out '{}' already holds a dataset; pass --force to overwrite it", o.out);
   }
-  const Instance inst = problem.generate(params, o.seed, sizes, {o.threads});
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) fail("cannot create folder '{}': {}", o.out, ec.message());
-  save_dataset(dir, "train", inst.train);
-  save_dataset(dir, "test", inst.test);
-  if (o.csv) {
-    write_delimited(dir / "train.csv", inst.train, ',');
-    write_delimited(dir / "test.csv", inst.test, ',');
-  }
-  if (o.tsv) {
-    write_delimited(dir / "train.tsv", inst.train, '\t');
-    write_delimited(dir / "test.tsv", inst.test, '\t');
-  }
-  std::ofstream(dir / "card.json") << inst.card.dump(2) << "\n";
-  std::ofstream(dir / "truth.json") << inst.truth.dump(2) << "\n";
-  if (!inst.task.empty()) std::ofstream(dir / "task.json") << inst.task.dump(2) << "\n";
-  // Discrete-training problems also get the whole instance as one hand-editable
-  // file (docs/problems.md), which `fit --data instance.json` reads back.
-  if (inst.task.value("format", "") == "dnnt") {
-    std::ofstream(dir / "instance.json")
-        << dnnt::DnntInstance::from_task(inst.task, inst.train).to_json().dump(2) << "\n";
-  }
-  fmt::print("wrote {} ({} train, {} test samples, d = {}) to {}\n", problem.name(),
+  const Instance inst = generate_instance(request);
+  write_instance(dir, inst, {o.csv, o.tsv});
+  fmt::print("wrote {} ({} train, {} test samples, d = {}) to {}\n", request.problem->name(),
              inst.train.size(), inst.test.size(), inst.train.dim(), dir.string());
 }
 
@@ -297,12 +266,8 @@ int cmd_run(const RunOptions& o) {
 
   const RunResult result = execute_run(request);
   if (store) {
-    RunRecord record = make_record(result);
-    // Repeating a configuration by hand is a new run: give it a distinct id.
-    const std::string base_id = record.run_id;
-    for (int k = 2; store->contains(record.run_id); ++k)
-      record.run_id = fmt::format("{}-{}", base_id, k);
-    store->append(record);
+    // Repeating a configuration by hand is a new run: it gets a distinct id.
+    append_new_run(*store, make_record(result));
   }
 
   if (o.json) {

@@ -60,30 +60,15 @@ Json run_config(const RunRequest& request) {
   return config_of(request, resolve(request));
 }
 
-RunResult execute_run(const RunRequest& request) {
-  const ResolvedRun resolved = resolve(request);
-  const Problem& problem = resolved.problem;
-  const Learner& learner = resolved.learner;
-  const Params& problem_params = resolved.problem_params;
-  const Params& learner_params = resolved.learner_params;
-  RunResult result;
-  result.config = config_of(request, resolved);
-
-  const Stopwatch generate_clock;
-  const Instance instance =
-      problem.generate(problem_params, request.seed, request.sizes, {request.threads});
-  result.card = instance.card;
-  // What was generated, which some problems choose themselves (stretch,
-  // reductions) instead of the requested n_train / n_test.
-  result.card["train_samples"] = instance.train.size();
-  result.card["test_samples"] = instance.test.size();
-  const double generate_seconds = generate_clock.seconds();
-
+RunResult fit_and_judge(const Problem& problem, const Instance& instance, const Learner& learner,
+                        const Params& learner_params, Seed run_seed, int threads,
+                        double time_limit_seconds) {
   LearnerContext ctx;
   ctx.task = instance.task;
-  ctx.seed = learner_seed(request.seed);
-  ctx.threads = request.threads;
-  ctx.time_limit_seconds = request.time_limit_seconds;
+  ctx.seed = learner_seed(run_seed);
+  ctx.threads = threads;
+  ctx.time_limit_seconds = time_limit_seconds;
+  RunResult result;
   const Stopwatch fit_clock;
   try {
     result.fit = learner.fit(instance.train, learner_params, ctx);
@@ -93,6 +78,7 @@ RunResult execute_run(const RunRequest& request) {
     // A learner that throws is a stored failure, not a crash of the lab.
     result.status = "error";
     result.message = e.what();
+    result.error = std::current_exception();
   }
   const double fit_seconds = fit_clock.seconds();
   const double fit_cpu = fit_clock.cpu_seconds();
@@ -111,6 +97,26 @@ RunResult execute_run(const RunRequest& request) {
   result.metrics[metric::kPeakMb] = peak_rss_mb();
   // A learner that uses only part of the training set reports `samples` itself.
   result.metrics.try_emplace(metric::kSamples, static_cast<double>(instance.train.size()));
+  return result;
+}
+
+RunResult execute_run(const RunRequest& request) {
+  const ResolvedRun resolved = resolve(request);
+  const Problem& problem = resolved.problem;
+
+  const Stopwatch generate_clock;
+  const Instance instance =
+      problem.generate(resolved.problem_params, request.seed, request.sizes, {request.threads});
+  const double generate_seconds = generate_clock.seconds();
+
+  RunResult result = fit_and_judge(problem, instance, resolved.learner, resolved.learner_params,
+                                   request.seed, request.threads, request.time_limit_seconds);
+  result.config = config_of(request, resolved);
+  result.card = instance.card;
+  // What was generated, which some problems choose themselves (stretch,
+  // reductions) instead of the requested n_train / n_test.
+  result.card["train_samples"] = instance.train.size();
+  result.card["test_samples"] = instance.test.size();
   result.metrics["generate_seconds"] = generate_seconds;
   return result;
 }
@@ -140,6 +146,15 @@ RunRecord make_record(const RunResult& result) {
   r.peak_mb = figure(metric::kPeakMb);
   r.provenance = provenance();
   return r;
+}
+
+std::string append_new_run(Store& store, RunRecord record) {
+  const std::string base_id = record.run_id;
+  for (int k = 2; store.contains(record.run_id); ++k) {
+    record.run_id = fmt::format("{}-{}", base_id, k);
+  }
+  store.append(record);
+  return record.run_id;
 }
 
 }  // namespace hardnets

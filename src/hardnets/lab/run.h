@@ -5,6 +5,7 @@
 // while fitting (throws, diverges) is a result with a status, not an abort.
 #pragma once
 
+#include <exception>
 #include <limits>
 #include <string>
 
@@ -33,7 +34,8 @@ struct RunResult {
   std::string status = "ok";  // ok, diverged, error
   std::string message;
   Fit fit;
-  Json card;  // the instance's card
+  Json card;                 // the instance's card
+  std::exception_ptr error;  // what the learner threw, when the status is "error"
 };
 
 // Turns "key=value" strings into a JSON object of text values (validated
@@ -48,9 +50,25 @@ Json run_config(const RunRequest& request);
 // Validates everything (UserError on bad input), then runs.
 RunResult execute_run(const RunRequest& request);
 
+// The part of a run after generation, shared by execute_run and the Python
+// module's `hardnets.fit`: fits `learner` on the instance's training set
+// (with its public task; seed learner_seed(run_seed)) and judges the fit with
+// the problem's own judge. Fills status, message, fit, error and metrics
+// (the learner's stats, the judge's figures when the status is ok or timeout,
+// then seconds, cpu_seconds, peak_mb and samples); config and card are the
+// caller's. A learner that throws is a result with status "error".
+RunResult fit_and_judge(const Problem& problem, const Instance& instance, const Learner& learner,
+                        const Params& learner_params, Seed run_seed, int threads,
+                        double time_limit_seconds);
+
 // The store row for a result: id from the configuration (run_id_for), the
 // resolved configuration, metrics, status, times and provenance.
 RunRecord make_record(const RunResult& result);
+
+// Appends `record` to the store; a run id the store already holds (the same
+// configuration run again by hand) gets a suffix "-2", "-3", ... so that the
+// repeat is a new run. Returns the id stored.
+std::string append_new_run(Store& store, RunRecord record);
 
 // Seed the learner uses for its own randomness: derived from the run seed so
 // that a learner never shares random numbers with the instance.
