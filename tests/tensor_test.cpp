@@ -179,16 +179,37 @@ double mean_log_error(int d, int m, std::int64_t N, const std::vector<Seed>& see
   return total / static_cast<double>(seeds.size());
 }
 
+// Smallest |a_i| φ(b_i) over a depth-2 teacher's normalised units: the size
+// of unit i's second moment, below which it is lost in the sampling noise.
+double weakest_unit(const ReluNet& net) {
+  double weakest = std::numeric_limits<double>::infinity();
+  for (Eigen::Index i = 0; i < net.layers()[0].W.rows(); ++i) {
+    const double norm = net.layers()[0].W.row(i).norm();
+    const double a = net.layers()[1].W(0, i) * norm, b = net.layers()[0].b[i] / norm;
+    weakest = std::min(weakest, std::abs(a) * tensor::hermite_coefficient(2, b));
+  }
+  return weakest;
+}
+
 // (2) Parameter error ~ N^{-1/2} on random non-degenerate teachers (d = 16,
 // m = 4, normal weights, bias_scale 0.5), the geometric mean of param_error
-// over 3 teachers at N = 1e4, 1e5, 1e6. The least-squares slope of log error
-// on log N must lie in [-0.85, -0.35] (measured -0.63: the largest errors,
-// relative errors of small output weights |a| ~ 0.1, are still above the
-// asymptotic regime at 1e4, which steepens the slope); a method stuck at a
-// bias floor has slope ~0. At 1e6 the geometric mean must be below 1
-// (measured 0.68, dominated by one teacher's smallest unit; 0.036 on seed 1).
+// over 3 teachers at N = 1e4, 1e5, 1e6. "Non-degenerate" includes the output
+// weights: the first 3 seeds whose every unit has |a_i| φ(b_i) ≥ 0.01 (seeds
+// 1, 2, 5; seed 3 has a unit with a = 5e-5, seed 4 one with 0.0035, which no
+// N here can see — the theorem's poly(1/min|a|)). The choice reads only the
+// teacher, never the fit. The least-squares slope of log error on log N must
+// lie in [-0.85, -0.35] (measured -0.59: 0.70, 0.17, 0.046); a method stuck at a bias
+// floor has slope ~0. At 1e6 the geometric mean must be below 0.2 (measured
+// 0.046).
 TEST(TensorRecovery, ParameterErrorFallsLikeInverseRootN) {
-  const std::vector<Seed> seeds{1, 2, 3};
+  std::vector<Seed> seeds;
+  for (Seed seed = 1; seeds.size() < 3 && seed < 50; ++seed) {
+    if (weakest_unit(teacher_net(teacher_instance(16, 4, 0.5, seed, 1))) >= 0.01) {
+      seeds.push_back(seed);
+    }
+  }
+  ASSERT_EQ(seeds.size(), 3u);
+  EXPECT_EQ(seeds, (std::vector<Seed>{1, 2, 5}));
   const std::vector<std::int64_t> sizes{10000, 100000, 1000000};
   std::vector<double> lx, ly;
   for (std::int64_t N : sizes) {
@@ -206,7 +227,7 @@ TEST(TensorRecovery, ParameterErrorFallsLikeInverseRootN) {
   std::cout << "slope = " << slope << "\n";
   EXPECT_GE(slope, -0.85);
   EXPECT_LE(slope, -0.35);
-  EXPECT_LT(std::exp(ly.back()), 1.0);
+  EXPECT_LT(std::exp(ly.back()), 0.2);
 }
 
 // A hand-built teacher: d = 8, units 1 and 2 at angle θ (unit rows), unit 3
@@ -290,6 +311,71 @@ TEST(TensorRecovery, FinalPredictorIsAccurate) {
   ASSERT_TRUE(refined.output.contains("refined"));
   EXPECT_LT(problem_registry().get("teacher").judge(inst, refined).at("net_distance"), 1e-2);
   EXPECT_EQ(refined.stats.at("sgd_epochs_run"), 1.0);
+}
+
+// Largest sin(angle) between row i of A and row i of B (rows normalised).
+double worst_row_sin(const Matrix& A, const Matrix& B) {
+  double worst = 0.0;
+  for (Eigen::Index i = 0; i < A.rows(); ++i) {
+    const double c = A.row(i).normalized().dot(B.row(i).normalized());
+    worst = std::max(worst, std::sqrt(std::max(0.0, 1.0 - c * c)));
+  }
+  return worst;
+}
+
+// (4b) The dual power step converges quadratically. From the rows of
+// pair_teacher(60°) (d = 8, m = 3, every |a_i| ≥ 0.8) each rotated by ε0 =
+// 0.3 (sin) in a random direction, on N = 4e5 exact labels minus their exact
+// degree-≤2 Hermite part, one step must bring the worst row below 2ε0² = 0.18
+// (measured 0.10) and three steps to the sampling floor, below 0.05
+// (measured 0.027; it is noise: 0.0087 at N = 1.6e6); one step from the
+// truth stays within the same 0.05 (measured 0.027). A step that returned
+// its input would fail the first bound; one that estimated anything but the
+// Hermite contractions (a biased t3 or t4) would stall above the others.
+TEST(TensorRecovery, DualPowerStepConvergesQuadratically) {
+  const ReluNet net = pair_teacher(60.0);
+  const Eigen::Index d = 8;
+  Matrix W = net.layers()[0].W;
+  for (Eigen::Index i = 0; i < W.rows(); ++i) W.row(i).normalize();
+  Rng rng(11, stream_id("tensor_test.perturb"));
+  Matrix W0 = W;
+  for (Eigen::Index i = 0; i < W.rows(); ++i) {
+    Vector g = random_unit(d, rng);
+    g -= g.dot(W.row(i).transpose()) * W.row(i).transpose();
+    g.normalize();
+    W0.row(i) = std::sqrt(1.0 - 0.09) * W.row(i) + 0.3 * g.transpose();
+  }
+  const Matrix X = gaussian(400000, d, 12);
+  const Vector y = net.forward(X);
+  // r = y minus its exact Hermite expansion up to degree 2 (closed form from
+  // the teacher's units): leaves T3, T4 and removes most of the variance.
+  double mean = 0.0;
+  Vector T1 = Vector::Zero(d);
+  Matrix M2 = Matrix::Zero(d, d);
+  for (Eigen::Index i = 0; i < W.rows(); ++i) {
+    const double norm = net.layers()[0].W.row(i).norm();
+    const double a = net.layers()[1].W(0, i) * norm, b = net.layers()[0].b[i] / norm;
+    const Vector w = W.row(i).transpose();
+    mean += a * tensor::hermite_coefficient(0, b);
+    T1 += a * tensor::hermite_coefficient(1, b) * w;
+    M2 += a * tensor::hermite_coefficient(2, b) * w * w.transpose();
+  }
+  const Vector quadratic = (X * M2).cwiseProduct(X).rowwise().sum();
+  const Vector r = ((y - X * T1 - 0.5 * quadratic).array() - mean + 0.5 * M2.trace()).matrix();
+  // The truth is a fixed point up to sampling noise.
+  const double from_truth = worst_row_sin(W, tensor::dual_power_step(X, r, W, 2));
+  std::cout << "one step from the truth: worst sin = " << from_truth << "\n";
+  EXPECT_LT(from_truth, 0.05);
+  std::vector<double> err{worst_row_sin(W, W0)};
+  Matrix Wk = W0;
+  for (int k = 0; k < 3; ++k) {
+    Wk = tensor::dual_power_step(X, r, Wk, 2);
+    err.push_back(worst_row_sin(W, Wk));
+    std::cout << "step " << k + 1 << ": worst sin = " << err.back() << "\n";
+  }
+  EXPECT_NEAR(err[0], 0.3, 1e-12);
+  EXPECT_LT(err[1], 2.0 * 0.3 * 0.3);
+  EXPECT_LT(err[3], 0.05);
 }
 
 // parameter_error on exact parameters: zero after permuting and flipping units.

@@ -104,13 +104,31 @@ double relative_gap(const std::vector<double>& lambda) {
   return scale > 0.0 ? gap / scale : 0.0;
 }
 
-// Condition number (largest / smallest singular value) of a square matrix.
+// Condition number (largest / smallest singular value) of a matrix.
 double condition(const Matrix& A) {
   const Eigen::JacobiSVD<Eigen::MatrixXd> svd(A);
   const auto& s = svd.singularValues();
   if (s.size() == 0) return 1.0;
   const double lo = s[s.size() - 1];
   return lo > 0.0 ? s[0] / lo : std::numeric_limits<double>::infinity();
+}
+
+// Dual vectors of unit rows Ŵ (m x d, full row rank): the columns of
+// V = Ŵᵀ(ŴŴᵀ)⁻¹, so that ⟨ŵ_j, v_i⟩ = δ_ij and v_i lies in the rows' span.
+Matrix dual_vectors(const Matrix& What) {
+  const Eigen::MatrixXd gram = What * What.transpose();
+  const Eigen::MatrixXd inverse = gram.fullPivLu().inverse();
+  return What.transpose() * inverse;
+}
+
+// Largest sin(angle) between corresponding unit rows of A and B.
+double max_sin_between_rows(const Matrix& A, const Matrix& B) {
+  double worst = 0.0;
+  for (Eigen::Index i = 0; i < A.rows(); ++i) {
+    const double c = std::clamp(A.row(i).dot(B.row(i)), -1.0, 1.0);
+    worst = std::max(worst, std::sqrt(std::max(0.0, 1.0 - c * c)));
+  }
+  return worst;
 }
 
 std::vector<double> to_std(const Vector& v) {
@@ -278,6 +296,71 @@ Contractions hermite_contractions(const Matrix& X, const Vector& y, const std::v
   return c;
 }
 
+Matrix dual_power_step(const Matrix& X, const Vector& r, const Matrix& What, int threads) {
+  const Eigen::Index n = X.rows(), d = X.cols(), m = What.rows();
+  const Matrix V = dual_vectors(What);
+  const Vector s = V.colwise().squaredNorm().transpose();
+  struct Sums {
+    Matrix t3, t4;    // Σ r (p² - s) x, Σ r (p³ - 3sp) x: d x m
+    Vector rp, rp2s;  // Σ r p, Σ r (p² - s)
+    Vector v3, v4;  // Σ (r (p² - s))² ‖x‖², Σ (r (p³ - 3sp))² ‖x‖²: noise of t3, t4
+  };
+  const Sums sums = blocked_sum<Sums>(
+      n, threads,
+      [&] {
+        return Sums{Matrix::Zero(d, m), Matrix::Zero(d, m), Vector::Zero(m),
+                    Vector::Zero(m),    Vector::Zero(m),    Vector::Zero(m)};
+      },
+      [&](Sums& acc, Eigen::Index r0, Eigen::Index count) {
+        const auto Xb = X.middleRows(r0, count);
+        const Matrix P = Xb * V;
+        const auto rb = r.segment(r0, count).array();
+        const Vector norms = Xb.rowwise().squaredNorm();
+        Matrix w3(count, m), w4(count, m);
+        for (Eigen::Index i = 0; i < m; ++i) {
+          const auto p = P.col(i).array();
+          const auto q = (p.square() - s[i]).eval();
+          w3.col(i) = (rb * q).matrix();
+          w4.col(i) = (rb * p * (p.square() - 3.0 * s[i])).matrix();
+          acc.rp[i] += (rb * p).sum();
+          acc.rp2s[i] += (rb * q).sum();
+          acc.v3[i] += (w3.col(i).array().square() * norms.array()).sum();
+          acc.v4[i] += (w4.col(i).array().square() * norms.array()).sum();
+        }
+        acc.t3.noalias() += Xb.transpose() * w3;
+        acc.t4.noalias() += Xb.transpose() * w4;
+      },
+      [](Sums& t, const Sums& q) {
+        t.t3 += q.t3;
+        t.t4 += q.t4;
+        t.rp += q.rp;
+        t.rp2s += q.rp2s;
+        t.v3 += q.v3;
+        t.v4 += q.v4;
+      });
+  const double inv = 1.0 / static_cast<double>(n);
+  Matrix next(m, d);
+  for (Eigen::Index i = 0; i < m; ++i) {
+    const Vector t3 = (sums.t3.col(i) - 2.0 * sums.rp[i] * V.col(i)) * inv;
+    const Vector t4 = (sums.t4.col(i) - 3.0 * sums.rp2s[i] * V.col(i)) * inv;
+    // t_ℓ ≈ α_ℓ w_i + noise of variance σ_ℓ² per coordinate (σ_ℓ² ∝ the sums
+    // v_ℓ: only their ratio matters); the best linear unbiased combination
+    // weighs each by α_ℓ / σ_ℓ², with α_ℓ read along the current row.
+    const Vector w = What.row(i).transpose();
+    const double a3 = t3.dot(w), a4 = t4.dot(w);
+    Vector u = (sums.v3[i] > 0.0 ? a3 / sums.v3[i] : 0.0) * t3 +
+               (sums.v4[i] > 0.0 ? a4 / sums.v4[i] : 0.0) * t4;
+    if (!u.allFinite() || u.norm() == 0.0) {
+      next.row(i) = What.row(i);
+      continue;
+    }
+    u.normalize();
+    if (u.dot(What.row(i).transpose()) < 0.0) u = -u;
+    next.row(i) = u.transpose();
+  }
+  return next;
+}
+
 Metrics parameter_error(const ReluNet& teacher, const Json& fit_output) {
   if (teacher.depth() != 2) {
     fail("parameter_error: the teacher must have depth 2 (one hidden layer), got depth {}",
@@ -394,7 +477,11 @@ TensorLearner::TensorLearner() : spec_("tensor") {
                "epochs of mini-batch Adam on the whole network after the ridge step (0 = none)")
       .real("sgd_lr", 1e-3, 0.0, 10.0, "Adam learning rate of the refinement", true)
       .integer("sgd_batch", 1024, 1, 1'000'000'000,
-               "refinement mini-batch: consecutive rows, in order (deterministic)");
+               "refinement mini-batch: consecutive rows, in order (deterministic)")
+      .integer("refine", 2, 0, 100,
+               "dual power steps on the directions after Jennrich (each one pass over the data: "
+               "T3(·,v,v), T4(·,v,v,v) for the dual vectors v; 0 = Jennrich's directions as they "
+               "are)");
 }
 
 Fit TensorLearner::fit(const Dataset& train, const Params& params,
@@ -579,12 +666,28 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
   fit.stats["eigen_gap"] = best_gap;
   fit.stats["jennrich_imag"] = best_imag;
   fit.stats["jennrich_condition"] = best_cond;
-  fit.stats["w_condition"] = condition(Omega);
   phase("seconds_jennrich");
 
-  // 4. Read-off: κ_ℓ = T_ℓ(v_i, ...) for the dual vectors ν_i (columns of Ω⁻¹).
-  const Eigen::MatrixXd Vd = Eigen::MatrixXd(Omega).fullPivLu().inverse();
-  const Matrix V = Vd;
+  // 4. Refinement in the full input space: one dual power step per
+  // iteration (see dual_power_step), which removes the error Jennrich's
+  // pencil and the subspace U left, up to sampling noise.
+  Matrix What = Omega * U.transpose();  // m x d, unit rows
+  const std::int64_t refine = params.integer("refine");
+  double last_change = 0.0;
+  for (std::int64_t it = 0; it < refine; ++it) {
+    const Matrix next = dual_power_step(X, r2, What, threads);
+    last_change = max_sin_between_rows(What, next);
+    What = next;
+  }
+  fit.stats["refine_change"] = last_change;
+  fit.stats["w_condition"] = condition(What);
+  phase("seconds_refine_directions");
+
+  // 5. Read-off: κ_ℓ = T_ℓ(v_i, ..., v_i) = a_i c_ℓ(b_i) for the dual vectors
+  // v_i (columns of V = Ŵᵀ(ŴŴᵀ)⁻¹, so ⟨ŵ_j, v_i⟩ = δ_ij). κ_2 from r1 (degree
+  // ≤ 1 removed), κ_3 and κ_4 from r2 (degree ≤ 2 removed): removing lower
+  // degrees leaves each unchanged.
+  const Matrix V = dual_vectors(What);
   const Vector nu2 = V.colwise().squaredNorm().transpose();
   struct Kappa {
     Vector k2, k3, k4;
@@ -595,7 +698,7 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
         return Kappa{Vector::Zero(m), Vector::Zero(m), Vector::Zero(m)};
       },
       [&](Kappa& acc, Eigen::Index r0, Eigen::Index count) {
-        const Matrix P = Z.middleRows(r0, count) * V;
+        const Matrix P = X.middleRows(r0, count) * V;
         const auto y1 = r1.segment(r0, count).array();
         const auto y2 = r2.segment(r0, count).array();
         for (Eigen::Index i = 0; i < m; ++i) {
@@ -622,23 +725,22 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
     const double a = k2 / phi(b);
     consistency = std::max(consistency, std::abs(k4 / k2 - (b * b - 1.0)));
     // Sign: ⟨v_i, T1⟩ = a Φ(b) for the right orientation.
-    const double tau = V.col(i).dot(UT1);
+    const double tau = V.col(i).dot(c2.T1);
     if (std::abs(-tau - a * big_phi(-b)) < std::abs(tau - a * big_phi(b))) {
-      Omega.row(i) *= -1.0;
+      What.row(i) *= -1.0;
       b = -b;
       ++flips;
     }
     bhat[i] = b;
     ahat[i] = a;
   }
-  const Matrix What = Omega * U.transpose();  // m x d, unit rows
   fit.stats["bias_consistency"] = std::isfinite(consistency) ? consistency : 1e300;
   fit.stats["sign_flips"] = flips;
   fit.output = Json{{"w", rows_json(What)}, {"b", to_std(bhat)}, {"a", to_std(ahat)}};
   phase("seconds_readoff");
 
-  // 5. Ridge on [relu(ŵ·x + b̂), x, 1].
-  const Matrix OmegaT = Omega.transpose();
+  // 6. Ridge on [relu(ŵ·x + b̂), x, 1].
+  const Matrix WhatT = What.transpose();
   const Eigen::Index p = m + d + 1;
   struct Normal {
     Matrix FF;
@@ -646,7 +748,7 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
   };
   auto features = [&](Eigen::Index r0, Eigen::Index count) {
     Matrix F(count, p);
-    F.leftCols(m) = ((Z.middleRows(r0, count) * OmegaT).rowwise() + bhat.transpose()).cwiseMax(0.0);
+    F.leftCols(m) = ((X.middleRows(r0, count) * WhatT).rowwise() + bhat.transpose()).cwiseMax(0.0);
     F.middleCols(m, d) = X.middleRows(r0, count);
     F.col(p - 1).setOnes();
     return F;
@@ -700,7 +802,7 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
                              {"intercept", theta[p - 1]}};
   phase("seconds_ridge");
 
-  // 6. Optional Adam refinement (mini-batches of consecutive rows, in order).
+  // 7. Optional Adam refinement (mini-batches of consecutive rows, in order).
   if (sgd_epochs > 0 && fit.status == "ok") {
     const double lr = params.real("sgd_lr");
     const Eigen::Index batch = std::min<Eigen::Index>(params.integer("sgd_batch"), n);

@@ -31,13 +31,19 @@
 //     Eigenvectors are Uᵀw_i either way. The trial with the best separated
 //     eigenvalues (eigen_gap: min |λ_i - λ_j| / max |λ| for m2, min |atan λ_i -
 //     atan λ_j| for pair) is kept; ŵ_i = normalise(U e_i).
-//  4. Read-off (pass 3 over z, same residuals): dual vectors v_i (⟨ŵ_j, v_i⟩ =
-//     δ_ij) and κ_ℓ = T_ℓ(v_i, ..., v_i) = a_i c_ℓ(b_i) for ℓ = 2, 3 give b̂ = -κ_3/κ_2 and
+//  4. Refinement (`refine` passes over x): with v_i the dual vectors of the
+//     current rows (⟨ŵ_j, v_i⟩ = δ_ij), T3(·, v_i, v_i) and T4(·, v_i, v_i, v_i)
+//     are Σ_j a_j c_ℓ(b_j)⟨w_j, v_i⟩^{ℓ-1} w_j, i.e. w_i up to O(ε²) when Ŵ is ε
+//     off; ŵ_i becomes the leading direction of the pair. This dual-coordinate
+//     tensor power step converges quadratically to the sampling error, in the
+//     full input space (Jennrich's rows live in span U and inherit its error).
+//  5. Read-off (one pass over x, same residuals): for the dual vectors v_i,
+//     κ_ℓ = T_ℓ(v_i, ..., v_i) = a_i c_ℓ(b_i) for ℓ = 2, 3 give b̂ = -κ_3/κ_2 and
 //     â = κ_2/φ(b̂). The sign w ↦ -w maps (a, b) ↦ (a, -b) and changes the unit
 //     by a linear function (ReLU(-t) = ReLU(t) - t). Without a linear term in
 //     the target, T1 decides it: ⟨v_i, T1⟩ = a_i Φ(b_i) for the right sign, and
 //     the sign whose âΦ(b̂) is closer is kept.
-//  5. Ridge regression (`ridge`) on the features {ReLU(⟨ŵ_i,x⟩ + b̂_i)} ∪ {x, 1}
+//  6. Ridge regression (`ridge`) on the features {ReLU(⟨ŵ_i,x⟩ + b̂_i)} ∪ {x, 1}
 //     on the same samples (the intercept is not penalised), then optionally
 //     `sgd_epochs` of mini-batch Adam on the whole network from that start.
 // The predictor is a ReluNet of width m + 2: the linear term β·x is written as
@@ -70,6 +76,21 @@ struct Contractions {
 };
 Contractions hermite_contractions(const Matrix& X, const Vector& y, const std::vector<Vector>& gs,
                                   const Vector& h, int threads = 1);
+
+// One dual power step on unit rows Ŵ (m x d, full row rank). With the dual
+// vectors v_i (columns of Ŵᵀ(ŴŴᵀ)⁻¹), p = ⟨x, v_i⟩ and s = ‖v_i‖²,
+//   t3_i = T3(·, v_i, v_i)      = E[r ((p² - s) x - 2p v_i)]
+//   t4_i = T4(·, v_i, v_i, v_i) = E[r ((p³ - 3sp) x - 3(p² - s) v_i)]
+// (He_3, He_4 contracted with v_i on all but one slot), where r is the label
+// minus any polynomial of degree ≤ 2 of x (that leaves T3, T4 unchanged and
+// only removes variance). By the Hermite identity
+//   t_ℓ,i = Σ_j a_j c_ℓ(b_j) ⟨w_j, v_i⟩^{ℓ-1} w_j,
+// and ⟨w_j, v_i⟩ = δ_ij + O(ε) when Ŵ is ε off, so both point along w_i up to
+// O(ε²): the tensor power iteration in dual coordinates. The new row i is the
+// leading left singular vector of [t3_i, t4_i] (c_3 vanishes at b = 0, c_4 at
+// b = ±1; the pair always carries the unit), signed like the old row.
+// Thread-count independent.
+Matrix dual_power_step(const Matrix& X, const Vector& r, const Matrix& What, int threads = 1);
 
 // Parameter error of a recovered network {"w": [[...]...], "b": [...], "a": [...]}
 // (a Fit.output of `tensor`, or its "refined" part) against a depth-2 teacher.
