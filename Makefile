@@ -26,7 +26,6 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 bench:
-	HARDNETS_SETUP_BENCH=1 scripts/setup
 	$(MAKE) build
 	cmake --build $(BUILD_DIR) --target hardnets_bench hardnets_dnnt_bench hardnets_clwe_bench hardnets_prg_bench hardnets_tensor_bench -j $(JOBS)
 	$(BUILD_DIR)/bench/hardnets_bench --benchmark_min_time=0.2

@@ -19,8 +19,7 @@ and torch.mm of the same size.
 Which BLAS PyTorch runs on decides the baseline. Debian's python3-torch is
 built with BLAS_INFO=generic and calls whatever libblas.so.3 the alternatives
 system points at: the netlib reference BLAS by default (3-4 GFLOP/s), or
-OpenBLAS once libopenblas0-pthread is installed (HARDNETS_SETUP_BENCH=1
-scripts/setup). The table names the library PyTorch actually loaded and its
+OpenBLAS once libopenblas0-pthread is installed (scripts/setup). The table names the library PyTorch actually loaded and its
 single-thread SGEMM GFLOP/s. OPENBLAS_NUM_THREADS=1 (and OMP_NUM_THREADS=1) are
 set before the BLAS loads, so PyTorch runs on one thread like hardnets.
 --reference-blas reruns the comparison against the reference BLAS even where
