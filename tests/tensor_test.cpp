@@ -198,9 +198,9 @@ double weakest_unit(const ReluNet& net) {
 // 1, 2, 5; seed 3 has a unit with a = 5e-5, seed 4 one with 0.0035, which no
 // N here can see — the theorem's poly(1/min|a|)). The choice reads only the
 // teacher, never the fit. The least-squares slope of log error on log N must
-// lie in [-0.85, -0.35] (measured -0.59: 0.70, 0.17, 0.046); a method stuck at a bias
+// lie in [-0.85, -0.35] (measured -0.65: 0.66, 0.14, 0.034); a method stuck at a bias
 // floor has slope ~0. At 1e6 the geometric mean must be below 0.2 (measured
-// 0.046).
+// 0.034).
 TEST(TensorRecovery, ParameterErrorFallsLikeInverseRootN) {
   std::vector<Seed> seeds;
   for (Seed seed = 1; seeds.size() < 3 && seed < 50; ++seed) {

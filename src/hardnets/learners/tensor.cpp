@@ -668,76 +668,124 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
   fit.stats["jennrich_condition"] = best_cond;
   phase("seconds_jennrich");
 
-  // 4. Refinement in the full input space: one dual power step per
-  // iteration (see dual_power_step), which removes the error Jennrich's
-  // pencil and the subspace U left, up to sampling noise.
-  Matrix What = Omega * U.transpose();  // m x d, unit rows
-  const std::int64_t refine = params.integer("refine");
-  double last_change = 0.0;
-  for (std::int64_t it = 0; it < refine; ++it) {
-    const Matrix next = dual_power_step(X, r2, What, threads);
-    last_change = max_sin_between_rows(What, next);
-    What = next;
-  }
-  fit.stats["refine_change"] = last_change;
-  fit.stats["w_condition"] = condition(What);
-  phase("seconds_refine_directions");
-
-  // 5. Read-off: κ_ℓ = T_ℓ(v_i, ..., v_i) = a_i c_ℓ(b_i) for the dual vectors
-  // v_i (columns of V = Ŵᵀ(ŴŴᵀ)⁻¹, so ⟨ŵ_j, v_i⟩ = δ_ij). κ_2 from r1 (degree
-  // ≤ 1 removed), κ_3 and κ_4 from r2 (degree ≤ 2 removed): removing lower
-  // degrees leaves each unchanged.
-  const Matrix V = dual_vectors(What);
-  const Vector nu2 = V.colwise().squaredNorm().transpose();
-  struct Kappa {
-    Vector k2, k3, k4;
+  // 4. Read-off for given unit rows Ŵ: κ_ℓ = T_ℓ(v_i, ..., v_i) = a_i c_ℓ(b_i)
+  // for the dual vectors v_i (columns of V = Ŵᵀ(ŴŴᵀ)⁻¹, so ⟨ŵ_j, v_i⟩ = δ_ij).
+  // κ_2 from r1 (degree ≤ 1 removed), κ_3 and κ_4 from r2 (degree ≤ 2
+  // removed): removing lower degrees leaves each unchanged. One pass.
+  struct Recovered {
+    Matrix W;  // m x d unit rows, signed by T1
+    Vector b, a;
+    double consistency = 0.0;
+    int flips = 0;
   };
-  const Kappa kappa = blocked_sum<Kappa>(
-      n, threads,
-      [&] {
-        return Kappa{Vector::Zero(m), Vector::Zero(m), Vector::Zero(m)};
-      },
-      [&](Kappa& acc, Eigen::Index r0, Eigen::Index count) {
-        const Matrix P = X.middleRows(r0, count) * V;
-        const auto y1 = r1.segment(r0, count).array();
-        const auto y2 = r2.segment(r0, count).array();
-        for (Eigen::Index i = 0; i < m; ++i) {
-          const double s = nu2[i];
-          const auto p = P.col(i).array();
-          const auto p2 = p.square();
-          acc.k2[i] += (y1 * (p2 - s)).sum();
-          acc.k3[i] += (y2 * (p2 * p - 3.0 * s * p)).sum();
-          acc.k4[i] += (y2 * (p2.square() - 6.0 * s * p2 + 3.0 * s * s)).sum();
-        }
-      },
-      [](Kappa& t, const Kappa& p) {
-        t.k2 += p.k2;
-        t.k3 += p.k3;
-        t.k4 += p.k4;
-      });
-  Vector bhat(m), ahat(m);
-  double consistency = 0.0;
-  int flips = 0;
-  for (Eigen::Index i = 0; i < m; ++i) {
-    const double k2 = kappa.k2[i] * inv_n, k3 = kappa.k3[i] * inv_n, k4 = kappa.k4[i] * inv_n;
-    double b = k2 != 0.0 ? std::clamp(-k3 / k2, -kMaxBias, kMaxBias) : 0.0;
-    if (!std::isfinite(b)) b = 0.0;
-    const double a = k2 / phi(b);
-    consistency = std::max(consistency, std::abs(k4 / k2 - (b * b - 1.0)));
-    // Sign: ⟨v_i, T1⟩ = a Φ(b) for the right orientation.
-    const double tau = V.col(i).dot(c2.T1);
-    if (std::abs(-tau - a * big_phi(-b)) < std::abs(tau - a * big_phi(b))) {
-      What.row(i) *= -1.0;
-      b = -b;
-      ++flips;
+  auto read_off = [&](Matrix What) {
+    const Matrix V = dual_vectors(What);
+    const Vector nu2 = V.colwise().squaredNorm().transpose();
+    struct Kappa {
+      Vector k2, k3, k4;
+    };
+    const Kappa kappa = blocked_sum<Kappa>(
+        n, threads,
+        [&] {
+          return Kappa{Vector::Zero(m), Vector::Zero(m), Vector::Zero(m)};
+        },
+        [&](Kappa& acc, Eigen::Index r0, Eigen::Index count) {
+          const Matrix P = X.middleRows(r0, count) * V;
+          const auto y1 = r1.segment(r0, count).array();
+          const auto y2 = r2.segment(r0, count).array();
+          for (Eigen::Index i = 0; i < m; ++i) {
+            const double s = nu2[i];
+            const auto p = P.col(i).array();
+            const auto p2 = p.square();
+            acc.k2[i] += (y1 * (p2 - s)).sum();
+            acc.k3[i] += (y2 * (p2 * p - 3.0 * s * p)).sum();
+            acc.k4[i] += (y2 * (p2.square() - 6.0 * s * p2 + 3.0 * s * s)).sum();
+          }
+        },
+        [](Kappa& t, const Kappa& p) {
+          t.k2 += p.k2;
+          t.k3 += p.k3;
+          t.k4 += p.k4;
+        });
+    Recovered u{std::move(What), Vector(m), Vector(m)};
+    for (Eigen::Index i = 0; i < m; ++i) {
+      const double k2 = kappa.k2[i] * inv_n, k3 = kappa.k3[i] * inv_n, k4 = kappa.k4[i] * inv_n;
+      double b = k2 != 0.0 ? std::clamp(-k3 / k2, -kMaxBias, kMaxBias) : 0.0;
+      if (!std::isfinite(b)) b = 0.0;
+      const double a = k2 / phi(b);
+      u.consistency = std::max(u.consistency, std::abs(k4 / k2 - (b * b - 1.0)));
+      // Sign: ⟨v_i, T1⟩ = a Φ(b) for the right orientation.
+      const double tau = V.col(i).dot(c2.T1);
+      if (std::abs(-tau - a * big_phi(-b)) < std::abs(tau - a * big_phi(b))) {
+        u.W.row(i) *= -1.0;
+        b = -b;
+        ++u.flips;
+      }
+      u.b[i] = b;
+      u.a[i] = a;
     }
-    bhat[i] = b;
-    ahat[i] = a;
+    return u;
+  };
+  // How well units explain the moments already estimated in span U: the
+  // relative squared residual of UᵀM2U = Σ a c_2(b) u uᵀ and of every pencil
+  // slice A(γ) = Σ a (c_3(b) + c_4(b)⟨u,η⟩)⟨u,γ⟩ u uᵀ (u = Uᵀŵ), summed. The
+  // method-of-moments objective: it picks among the refinement's iterates.
+  auto moment_residual = [&](const Recovered& u) {
+    const Matrix P = u.W * U;  // rows Uᵀŵ_i
+    Vector c2w(m), c34w(m);
+    for (Eigen::Index i = 0; i < m; ++i) {
+      c2w[i] = u.a[i] * hermite_coefficient(2, u.b[i]);
+      c34w[i] = u.a[i] * (hermite_coefficient(3, u.b[i]) +
+                          hermite_coefficient(4, u.b[i]) * P.row(i).dot(eta));
+    }
+    auto relative = [](const Matrix& est, const Matrix& model) {
+      const double norm = est.squaredNorm();
+      return norm > 0.0 ? (est - model).squaredNorm() / norm : 0.0;
+    };
+    double total = relative(M2U, P.transpose() * c2w.asDiagonal() * P);
+    const std::size_t slices = pair_pencil ? 2 * trials : trials;
+    for (std::size_t k = 0; k < slices; ++k) {
+      const Vector weights = c34w.cwiseProduct(P * gammas[k]);
+      total += relative(c34.M3[k] + c34.M4[k], P.transpose() * weights.asDiagonal() * P);
+    }
+    return std::isfinite(total) ? total : std::numeric_limits<double>::infinity();
+  };
+
+  // 5. Refinement in the full input space: `refine` dual power steps (see
+  // dual_power_step), which remove the error Jennrich's pencil and the
+  // subspace U left, down to sampling noise when W is well conditioned. When
+  // it is not (dual vectors of norm ~1/s_min(W) amplify the noise) the steps
+  // can wander off, so every iterate, Jennrich's included, is read off and
+  // the one with the smallest moment residual is kept.
+  Recovered best = read_off(Omega * U.transpose());
+  double best_residual = moment_residual(best);
+  fit.stats["moment_residual_jennrich"] = best_residual;
+  std::int64_t chosen = 0;
+  double last_change = 0.0;
+  Matrix rows = best.W;
+  const std::int64_t refine = params.integer("refine");
+  for (std::int64_t it = 1; it <= refine; ++it) {
+    const Matrix next = dual_power_step(X, r2, rows, threads);
+    last_change = max_sin_between_rows(rows, next);
+    rows = next;
+    Recovered candidate = read_off(rows);
+    const double residual = moment_residual(candidate);
+    if (residual < best_residual) {
+      best_residual = residual;
+      best = std::move(candidate);
+      chosen = it;
+    }
   }
-  fit.stats["bias_consistency"] = std::isfinite(consistency) ? consistency : 1e300;
-  fit.stats["sign_flips"] = flips;
+  Matrix What = best.W;
+  const Vector bhat = best.b, ahat = best.a;
+  fit.stats["refine_change"] = last_change;
+  fit.stats["refine_chosen"] = static_cast<double>(chosen);
+  fit.stats["moment_residual"] = best_residual;
+  fit.stats["w_condition"] = condition(What);
+  fit.stats["bias_consistency"] = std::isfinite(best.consistency) ? best.consistency : 1e300;
+  fit.stats["sign_flips"] = best.flips;
   fit.output = Json{{"w", rows_json(What)}, {"b", to_std(bhat)}, {"a", to_std(ahat)}};
-  phase("seconds_readoff");
+  phase("seconds_refine");
 
   // 6. Ridge on [relu(ŵ·x + b̂), x, 1].
   const Matrix WhatT = What.transpose();
@@ -840,7 +888,7 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
                                 ctx.time_limit_seconds, epoch, sgd_epochs);
     }
     fit.output["refined"] = units_json(net, m);
-    phase("seconds_refine");
+    phase("seconds_sgd");
   }
   fit.stats[metric::kTrainLoss] = train_loss(net);
   fit.stats[metric::kSamples] = static_cast<double>(n);

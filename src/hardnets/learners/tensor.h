@@ -31,18 +31,19 @@
 //     Eigenvectors are Uᵀw_i either way. The trial with the best separated
 //     eigenvalues (eigen_gap: min |λ_i - λ_j| / max |λ| for m2, min |atan λ_i -
 //     atan λ_j| for pair) is kept; ŵ_i = normalise(U e_i).
-//  4. Refinement (`refine` passes over x): with v_i the dual vectors of the
-//     current rows (⟨ŵ_j, v_i⟩ = δ_ij), T3(·, v_i, v_i) and T4(·, v_i, v_i, v_i)
-//     are Σ_j a_j c_ℓ(b_j)⟨w_j, v_i⟩^{ℓ-1} w_j, i.e. w_i up to O(ε²) when Ŵ is ε
-//     off; ŵ_i becomes the leading direction of the pair. This dual-coordinate
-//     tensor power step converges quadratically to the sampling error, in the
-//     full input space (Jennrich's rows live in span U and inherit its error).
-//  5. Read-off (one pass over x, same residuals): for the dual vectors v_i,
+//  4. Read-off (one pass over x, same residuals): for the dual vectors v_i,
 //     κ_ℓ = T_ℓ(v_i, ..., v_i) = a_i c_ℓ(b_i) for ℓ = 2, 3 give b̂ = -κ_3/κ_2 and
 //     â = κ_2/φ(b̂). The sign w ↦ -w maps (a, b) ↦ (a, -b) and changes the unit
 //     by a linear function (ReLU(-t) = ReLU(t) - t). Without a linear term in
 //     the target, T1 decides it: ⟨v_i, T1⟩ = a_i Φ(b_i) for the right sign, and
 //     the sign whose âΦ(b̂) is closer is kept.
+//  5. Refinement (`refine` dual power steps, see dual_power_step; one pass
+//     each plus a read-off): it removes the error Jennrich's pencil and the
+//     subspace U left, down to the sampling noise, in the full input space.
+//     On an ill-conditioned W the dual vectors (norm ~1/s_min) amplify the
+//     noise and the steps can wander, so every iterate, Jennrich's included,
+//     is scored by its moment residual (relative squared misfit of UᵀM2U and
+//     of every pencil slice A(γ) predicted by (ŵ, â, b̂)) and the best is kept.
 //  6. Ridge regression (`ridge`) on the features {ReLU(⟨ŵ_i,x⟩ + b̂_i)} ∪ {x, 1}
 //     on the same samples (the intercept is not penalised), then optionally
 //     `sgd_epochs` of mini-batch Adam on the whole network from that start.
