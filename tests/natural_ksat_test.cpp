@@ -1,5 +1,5 @@
 // Certificates for seed 001's natural-weights construction (`natural_ksat`)
-// and its naive-planting attack (`literal_majority`).
+// and the attacks on its two plantings (`literal_majority`, `clause_xor`).
 //
 // Statistical checks use fixed seeds; binomial tolerances are 5 standard
 // deviations and the Kolmogorov–Smirnov statistic is compared with the
@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <set>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -92,7 +95,9 @@ TEST(NaturalKsat, NetworkEqualsAlphaTimesViolatedClausesExactly) {
            {},
            {"weights=uniform", "label=count", "alpha=2.5"},
            {"K=2", "q=5", "n=10", "control=12"},
-           {"K=4", "n=12", "q=3", "label=count", "formula=random", "clauses=50"}}) {
+           {"K=4", "n=12", "q=3", "label=count", "formula=random", "clauses=50"},
+           {"formula=planted_xor", "label=count"},
+           {"K=4", "n=12", "q=3", "formula=planted_xor", "clauses=50"}}) {
     const Instance inst = make(args, 3, {400, 100});
     const int K = static_cast<int>(inst.task["K"].get<int>());
     const bool count = inst.task["label"] == "count";
@@ -187,6 +192,30 @@ TEST(NaturalKsat, PlantedFormulaIsSatisfiedRandomIsNot) {
       // Binomial(4000, 1/8): mean 500, sd 20.9.
       EXPECT_NEAR(violated, 500, 105);
     }
+  }
+}
+
+// The odd-parity planting: every clause has 1, 3, ... true literals (so it is
+// satisfied), for K = 3 and K = 4; and its literals carry no bias: each one
+// true with probability ½ (4000 clauses · K literals, 5 sd), where the
+// satisfied planting has 4/7 (K = 3).
+TEST(NaturalKsat, PlantedXorClausesHaveOddParityAndNoLiteralBias) {
+  for (int K : {3, 4}) {
+    const Instance inst =
+        make({"formula=planted_xor", "clauses=4000", "K=" + std::to_string(K)}, 2, {1, 0});
+    const Truth t = truth_of(inst);
+    int odd = 0, true_literals_total = 0;
+    for (const auto& clause : inst.truth["formula"]) {
+      int true_literals = 0;
+      for (const auto& lit : clause) {
+        true_literals += lit[1].get<int>() * t.psi[static_cast<std::size_t>(lit[0].get<int>())] > 0;
+      }
+      odd += true_literals % 2 == 1;
+      true_literals_total += true_literals;
+    }
+    EXPECT_EQ(odd, 4000) << K;
+    const double literals = 4000.0 * K;
+    EXPECT_NEAR(true_literals_total / literals, 0.5, 5 * 0.5 / std::sqrt(literals)) << K;
   }
 }
 
@@ -309,6 +338,136 @@ TEST(LiteralMajority, RejectsOtherTasksAndNonClauseRows) {
   broken.train.y.setZero();
   broken.train.X(0, 0) = broken.train.X(0, 0) == 0.0 ? 1.0 : 0.0;
   EXPECT_CONTAINS(user_error([&] { attack(broken); }), "not a clause input");
+}
+
+// (K−1)-wise uniform literals defeat the vote: on planted_xor at the size
+// where it recovers the satisfied planting on every seed (above), the vote
+// finds ψ* on no seed and its bits are at chance. q = 32 (the default): at
+// q = 8 the satisfied random tuples among the label-0 rows leak ψ* (the test
+// above) and the bits reach 0.79.
+TEST(LiteralMajority, FailsOnThePlantedXor) {
+  const int m = static_cast<int>(std::round(16 * 64 * std::log(16.0)));
+  double bits = 0;
+  int success = 0;
+  for (Seed seed = 1; seed <= 10; ++seed) {
+    const Instance inst = make({"clauses=20000", "formula=planted_xor"}, seed, {2 * m, 0});
+    const Metrics metrics = problem().judge(inst, attack(inst));
+    success += metrics.at("success") == 1.0;
+    bits += metrics.at("assignment_accuracy");
+  }
+  EXPECT_EQ(success, 0);
+  // 160 bits, each right with probability ½: sd of the mean 0.04.
+  EXPECT_NEAR(bits / 10, 0.5, 0.2);
+}
+
+// ---- clause_xor ----
+
+Fit eliminate(const Instance& inst, const std::vector<std::string>& args = {}) {
+  const Learner& l = learner_registry().get("clause_xor");
+  LearnerContext ctx;
+  ctx.task = inst.task;
+  ctx.seed = 3;
+  return l.fit(inst.train, l.spec().resolve(args), ctx);
+}
+
+// The parity equations the attack solves, checked against the truth alone:
+// on every formula row of a planted_xor instance and every block j,
+//   Σ_{v ∈ C_j} 1[sign(w_{j,v}) = +1] = 1 ⊕ K ⊕ Σ_{v ∈ C_j} 1[x_{j,v} < 0] (mod 2).
+// A row is a formula row when each block's clause, decoded with the truth
+// (σ_v = −sign(x_{j,v}) sign(w_{j,v}) ψ*_v), is one of the formula's 100
+// clauses (a random clause is, with probability ≤ 100/4480 per block, so a
+// random tuple with all 6 blocks in the formula has probability ~1e-10).
+// The satisfied random tuples among the label-0 rows (q = 6: (7/8)^6 = 45%
+// of the random ones) must break some equation: the check has teeth.
+TEST(ClauseXor, ParityEquationsHoldOnEveryFormulaRow) {
+  const Instance inst = make({"formula=planted_xor", "q=6", "clauses=100"}, 4, {600, 0});
+  const Truth t = truth_of(inst);
+  const natural_ksat::Task task = natural_ksat::Task::from_json(inst.task, "test");
+  std::set<std::vector<std::pair<int, int>>> formula;
+  for (const auto& clause : inst.truth["formula"]) {
+    std::vector<std::pair<int, int>> literals;
+    for (const auto& lit : clause) literals.emplace_back(lit[0].get<int>(), lit[1].get<int>());
+    std::sort(literals.begin(), literals.end());
+    formula.insert(literals);
+  }
+  int formula_rows = 0, other_rows = 0, other_broken = 0;
+  for (Eigen::Index i = 0; i < inst.train.X.rows(); ++i) {
+    if (inst.train.y[i] != 0.0) continue;
+    bool in_formula = true, all_hold = true;
+    for (int j = 0; j < task.q; ++j) {
+      int lhs = 0, rhs = (1 + task.K) & 1;
+      std::vector<std::pair<int, int>> literals;
+      for (const auto& lit : natural_ksat::block_literals(inst.train.X, i, j, task, "test")) {
+        const bool w_positive = t.W(j, j * task.n + lit.v) > 0;
+        lhs ^= w_positive;
+        rhs ^= lit.negative;
+        const int sigma = (lit.negative ? 1 : -1) * (w_positive ? 1 : -1) *
+                          static_cast<int>(t.psi[static_cast<std::size_t>(lit.v)]);
+        literals.emplace_back(lit.v, sigma);
+      }
+      in_formula &= formula.count(literals) == 1;
+      all_hold &= lhs == rhs;
+    }
+    if (in_formula) {
+      ++formula_rows;
+      EXPECT_TRUE(all_hold) << "row " << i;
+    } else {
+      ++other_rows;
+      other_broken += !all_hold;
+    }
+  }
+  EXPECT_GT(formula_rows, 250);  // Binomial(600, 1/2): 300 ± 12
+  EXPECT_GT(other_rows, 20);
+  EXPECT_GT(other_broken, other_rows / 2);
+}
+
+// Recovery: n = 16 and 32, 2 seeds each, 8000 rows (q = 32: 1.4% of the
+// label-0 rows are satisfied random tuples, the outliers). Every seed is
+// recovered exactly, with agreement above 0.99 (outliers hold a parity with
+// probability ½), and the predictor reproduces the test labels exactly.
+TEST(ClauseXor, RecoversThePlantedXorAssignment) {
+  for (int n : {16, 32}) {
+    for (Seed seed = 1; seed <= 2; ++seed) {
+      const Instance inst =
+          make({"formula=planted_xor", "n=" + std::to_string(n)}, seed, {8000, 1000});
+      const Fit fit = eliminate(inst);
+      ASSERT_EQ(fit.status, "ok") << fit.message;
+      const Metrics m = problem().judge(inst, fit);
+      EXPECT_EQ(m.at("success"), 1.0) << n << " " << seed;
+      EXPECT_EQ(m.at("accuracy"), 1.0) << n << " " << seed;
+      EXPECT_GT(fit.stats.at("agreement"), 0.99);
+      EXPECT_EQ(fit.stats.at("rank"), n);
+    }
+  }
+}
+
+// The same attack on the satisfied planting and on random formulas: half of
+// the clauses break the parity, no subset of 60+ equations in 16 unknowns is
+// consistent (probability ~2^-44 each), nothing is found.
+TEST(ClauseXor, FailsOnTheSatisfiedPlantingAndOnRandomFormulas) {
+  for (const char* kind : {"formula=planted", "formula=random"}) {
+    for (Seed seed = 1; seed <= 2; ++seed) {
+      const Instance inst = make({kind}, seed, {4000, 0});
+      const Fit fit = eliminate(inst);
+      const Metrics m = problem().judge(inst, fit);
+      EXPECT_EQ(m.at("success"), 0.0) << kind << " " << seed;
+      EXPECT_EQ(fit.stats.at("consistent_subsets"), 0.0) << kind << " " << seed;
+      EXPECT_FALSE(fit.output["found"].get<bool>());
+    }
+  }
+}
+
+TEST(ClauseXor, DeterministicAndRejectsBadInput) {
+  const Instance inst = make({"formula=planted_xor"}, 5, {3000, 200});
+  EXPECT_EQ(eliminate(inst).output, eliminate(inst).output);
+  Instance other = inst;
+  other.task = Json{{"family", "parity"}, {"n", 16}};
+  EXPECT_CONTAINS(user_error([&] { eliminate(other); }), "clause_xor: needs a natural_ksat task");
+  Instance broken = inst;
+  broken.train.y.setZero();
+  broken.train.X(0, 0) = broken.train.X(0, 0) == 0.0 ? 1.0 : 0.0;
+  EXPECT_CONTAINS(user_error([&] { eliminate(broken); }), "not a clause input");
+  EXPECT_CONTAINS(user_error([&] { eliminate(inst, {"subsets=0"}); }), "subsets");
 }
 
 }  // namespace

@@ -14,49 +14,6 @@ const LearnerRegistration kRegister{std::make_unique<LiteralMajorityLearner>()};
 
 constexpr const char* kWho = "literal_majority";
 
-// Predicts from the voted sign patterns g (q × n, ±1, 0 = unknown).
-class ClauseSignPredictor : public Predictor {
- public:
-  ClauseSignPredictor(natural_ksat::Task task, Matrix g, double alpha)
-      : task_(std::move(task)), g_(std::move(g)), alpha_(alpha) {}
-
-  Vector predict(const Matrix& X) const override {
-    if (X.cols() != task_.d) {
-      fail("literal_majority predictor: rows have {} columns, the task has d = {}", X.cols(),
-           task_.d);
-    }
-    Vector out(X.rows());
-    for (Eigen::Index i = 0; i < X.rows(); ++i) {
-      int violated = 0;
-      for (int j = 0; j < task_.q; ++j) {
-        bool all_false = true;
-        for (int v = 0; v < task_.n; ++v) {
-          const double x = X(i, j * task_.n + v);
-          if (x != 0.0 && (x > 0 ? 1.0 : -1.0) != g_(j, v)) all_false = false;
-        }
-        violated += all_false;
-      }
-      out[i] = task_.label == "count" ? alpha_ * violated : (violated > 0 ? 1.0 : 0.0);
-    }
-    return out;
-  }
-  Json to_json() const override {
-    Json g = Json::array();
-    for (Eigen::Index j = 0; j < g_.rows(); ++j) {
-      std::vector<int> row(static_cast<std::size_t>(g_.cols()));
-      for (Eigen::Index v = 0; v < g_.cols(); ++v)
-        row[static_cast<std::size_t>(v)] = static_cast<int>(g_(j, v));
-      g.push_back(row);
-    }
-    return Json{{"kind", "clause_signs"}, {"alpha", alpha_}, {"label", task_.label}, {"signs", g}};
-  }
-
- private:
-  natural_ksat::Task task_;
-  Matrix g_;
-  double alpha_;
-};
-
 }  // namespace
 
 LiteralMajorityLearner::LiteralMajorityLearner() : spec_("literal_majority") {}
@@ -79,16 +36,8 @@ Fit LiteralMajorityLearner::fit(const Dataset& train, const Params& /*params*/,
     }
     ++rows;
     for (int j = 0; j < task.q; ++j) {
-      int nonzero = 0;
-      for (int v = 0; v < task.n; ++v) {
-        const double x = train.X(i, j * task.n + v);
-        if (x == 0.0) continue;
-        ++nonzero;
-        votes(j, v) += x > 0 ? 1.0 : -1.0;
-      }
-      if (nonzero != task.K) {
-        fail("{}: row {} has {} nonzero coordinates in block {}, not K = {}: not a clause input",
-             kWho, i, nonzero, j + 1, task.K);
+      for (const auto& literal : natural_ksat::block_literals(train.X, i, j, task, kWho)) {
+        votes(j, literal.v) += literal.negative ? -1.0 : 1.0;
       }
     }
   }
@@ -126,7 +75,7 @@ Fit LiteralMajorityLearner::fit(const Dataset& train, const Params& /*params*/,
   fit.output["assignment"] = assignment;
   fit.output["unseen"] = unseen;
   fit.output["ties"] = ties;
-  fit.predictor = std::make_shared<ClauseSignPredictor>(task, g, alpha);
+  fit.predictor = natural_ksat::clause_sign_predictor(task, g, alpha, kWho);
   return fit;
 }
 

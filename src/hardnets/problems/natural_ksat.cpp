@@ -38,24 +38,96 @@ Task Task::from_json(const Json& task, const std::string& who) {
   return t;
 }
 
+std::vector<BlockLiteral> block_literals(const Matrix& X, Eigen::Index i, int j, const Task& task,
+                                         const std::string& who) {
+  std::vector<BlockLiteral> literals;
+  for (int v = 0; v < task.n; ++v) {
+    const double x = X(i, static_cast<Eigen::Index>(j) * task.n + v);
+    if (x != 0.0) literals.push_back({v, x < 0.0});
+  }
+  if (static_cast<int>(literals.size()) != task.K) {
+    fail("{}: row {} has {} nonzero coordinates in block {}, not K = {}: not a clause input", who,
+         i, literals.size(), j + 1, task.K);
+  }
+  return literals;
+}
+
+namespace {
+
+class ClauseSignPredictor : public Predictor {
+ public:
+  ClauseSignPredictor(Task task, Matrix g, double alpha, std::string who)
+      : task_(std::move(task)), g_(std::move(g)), alpha_(alpha), who_(std::move(who)) {}
+
+  Vector predict(const Matrix& X) const override {
+    if (X.cols() != task_.d) {
+      fail("{} predictor: rows have {} columns, the task has d = {}", who_, X.cols(), task_.d);
+    }
+    Vector out(X.rows());
+    for (Eigen::Index i = 0; i < X.rows(); ++i) {
+      int violated = 0;
+      for (int j = 0; j < task_.q; ++j) {
+        bool all_false = true;
+        for (int v = 0; v < task_.n; ++v) {
+          const double x = X(i, j * task_.n + v);
+          if (x != 0.0 && (x > 0 ? 1.0 : -1.0) != g_(j, v)) all_false = false;
+        }
+        violated += all_false;
+      }
+      out[i] = task_.label == "count" ? alpha_ * violated : (violated > 0 ? 1.0 : 0.0);
+    }
+    return out;
+  }
+  Json to_json() const override {
+    Json g = Json::array();
+    for (Eigen::Index j = 0; j < g_.rows(); ++j) {
+      std::vector<int> row(static_cast<std::size_t>(g_.cols()));
+      for (Eigen::Index v = 0; v < g_.cols(); ++v)
+        row[static_cast<std::size_t>(v)] = static_cast<int>(g_(j, v));
+      g.push_back(row);
+    }
+    return Json{{"kind", "clause_signs"}, {"alpha", alpha_}, {"label", task_.label}, {"signs", g}};
+  }
+
+ private:
+  Task task_;
+  Matrix g_;
+  double alpha_;
+  std::string who_;
+};
+
+}  // namespace
+
+std::shared_ptr<Predictor> clause_sign_predictor(const Task& task, Matrix g, double alpha,
+                                                 std::string who) {
+  return std::make_shared<ClauseSignPredictor>(task, std::move(g), alpha, std::move(who));
+}
+
 }  // namespace natural_ksat
 
 namespace {
 
 const ProblemRegistration kRegister{std::make_unique<NaturalKsatProblem>()};
 
-// K distinct variables (uniform ordered tuple) and K signs: uniform, or
-// (planted) uniform among the 2^K − 1 patterns with a literal true under ψ*.
-void draw_clause(int n, int K, bool planted, const std::vector<double>& psi, Rng& rng,
+// How a clause's signs are drawn: uniformly, uniformly among the 2^K − 1
+// patterns with a literal true under ψ* (planted K-SAT), or uniformly among
+// the 2^{K−1} patterns with an odd number of true literals (planted K-XOR).
+enum class Planting { kNone, kSatisfied, kOdd };
+
+// K distinct variables (uniform ordered tuple) and K signs by rejection:
+// K fair signs per attempt until the planting accepts them.
+void draw_clause(int n, int K, Planting planting, const std::vector<double>& psi, Rng& rng,
                  std::int32_t* vars, double* signs) {
   goldreich::draw_edge(n, K, rng, {vars, static_cast<std::size_t>(K)});
   while (true) {
-    bool satisfied = false;
+    int true_literals = 0;
     for (int t = 0; t < K; ++t) {
       signs[t] = rng.sign();
-      satisfied |= signs[t] * psi[static_cast<std::size_t>(vars[t])] > 0;
+      true_literals += signs[t] * psi[static_cast<std::size_t>(vars[t])] > 0;
     }
-    if (satisfied || !planted) return;
+    if (planting == Planting::kNone) return;
+    if (planting == Planting::kSatisfied && true_literals > 0) return;
+    if (planting == Planting::kOdd && true_literals % 2 == 1) return;
   }
 }
 
@@ -116,7 +188,7 @@ void draw_rows(const Construction& c, Eigen::Index rows, Rng base, int threads, 
           std::copy_n(c.formula_vars.begin() + k * c.K, c.K, v);
           std::copy_n(c.formula_signs.begin() + k * c.K, c.K, s);
         } else {
-          draw_clause(c.n, c.K, false, c.psi, rng, v, s);
+          draw_clause(c.n, c.K, Planting::kNone, c.psi, rng, v, s);
         }
       }
       const int violated = clause_input(c, vars.data(), signs.data(), Xt.col(i).data());
@@ -150,9 +222,10 @@ NaturalKsatProblem::NaturalKsatProblem() : spec_("natural_ksat") {
       .choice("weights", "normal", {"normal", "uniform"},
               "natural weight law of every entry of W: N(0, 1) or U[-sqrt 3, sqrt 3]")
       .integer("clauses", 2048, 1, 100000000, "clauses of the formula the formula tuples draw from")
-      .choice("formula", "planted", {"planted", "random"},
-              "planted: each clause uniform among those satisfied by psi*; random: uniform "
-              "clauses (the null)")
+      .choice("formula", "planted", {"planted", "planted_xor", "random"},
+              "planted: each clause uniform among those satisfied by psi*; planted_xor: uniform "
+              "among those with an odd number of true literals (a planted K-XOR: no literal "
+              "bias); random: uniform clauses (the null)")
       .choice("label", "or", {"or", "count"},
               "random-tuple label: or = 1[N_W(x) > 0]; count = N_W(x) = alpha * #violated "
               "(leaks psi*)");
@@ -174,7 +247,11 @@ Instance NaturalKsatProblem::generate(const Params& params, Seed seed, const Siz
   c.alpha = params.real("alpha");
   c.count = params.text("label") == "count";
   c.clauses = params.integer("clauses");
-  const bool planted = params.text("formula") == "planted";
+  const std::string& formula_kind = params.text("formula");
+  const bool planted = formula_kind != "random";
+  const Planting planting = formula_kind == "planted"       ? Planting::kSatisfied
+                            : formula_kind == "planted_xor" ? Planting::kOdd
+                                                            : Planting::kNone;
   if (c.K > c.n) fail("natural_ksat: K = {} exceeds n = {} (K distinct variables)", c.K, c.n);
   if (c.d_c < c.q) {
     fail("natural_ksat: control = {} is below q = {} (the control block solves q equations)", c.d_c,
@@ -230,7 +307,7 @@ Instance NaturalKsatProblem::generate(const Params& params, Seed seed, const Siz
   const Rng frng = root.substream("formula");
   for (std::int64_t k = 0; k < c.clauses; ++k) {
     Rng rng = frng.substream(static_cast<std::uint64_t>(k));
-    draw_clause(c.n, c.K, planted, c.psi, rng, c.formula_vars.data() + k * c.K,
+    draw_clause(c.n, c.K, planting, c.psi, rng, c.formula_vars.data() + k * c.K,
                 c.formula_signs.data() + k * c.K);
   }
 
@@ -283,8 +360,9 @@ Instance NaturalKsatProblem::generate(const Params& params, Seed seed, const Siz
   inst.card["labels"] = c.count ? "formula tuple 0; random tuple alpha * #violated = N_W(x)"
                                 : "formula tuple 0; random tuple 1[N_W(x) > 0]";
   inst.card["kind"] =
-      "structural demonstration (exact N_W identity, natural weights); planted K-SAT with "
-      "clauses uniform among satisfied ones is easy (literal_majority), not a hardness benchmark";
+      "structural demonstration (exact N_W identity, natural weights), not a hardness benchmark: "
+      "planted K-SAT with clauses uniform among satisfied ones is easy (literal_majority), and "
+      "the odd-parity planting (planted_xor) is a planted K-XOR, easy by elimination (clause_xor)";
   return inst;
 }
 

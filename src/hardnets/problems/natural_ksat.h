@@ -21,8 +21,12 @@
 // probability ½ a random tuple (q uniform clauses), label α·#violated
 // (`label = count`, leaks ψ*) or 1[N_W(x) > 0] (`label = or`). `formula =
 // planted`: each clause uniform among the 2^K − 1 sign patterns satisfied by
-// ψ* (easy: literal majority recovers ψ*); `formula = random`: uniform
-// clauses (the null: formula tuples have the random tuples' x-law).
+// ψ* (easy: literal majority recovers ψ*); `formula = planted_xor`: uniform
+// among the 2^{K−1} patterns with an odd number of true literals, the only
+// planting whose literals are (K−1)-wise uniform — no literal bias, but each
+// clause is a GF(2) equation on ψ* (easy: elimination, `clause_xor`);
+// `formula = random`: uniform clauses (the null: formula tuples have the
+// random tuples' x-law).
 //
 // Task (public): family, n, K, q, d, d_c, label. Truth: the network (ReLU
 // net d → q → 1, output weights 1, zero biases), psi (bit string), the formula
@@ -32,6 +36,7 @@
 // sign(w_{1,B_1})) and assignment_accuracy (fraction of agreeing bits).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,6 +51,24 @@ struct Task {
   std::string label;  // "count" or "or"
   static Task from_json(const Json& task, const std::string& who);
 };
+
+// What a clause input shows of clause C_j without W: in block B_j exactly the
+// K coordinates of its variables are nonzero, with sign(x_{j,v}) = −σ_v r_{j,v}.
+struct BlockLiteral {
+  int v = 0;              // variable
+  bool negative = false;  // x_{j,v} < 0
+};
+// The K literals of block j (0-based) of row i, in variable order. UserError
+// naming `who` unless exactly K coordinates of the block are nonzero.
+std::vector<BlockLiteral> block_literals(const Matrix& X, Eigen::Index i, int j, const Task& task,
+                                         const std::string& who);
+
+// Predictor from estimated sign patterns g (q × n, entries ±1 for sign(w_{j,v}),
+// 0 unknown): clause j of a row is violated iff each of its K coordinates has
+// sign(x_{j,v}) = g_{j,v} (all literals false); it predicts α·#violated (label
+// count) or 1[#violated > 0] (label or) — N_W's labels once g is right.
+std::shared_ptr<Predictor> clause_sign_predictor(const Task& task, Matrix g, double alpha,
+                                                 std::string who);
 }  // namespace natural_ksat
 
 class NaturalKsatProblem : public Problem {
