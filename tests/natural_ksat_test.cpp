@@ -329,15 +329,21 @@ TEST(LiteralMajority, OrLabelsLeakPsiWhenQIsSmall) {
   EXPECT_GT(bits / 10, 0.65);
 }
 
-TEST(LiteralMajority, RejectsOtherTasksAndNonClauseRows) {
-  const Instance inst = make({}, 1, {50, 0});
+// An attack on `inst` rejects a task of another family and a label-0 row
+// that is not a clause input, naming itself.
+template <typename Attack>
+void expect_rejects_bad_input(const Instance& inst, Attack&& attack_fn, const std::string& who) {
   Instance other = inst;
   other.task = Json{{"family", "parity"}, {"n", 16}};
-  EXPECT_CONTAINS(user_error([&] { attack(other); }), "natural_ksat task");
+  EXPECT_CONTAINS(user_error([&] { attack_fn(other); }), who + ": needs a natural_ksat task");
   Instance broken = inst;
   broken.train.y.setZero();
   broken.train.X(0, 0) = broken.train.X(0, 0) == 0.0 ? 1.0 : 0.0;
-  EXPECT_CONTAINS(user_error([&] { attack(broken); }), "not a clause input");
+  EXPECT_CONTAINS(user_error([&] { attack_fn(broken); }), "not a clause input");
+}
+
+TEST(LiteralMajority, RejectsOtherTasksAndNonClauseRows) {
+  expect_rejects_bad_input(make({}, 1, {50, 0}), attack, "literal_majority");
 }
 
 // (K−1)-wise uniform literals defeat the vote: on planted_xor at the size
@@ -460,13 +466,8 @@ TEST(ClauseXor, FailsOnTheSatisfiedPlantingAndOnRandomFormulas) {
 TEST(ClauseXor, DeterministicAndRejectsBadInput) {
   const Instance inst = make({"formula=planted_xor"}, 5, {3000, 200});
   EXPECT_EQ(eliminate(inst).output, eliminate(inst).output);
-  Instance other = inst;
-  other.task = Json{{"family", "parity"}, {"n", 16}};
-  EXPECT_CONTAINS(user_error([&] { eliminate(other); }), "clause_xor: needs a natural_ksat task");
-  Instance broken = inst;
-  broken.train.y.setZero();
-  broken.train.X(0, 0) = broken.train.X(0, 0) == 0.0 ? 1.0 : 0.0;
-  EXPECT_CONTAINS(user_error([&] { eliminate(broken); }), "not a clause input");
+  expect_rejects_bad_input(
+      inst, [](const Instance& i) { return eliminate(i); }, "clause_xor");
   EXPECT_CONTAINS(user_error([&] { eliminate(inst, {"subsets=0"}); }), "subsets");
 }
 
