@@ -392,6 +392,7 @@ int cmd_sweep(const SweepCliOptions& o, const MpiContext& mpi) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hardnets::keep_freed_memory();
   CLI::App app{
       "hardnets: a laboratory for the computational complexity of learning neural "
       "networks",

@@ -8,6 +8,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "hardnets/core/resources.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/problems/problem.h"
 
@@ -16,6 +17,7 @@ namespace {
 
 const Instance& instance() {
   static const Instance inst = [] {
+    keep_freed_memory();  // as the CLI does (core/resources.h)
     const Problem& teacher = problem_registry().get("teacher");
     const Params params = teacher.spec().resolve(
         std::vector<std::string>{"d=64", "width=16", "depth=2", "bias_scale=0.5"});
