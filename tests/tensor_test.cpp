@@ -258,8 +258,9 @@ ReluNet pair_teacher(double theta_degrees) {
 
 // (3) Recovery collapses as two units become parallel. N = 2e5 at θ = 90°
 // recovers every unit (param_sin_max < 0.08, param_error < 0.15; measured
-// 0.042); at θ = 1° the two units cannot be told apart (param_error > 0.3;
-// measured 9.4, sin_max 0.999) and the top-m eigenspace of M2 collapses
+// 0.030, 0.042 before the refinement); at θ = 1° the two units cannot be told
+// apart (param_error > 0.3; measured 5.4, sin_max 0.88) and the top-m
+// eigenspace of M2 collapses
 // (m2_gap at 1° below a tenth of that at 90°: the third eigenvalue is
 // O(sin²θ)). The Jennrich eigen_gap of the default m2 pencil does not collapse
 // (the eigenvalues ⟨w,γ⟩(-b + (b²-1)⟨w,η⟩) still differ by the biases), so it
