@@ -201,6 +201,21 @@ struct PyInstance {
   Instance instance;
 };
 
+// Property getters for the inputs and the labels of an instance's training or
+// test set: read-only views that keep the Python instance alive.
+auto inputs_of(Dataset Instance::*part) {
+  return [part](const py::object& self) {
+    const Dataset& s = self.cast<const PyInstance&>().instance.*part;
+    return view(s.X.data(), s.X.rows(), s.X.cols(), self);
+  };
+}
+auto labels_of(Dataset Instance::*part) {
+  return [part](const py::object& self) {
+    const Dataset& s = self.cast<const PyInstance&>().instance.*part;
+    return view(s.y.data(), s.y.size(), -1, self);
+  };
+}
+
 // A built-in learner's fit on an instance, judged like `hardnets run`.
 struct PyFit {
   std::shared_ptr<const PyInstance> instance;
@@ -389,26 +404,10 @@ PYBIND11_MODULE(hardnets, m) {
       .def_property_readonly("n_train", [](const PyInstance& i) { return i.instance.train.size(); })
       .def_property_readonly("n_test", [](const PyInstance& i) { return i.instance.test.size(); })
       .def_property_readonly("d", [](const PyInstance& i) { return i.instance.train.dim(); })
-      .def_property_readonly("X_train",
-                             [](const py::object& self) {
-                               const Dataset& s = self.cast<const PyInstance&>().instance.train;
-                               return view(s.X.data(), s.X.rows(), s.X.cols(), self);
-                             })
-      .def_property_readonly("y_train",
-                             [](const py::object& self) {
-                               const Dataset& s = self.cast<const PyInstance&>().instance.train;
-                               return view(s.y.data(), s.y.size(), -1, self);
-                             })
-      .def_property_readonly("X_test",
-                             [](const py::object& self) {
-                               const Dataset& s = self.cast<const PyInstance&>().instance.test;
-                               return view(s.X.data(), s.X.rows(), s.X.cols(), self);
-                             })
-      .def_property_readonly("y_test",
-                             [](const py::object& self) {
-                               const Dataset& s = self.cast<const PyInstance&>().instance.test;
-                               return view(s.y.data(), s.y.size(), -1, self);
-                             })
+      .def_property_readonly("X_train", inputs_of(&Instance::train))
+      .def_property_readonly("y_train", labels_of(&Instance::train))
+      .def_property_readonly("X_test", inputs_of(&Instance::test))
+      .def_property_readonly("y_test", labels_of(&Instance::test))
       .def_property_readonly("card", [](const PyInstance& i) { return to_python(i.instance.card); })
       .def_property_readonly("task", [](const PyInstance& i) { return to_python(i.instance.task); })
       .def("judge", &judge, py::arg("predictions") = py::none(), py::kw_only(),

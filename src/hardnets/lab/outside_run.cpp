@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "hardnets/core/error.h"
-#include "hardnets/lab/provenance.h"
+#include "hardnets/lab/run.h"
 
 namespace hardnets {
 
@@ -83,31 +83,14 @@ RunRecord outside_record(const ResolvedGenerate& generated, const OutsideRun& ru
          run.learner_params.dump());
   }
   const Problem& problem = *generated.problem;
-  RunRecord r;
-  r.config =
+  Json config =
       Json{{"problem", problem.name()},        {"problem_params", generated.params.to_json()},
            {"learner", run.learner},           {"learner_params", std::move(learner_params)},
            {"seed", generated.seed},           {"n_train", generated.sizes.n_train},
            {"n_test", generated.sizes.n_test}, {"threads", generated.threads}};
-  if (!run.sweep.empty()) r.config["sweep"] = run.sweep;
-  r.run_id = run_id_for(r.config);
-  r.problem = problem.name();
-  r.learner = run.learner;
-  r.seed = static_cast<std::int64_t>(generated.seed);
-  r.n_train = generated.sizes.n_train;
-  r.n_test = generated.sizes.n_test;
-  r.metrics = run.metrics;
-  r.status = run.status;
-  r.message = run.message;
+  if (!run.sweep.empty()) config["sweep"] = run.sweep;
   // A time the caller did not measure is stored as unknown (NULL), not as 0.
-  auto figure = [&](const char* name) {
-    auto it = run.metrics.find(name);
-    return it == run.metrics.end() ? std::nan("") : it->second;
-  };
-  r.seconds = figure(metric::kSeconds);
-  r.cpu_seconds = figure(metric::kCpuSeconds);
-  r.peak_mb = figure(metric::kPeakMb);
-  r.provenance = provenance();
+  RunRecord r = make_record(std::move(config), run.metrics, run.status, run.message, std::nan(""));
   r.provenance["outside"] = run.provenance;
   return r;
 }

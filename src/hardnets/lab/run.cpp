@@ -125,27 +125,32 @@ RunResult execute_run(const RunRequest& request) {
 
 namespace hardnets {
 
-RunRecord make_record(const RunResult& result) {
+RunRecord make_record(Json config, Metrics metrics, std::string status, std::string message,
+                      double unmeasured) {
   RunRecord r;
-  r.run_id = run_id_for(result.config);
-  r.problem = result.config["problem"];
-  r.learner = result.config["learner"];
-  r.seed = static_cast<std::int64_t>(result.config["seed"].get<std::uint64_t>());
-  r.n_train = result.config["n_train"];
-  r.n_test = result.config["n_test"];
-  r.config = result.config;
-  r.metrics = result.metrics;
-  r.status = result.status;
-  r.message = result.message;
+  r.run_id = run_id_for(config);
+  r.problem = config["problem"];
+  r.learner = config["learner"];
+  r.seed = static_cast<std::int64_t>(config["seed"].get<std::uint64_t>());
+  r.n_train = config["n_train"];
+  r.n_test = config["n_test"];
   auto figure = [&](const char* name) {
-    auto it = result.metrics.find(name);
-    return it == result.metrics.end() ? 0.0 : it->second;
+    auto it = metrics.find(name);
+    return it == metrics.end() ? unmeasured : it->second;
   };
   r.seconds = figure(metric::kSeconds);
   r.cpu_seconds = figure(metric::kCpuSeconds);
   r.peak_mb = figure(metric::kPeakMb);
+  r.config = std::move(config);
+  r.metrics = std::move(metrics);
+  r.status = std::move(status);
+  r.message = std::move(message);
   r.provenance = provenance();
   return r;
+}
+
+RunRecord make_record(const RunResult& result) {
+  return make_record(result.config, result.metrics, result.status, result.message, 0.0);
 }
 
 std::string append_new_run(Store& store, RunRecord record) {

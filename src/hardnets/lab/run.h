@@ -61,8 +61,13 @@ RunResult fit_and_judge(const Problem& problem, const Instance& instance, const 
                         const Params& learner_params, Seed run_seed, int threads,
                         double time_limit_seconds);
 
-// The store row for a result: id from the configuration (run_id_for), the
-// resolved configuration, metrics, status, times and provenance.
+// The store row for a configuration (problem, learner, seed, n_train,
+// n_test, ...) and its outcome: id from the configuration (run_id_for), the
+// configuration, metrics, status, times (metrics seconds, cpu_seconds,
+// peak_mb; `unmeasured` where a metric is absent) and provenance.
+RunRecord make_record(Json config, Metrics metrics, std::string status, std::string message,
+                      double unmeasured);
+// The store row for a result (a time it lacks is stored as 0).
 RunRecord make_record(const RunResult& result);
 
 // Appends `record` to the store; a run id the store already holds (the same

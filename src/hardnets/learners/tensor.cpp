@@ -161,9 +161,8 @@ Units normalised_units(const ReluNet& net, Eigen::Index m) {
   return u;
 }
 
-// {"w": unit rows, "b", "a"} of the first `m` hidden units, normalised.
-Json units_json(const ReluNet& net, Eigen::Index m) {
-  const Units u = normalised_units(net, m);
+// {"w": unit rows, "b", "a"}: the form parameter_error reads.
+Json units_json(const Units& u) {
   return Json{{"w", rows_json(u.W)}, {"b", to_std(u.b)}, {"a", to_std(u.a)}};
 }
 
@@ -673,8 +672,7 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
   // κ_2 from r1 (degree ≤ 1 removed), κ_3 and κ_4 from r2 (degree ≤ 2
   // removed): removing lower degrees leaves each unchanged. One pass.
   struct Recovered {
-    Matrix W;  // m x d unit rows, signed by T1
-    Vector b, a;
+    Units units;  // unit rows signed by T1, b̂, â
     double consistency = 0.0;
     int flips = 0;
   };
@@ -707,30 +705,30 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
           t.k3 += p.k3;
           t.k4 += p.k4;
         });
-    Recovered u{std::move(What), Vector(m), Vector(m)};
+    Recovered r{Units{std::move(What), Vector(m), Vector(m)}};
     for (Eigen::Index i = 0; i < m; ++i) {
       const double k2 = kappa.k2[i] * inv_n, k3 = kappa.k3[i] * inv_n, k4 = kappa.k4[i] * inv_n;
       double b = k2 != 0.0 ? std::clamp(-k3 / k2, -kMaxBias, kMaxBias) : 0.0;
       if (!std::isfinite(b)) b = 0.0;
       const double a = k2 / phi(b);
-      u.consistency = std::max(u.consistency, std::abs(k4 / k2 - (b * b - 1.0)));
+      r.consistency = std::max(r.consistency, std::abs(k4 / k2 - (b * b - 1.0)));
       // Sign: ⟨v_i, T1⟩ = a Φ(b) for the right orientation.
       const double tau = V.col(i).dot(c2.T1);
       if (std::abs(-tau - a * big_phi(-b)) < std::abs(tau - a * big_phi(b))) {
-        u.W.row(i) *= -1.0;
+        r.units.W.row(i) *= -1.0;
         b = -b;
-        ++u.flips;
+        ++r.flips;
       }
-      u.b[i] = b;
-      u.a[i] = a;
+      r.units.b[i] = b;
+      r.units.a[i] = a;
     }
-    return u;
+    return r;
   };
   // How well units explain the moments already estimated in span U: the
   // relative squared residual of UᵀM2U = Σ a c_2(b) u uᵀ and of every pencil
   // slice A(γ) = Σ a (c_3(b) + c_4(b)⟨u,η⟩)⟨u,γ⟩ u uᵀ (u = Uᵀŵ), summed. The
   // method-of-moments objective: it picks among the refinement's iterates.
-  auto moment_residual = [&](const Recovered& u) {
+  auto moment_residual = [&](const Units& u) {
     const Matrix P = u.W * U;  // rows Uᵀŵ_i
     Vector c2w(m), c34w(m);
     for (Eigen::Index i = 0; i < m; ++i) {
@@ -758,33 +756,33 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
   // can wander off, so every iterate, Jennrich's included, is read off and
   // the one with the smallest moment residual is kept.
   Recovered best = read_off(Omega * U.transpose());
-  double best_residual = moment_residual(best);
+  double best_residual = moment_residual(best.units);
   fit.stats["moment_residual_jennrich"] = best_residual;
   std::int64_t chosen = 0;
   double last_change = 0.0;
-  Matrix rows = best.W;
+  Matrix rows = best.units.W;
   const std::int64_t refine = params.integer("refine");
   for (std::int64_t it = 1; it <= refine; ++it) {
     const Matrix next = dual_power_step(X, r2, rows, threads);
     last_change = max_sin_between_rows(rows, next);
     rows = next;
     Recovered candidate = read_off(rows);
-    const double residual = moment_residual(candidate);
+    const double residual = moment_residual(candidate.units);
     if (residual < best_residual) {
       best_residual = residual;
       best = std::move(candidate);
       chosen = it;
     }
   }
-  Matrix What = best.W;
-  const Vector bhat = best.b, ahat = best.a;
+  const Matrix& What = best.units.W;
+  const Vector& bhat = best.units.b;
   fit.stats["refine_change"] = last_change;
   fit.stats["refine_chosen"] = static_cast<double>(chosen);
   fit.stats["moment_residual"] = best_residual;
   fit.stats["w_condition"] = condition(What);
   fit.stats["bias_consistency"] = std::isfinite(best.consistency) ? best.consistency : 1e300;
   fit.stats["sign_flips"] = best.flips;
-  fit.output = Json{{"w", rows_json(What)}, {"b", to_std(bhat)}, {"a", to_std(ahat)}};
+  fit.output = units_json(best.units);
   phase("seconds_refine");
 
   // 6. Ridge on [relu(ŵ·x + b̂), x, 1].
@@ -887,7 +885,7 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
       fit.message = fmt::format("time limit of {} s reached after {} of {} refinement epochs",
                                 ctx.time_limit_seconds, epoch, sgd_epochs);
     }
-    fit.output["refined"] = units_json(net, m);
+    fit.output["refined"] = units_json(normalised_units(net, m));
     phase("seconds_sgd");
   }
   fit.stats[metric::kTrainLoss] = train_loss(net);
