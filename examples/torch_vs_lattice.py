@@ -116,6 +116,9 @@ def main(argv):
     print(f"(nmse 1 = predicting the mean; success: the hidden direction recovered, "
           f"cosine >= 0.99; runs appended to {args.db})")
     if args.report:
+        # The report's status line is written by the library, past Python's
+        # buffer: flush the table first so that it always comes first.
+        sys.stdout.flush()
         hardnets.report(args.db, args.report)  # prints where index.html is
 
 

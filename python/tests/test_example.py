@@ -19,8 +19,14 @@ def test_torch_vs_lattice(cli, tmp_path):
          "--db", str(db), "--report", str(tmp_path / "report")],
         capture_output=True, text=True, env=os.environ, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The table is found by its header and read up to its closing note,
+    # wherever other output (the report's status line) falls.
+    lines = proc.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["problem", "n_train"])
     printed = {}
-    for line in proc.stdout.splitlines()[1:11]:
+    for line in lines[header + 1:]:
+        if line.startswith("(nmse 1 ="):
+            break
         problem, n_train, learner, nmse, success, cosine, seconds = line.split()
         printed[problem, int(n_train), learner] = nmse
     rows = {(r["problem"], r["n_train"], r["learner"]): r for r in map(

@@ -104,8 +104,9 @@ def test_record_rows_appear_in_the_report(cli, tmp_path):
                              provenance={"torch": "1.13.1"})
     # A built-in learner's run recorded from Python has the CLI's configuration.
     ridge = hardnets.fit("ridge", inst)
-    cli_row = json.loads(run_cli(cli, "export", "--db", db, "--format", "jsonl").stdout
-                         .splitlines()[0])
+    cli_row = next(row for row in map(json.loads, run_cli(
+        cli, "export", "--db", db, "--format", "jsonl").stdout.splitlines())
+                   if row["learner"] == "ridge")
     assert ridge.record(db) == cli_row["run_id"] + "-2"
     assert hardnets.record(db, inst, "ridge", ridge.metrics) == cli_row["run_id"] + "-3"
 
