@@ -2,7 +2,9 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
-LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# ccache is looked for when CMake configures, after scripts/setup has run (on
+# a fresh machine setup is what installs it).
+LAUNCHER = $$(command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 .PHONY: all setup configure build demo test bench format check-format clean
 
@@ -11,7 +13,9 @@ all: build
 setup:
 	scripts/setup
 
-$(BUILD_DIR)/CMakeCache.txt:
+# Configured after setup (order-only: also under make -j, the packages are
+# there before CMake looks for them).
+$(BUILD_DIR)/CMakeCache.txt: | setup
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(LAUNCHER) $(CMAKE_FLAGS)
 
 configure: setup $(BUILD_DIR)/CMakeCache.txt
