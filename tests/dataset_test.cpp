@@ -284,6 +284,37 @@ TEST_F(DatasetFiles, MalformedFilesAreUserErrors) {
     EXPECT_CONTAINS(msg, path(c.file).string());
     EXPECT_CONTAINS(msg, c.says);
   }
+  // A header that claims far more data than the file holds is refused before
+  // anything is allocated (it was std::bad_alloc), naming the claimed shape
+  // and the bytes present; so is a shape too large to count.
+  const std::string huge = user_error([&] {
+    write_file(path("huge.npy"),
+               npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000, 2), }",
+                         payload));
+    read_npy(path("huge.npy"));
+  });
+  EXPECT_CONTAINS(huge, "huge.npy");
+  EXPECT_CONTAINS(huge, "(1000000000000, 2)");
+  EXPECT_CONTAINS(huge, "16000000000000 bytes");
+  EXPECT_CONTAINS(huge, "holds 32 bytes");
+  for (const char* shape : {"(99999999999999999999999, 1)", "(4294967296, 4294967296)"}) {
+    write_file(
+        path("overflow.npy"),
+        npy_bytes(fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': {}, }}", shape),
+                  payload));
+    EXPECT_CONTAINS(user_error([&] { read_npy(path("overflow.npy")); }), "more than 2^60");
+  }
+  // Trailing bytes after the data are refused too; raw bytes from the file
+  // never reach a message (a non-UTF-8 dtype is printed escaped).
+  write_file(path("long.npy"), npy_bytes(good_dict, payload + "x"));
+  EXPECT_CONTAINS(user_error([&] { read_npy(path("long.npy")); }), "corrupt");
+  write_file(
+      path("bytes.npy"),
+      npy_bytes("{'descr': '<f\xff\x01', 'fortran_order': False, 'shape': (2, 2), }", payload));
+  const std::string bytes = user_error([&] { read_npy(path("bytes.npy")); });
+  EXPECT_CONTAINS(bytes, "'<f\\xff\\x01'");
+  EXPECT_EQ(bytes.find('\xff'), std::string::npos);
+
   // The well-formed original reads.
   write_file(path("good.npy"), good);
   EXPECT_EQ(read_npy(path("good.npy")).shape, (std::vector<std::int64_t>{2, 2}));

@@ -3,6 +3,7 @@
 
 #include "test_util.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -156,6 +157,15 @@ TEST(Params, MalformedValuesAreUserErrors) {
   const std::string choice = user_error([&] { spec.parse("init", "Uniform"); });
   EXPECT_CONTAINS(choice, "one of {normal, uniform, orthogonal}");
   EXPECT_CONTAINS(choice, "'Uniform'");
+  // Raw bytes never reach a message: a non-UTF-8 value or name is escaped.
+  for (const auto& [name, text] : {std::pair{"width", "1\xff"}, std::pair{"init", "\x01norm"},
+                                   std::pair{"bias", "\xc3("}, std::pair{"no\xfe", "1"}}) {
+    const std::string msg = user_error([&] { spec.parse(name, text); });
+    EXPECT_TRUE(std::all_of(msg.begin(), msg.end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
+        << msg;
+    EXPECT_CONTAINS(msg, "\\x");
+  }
+  EXPECT_CONTAINS(user_error([&] { split_assignment("\xff", "-p"); }), "'\\xff'");
 }
 
 TEST(Params, JsonResolve) {

@@ -95,6 +95,11 @@ NpyArray read_npy(const std::filesystem::path& path) {
   if (!in.read(header.data(), static_cast<std::streamsize>(header_len))) {
     fail("'{}': truncated .npy header", name);
   }
+  const auto data_start = in.tellg();
+  in.seekg(0, std::ios::end);
+  const auto data_bytes = static_cast<std::uint64_t>(in.tellg() - data_start);
+  in.seekg(data_start);
+
   std::smatch m;
   if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']*)')"))) {
     fail("'{}': .npy header has no dtype ('descr')", name);
@@ -104,7 +109,7 @@ NpyArray read_npy(const std::filesystem::path& path) {
     fail(
         "'{}': dtype '{}' is not supported; hardnets reads float64 ('<f8') only "
         "(convert with numpy: a.astype(np.float64))",
-        name, descr);
+        name, escaped(descr));
   }
   if (!std::regex_search(header, m, std::regex(R"('fortran_order'\s*:\s*(True|False))"))) {
     fail("'{}': .npy header has no 'fortran_order'", name);
@@ -120,18 +125,31 @@ NpyArray read_npy(const std::filesystem::path& path) {
   }
   NpyArray array;
   const std::string dims = m[1];
-  std::int64_t count = 1;
+  // The shape is checked against the bytes the file holds before anything is
+  // allocated: a header may claim any size.
+  std::uint64_t count = 1;
+  bool overflow = false;
   std::regex number(R"(\s*(\d+)\s*)");
   for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-    const std::int64_t v = std::stoll((*it)[1]);
-    array.shape.push_back(v);
-    if (v > 0 && count > (std::int64_t{1} << 40) / v) fail("'{}': array too large", name);
-    count *= v;
+    const std::string digits = (*it)[1];
+    const std::uint64_t v = digits.size() > 18 ? (overflow = true, 0) : std::stoull(digits);
+    array.shape.push_back(static_cast<std::int64_t>(v));
+    if (v > 0 && count > (std::uint64_t{1} << 60) / v) overflow = true;
+    count = overflow ? 0 : count * v;
+  }
+  if (overflow || count * sizeof(double) != data_bytes) {
+    fail(
+        "'{}': file is {}: the header claims shape ({}) of float64, {} bytes, but the file "
+        "holds {} bytes of data",
+        name, overflow || count * sizeof(double) > data_bytes ? "truncated" : "corrupt",
+        escaped(dims),
+        overflow ? std::string("more than 2^60") : std::to_string(count * sizeof(double)),
+        data_bytes);
   }
   array.data.resize(static_cast<std::size_t>(count));
   if (!in.read(reinterpret_cast<char*>(array.data.data()),
                static_cast<std::streamsize>(count * sizeof(double)))) {
-    fail("'{}': file is truncated: header promises {} values", name, count);
+    fail("'{}': cannot read the {} bytes of data", name, data_bytes);
   }
   return array;
 }

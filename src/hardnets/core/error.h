@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -22,5 +23,11 @@ template <typename... Args>
 [[noreturn]] void fail(fmt::format_string<Args...> format, Args&&... args) {
   throw UserError(fmt::format(format, std::forward<Args>(args)...));
 }
+
+// Text read from a user's file, made safe to put in a message: printable
+// ASCII is kept, every other byte (control characters, non-UTF-8 bytes) is
+// written as \xNN, so a message never carries raw bytes to a client that
+// decodes it. Longer text is cut at `max_chars` with "...".
+std::string escaped(std::string_view text, std::size_t max_chars = 80);
 
 }  // namespace hardnets

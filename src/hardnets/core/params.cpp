@@ -234,8 +234,9 @@ const ParamDecl& ParamSpec::require(const std::string& name) const {
   std::vector<std::string> names;
   for (const auto& d : decls_) names.push_back(d.name);
   if (names.empty())
-    fail("{}: unknown parameter '{}' ({} takes no parameters)", owner_, name, owner_);
-  fail("{}: unknown parameter '{}'; known parameters: {}", owner_, name, join(names, ", "));
+    fail("{}: unknown parameter '{}' ({} takes no parameters)", owner_, escaped(name), owner_);
+  fail("{}: unknown parameter '{}'; known parameters: {}", owner_, escaped(name),
+       join(names, ", "));
 }
 
 void ParamSpec::check_range(const ParamDecl& decl, double value) const {
@@ -257,12 +258,13 @@ ParamValue ParamSpec::parse(const std::string& name, const std::string& text) co
       const double value = std::strtod(begin, &end);
       if (text.empty() || end != begin + text.size() || errno == ERANGE || !std::isfinite(value)) {
         fail("{}: parameter '{}' expects {} in {}, got '{}'", owner_, name,
-             decl.type == ParamType::kInt ? "an integer" : "a number", decl.allowed(), text);
+             decl.type == ParamType::kInt ? "an integer" : "a number", decl.allowed(),
+             escaped(text));
       }
       if (decl.type == ParamType::kInt) {
         if (value != std::floor(value) || std::abs(value) > 9.0e15) {
           fail("{}: parameter '{}' expects an integer in {}, got '{}'", owner_, name,
-               decl.allowed(), text);
+               decl.allowed(), escaped(text));
         }
         check_range(decl, value);
         return static_cast<std::int64_t>(value);
@@ -274,11 +276,12 @@ ParamValue ParamSpec::parse(const std::string& name, const std::string& text) co
       const std::string v = lower(text);
       if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
       if (v == "false" || v == "0" || v == "no" || v == "off") return false;
-      fail("{}: parameter '{}' expects true or false, got '{}'", owner_, name, text);
+      fail("{}: parameter '{}' expects true or false, got '{}'", owner_, name, escaped(text));
     }
     case ParamType::kChoice:
       if (std::find(decl.choices.begin(), decl.choices.end(), text) == decl.choices.end()) {
-        fail("{}: parameter '{}' must be {}, got '{}'", owner_, name, decl.allowed(), text);
+        fail("{}: parameter '{}' must be {}, got '{}'", owner_, name, decl.allowed(),
+             escaped(text));
       }
       return text;
     case ParamType::kString:
@@ -379,7 +382,7 @@ std::pair<std::string, std::string> split_assignment(const std::string& text,
                                                      const std::string& what) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {
-    fail("{} must be written key=value, got '{}'", what, text);
+    fail("{} must be written key=value, got '{}'", what, escaped(text));
   }
   return {text.substr(0, eq), text.substr(eq + 1)};
 }

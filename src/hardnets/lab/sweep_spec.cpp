@@ -446,7 +446,8 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
   try {
     root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    fail("{}:{}: TOML syntax error: {}", source, e.source().begin.line, e.description());
+    fail("{}:{}: TOML syntax error: {}", source, e.source().begin.line,
+         escaped(e.description(), 300));
   }
   const Where top{source, 0, ""};
   check_keys(root, top, {"sweep", "problems", "learners", "report"});
