@@ -337,6 +337,13 @@ TEST(RunId, DependsOnContentNotKeyOrder) {
   EXPECT_EQ(run_id_for(a), run_id_for(b));
   EXPECT_NE(run_id_for(a), run_id_for(c));
   EXPECT_EQ(run_id_for(a).size(), 16u);
+  // The thread count is not part of a run's identity (results do not depend
+  // on it, and --resume with other threads must find the runs it has).
+  Json threaded = a, more = a;
+  threaded["threads"] = 1;
+  more["threads"] = 8;
+  EXPECT_EQ(run_id_for(threaded), run_id_for(more));
+  EXPECT_EQ(run_id_for(threaded), run_id_for(a));
 }
 
 TEST(Provenance, NamesBuildLibrariesAndHost) {

@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <bit>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -181,17 +183,33 @@ Json parse_column(const std::string& text, const std::string& path, const std::s
   }
 }
 
-// Non-finite numbers have no JSON form.
-Json number(double value) {
-  return std::isfinite(value) ? Json(value) : Json(nullptr);
+constexpr std::string_view kBitsPrefix = "f64:";
+
+Json number(double value, NumberForm form = NumberForm::export_json) {
+  if (std::isfinite(value)) return Json(value);
+  if (form == NumberForm::export_json) return Json(nullptr);
+  return fmt::format("{}{:016x}", kBitsPrefix, std::bit_cast<std::uint64_t>(value));
 }
 
 double number_from(const Json& json, const char* field) {
   if (!json.contains(field) || json[field].is_null()) {
     return std::numeric_limits<double>::quiet_NaN();
   }
-  if (!json[field].is_number()) fail("run record: field '{}' must be a number", field);
-  return json[field].get<double>();
+  const Json& value = json[field];
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    std::uint64_t bits = 0;
+    const char* digits = text.data() + kBitsPrefix.size();
+    if (text.size() == kBitsPrefix.size() + 16 && text.starts_with(kBitsPrefix) &&
+        std::from_chars(digits, text.data() + text.size(), bits, 16).ptr ==
+            text.data() + text.size()) {
+      return std::bit_cast<double>(bits);
+    }
+    fail("run record: field '{}' must be a number or \"f64:\" and 16 hex digits, got '{}'", field,
+         escaped(text));
+  }
+  if (!value.is_number()) fail("run record: field '{}' must be a number", field);
+  return value.get<double>();
 }
 
 std::string csv_field(const std::string& text) {
@@ -226,13 +244,16 @@ std::string utc_now_iso() {
 
 std::string run_id_for(const Json& config) {
   // nlohmann::json (unlike ordered_json) keeps object keys sorted.
-  const nlohmann::json canonical = nlohmann::json::parse(dump(config));
+  nlohmann::json canonical = nlohmann::json::parse(dump(config));
+  // Results never depend on the thread count, so neither does the id: a
+  // sweep resumed with other `threads` finds the runs it already has.
+  if (canonical.is_object()) canonical.erase("threads");
   return fmt::format("{:016x}", stream_id(canonical.dump()));
 }
 
-Json to_json(const RunRecord& record) {
+Json to_json(const RunRecord& record, NumberForm form) {
   Json metrics = Json::object();
-  for (const auto& [name, value] : record.metrics) metrics[name] = number(value);
+  for (const auto& [name, value] : record.metrics) metrics[name] = number(value, form);
   return Json{{"run_id", record.run_id},
               {"created_at", record.created_at},
               {"problem", record.problem},
@@ -242,9 +263,9 @@ Json to_json(const RunRecord& record) {
               {"n_test", record.n_test},
               {"status", record.status},
               {"message", record.message},
-              {"seconds", number(record.seconds)},
-              {"cpu_seconds", number(record.cpu_seconds)},
-              {"peak_mb", number(record.peak_mb)},
+              {"seconds", number(record.seconds, form)},
+              {"cpu_seconds", number(record.cpu_seconds, form)},
+              {"peak_mb", number(record.peak_mb, form)},
               {"metrics", std::move(metrics)},
               {"config", record.config},
               {"provenance", record.provenance}};

@@ -63,14 +63,26 @@ struct RunRecord {
 std::string utc_now_iso();
 // A run id derived from a configuration: 16 hex digits hashing its canonical
 // JSON (keys sorted), so the same configuration always gets the same id
-// whatever order its keys were inserted in (what --resume relies on).
+// whatever order its keys were inserted in (what --resume relies on). The
+// top-level "threads" is left out: results do not depend on it.
 std::string run_id_for(const Json& config);
 
-// The record as one JSON object (the JSONL export format). Non-finite numbers
-// become null, as JSON has no NaN or infinity.
-Json to_json(const RunRecord& record);
-// Inverse of to_json; a null metric or time reads back as NaN. Missing or
-// mistyped fields are a UserError.
+// How a record's numbers are written as JSON, which has no NaN or infinity.
+enum class NumberForm {
+  // Non-finite numbers become null: the JSONL export format, for other tools.
+  export_json,
+  // Every double bit for bit: finite ones as JSON numbers (their shortest
+  // form that reads back to the same double), non-finite ones as the string
+  // "f64:" + the 16 hex digits of their IEEE-754 bits (+inf is
+  // "f64:7ff0000000000000"). What a sweep worker sends its parent, so a run
+  // stores the same values whichever command ran it.
+  lossless,
+};
+
+// The record as one JSON object.
+Json to_json(const RunRecord& record, NumberForm form = NumberForm::export_json);
+// Inverse of to_json, for either form; a null metric or time reads back as
+// NaN. Missing or mistyped fields are a UserError.
 RunRecord run_record_from_json(const Json& json);
 
 using RunFilter = std::function<bool(const RunRecord&)>;

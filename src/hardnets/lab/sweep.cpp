@@ -75,15 +75,18 @@ RunRecord failed_record(const PlannedRun& run, const std::string& status,
     rlimit limit{bytes, bytes};
     setrlimit(RLIMIT_AS, &limit);
   }
+  // The record crosses the pipe losslessly: ±inf and NaN stay what they are.
+  const auto lossless = [](const RunRecord& record) {
+    return to_json(record, NumberForm::lossless).dump();
+  };
   std::string text;
   try {
-    text = to_json(execute_planned_run(run)).dump();
+    text = lossless(execute_planned_run(run));
   } catch (const std::bad_alloc&) {
-    text = to_json(failed_record(run, "oom", "out of memory (budget memory_mb exceeded)", 0,
-                                 peak_rss_mb()))
-               .dump();
+    text = lossless(
+        failed_record(run, "oom", "out of memory (budget memory_mb exceeded)", 0, peak_rss_mb()));
   } catch (const std::exception& e) {
-    text = to_json(failed_record(run, "error", e.what(), 0, peak_rss_mb())).dump();
+    text = lossless(failed_record(run, "error", e.what(), 0, peak_rss_mb()));
   }
   write_all(fd, text);
   ::close(fd);
