@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "hardnets/core/error.h"
+#include "hardnets/learners/learner.h"
 #include "hardnets/problems/dnnt_certify.h"
 #include "hardnets/problems/dnnt_instance.h"
 #include "hardnets/problems/dnnt_problems.h"

@@ -86,7 +86,8 @@ double grid_square(const Dataset& data, bool bias, int steps) {
 }
 
 TEST(ExactRelu, CoverCountFormula) {
-  // Values of the table in np_exact.md §0.
+  // Σ_{i<d+1} 2·C(n−1, i), the number of sign patterns of n points in general
+  // position in R^d cut by hyperplanes through the origin (Cover 1965).
   EXPECT_EQ(exact_relu::cover_count(10, 1), 20);
   EXPECT_EQ(exact_relu::cover_count(10, 2), 92);
   EXPECT_EQ(exact_relu::cover_count(20, 3), 2320);
@@ -245,7 +246,7 @@ TEST(ExactRelu, HomogeneousMatchesDenseGridAtD2) {
   }
 }
 
-// np_exact.md §3.1 pitfall (2): unconstrained per-pattern least squares gives
+// A pitfall of pattern enumeration: unconstrained per-pattern least squares gives
 // 1.0 here; the true optimum of a[wx + b]_+ (no output bias) is 2.0.
 TEST(ExactRelu, SignConstraintsMatterOnThePitfallExample) {
   Dataset data;
@@ -485,14 +486,14 @@ TEST(ExactRelu, BadInputIsAUserError) {
   const auto& spec = exact().spec();
   EXPECT_CONTAINS(user_error([&] { spec.resolve(std::vector<std::string>{"k=-1"}); }), "k");
   EXPECT_CONTAINS(user_error([&] { spec.resolve(std::vector<std::string>{"loss=l2"}); }), "loss");
-  // k = 0 takes k from the task: an error when the task declares none, the
-  // declared k otherwise.
+  // k = 0 takes the task's hidden_width: an error when the task declares
+  // none, the declared width otherwise.
   Params params = spec.defaults();
   params.set("k", std::int64_t{0});
   EXPECT_CONTAINS(user_error([&] { exact().fit(random_data(5, 1, 1), params, {}); }),
-                  "declares none");
+                  "declares no 'hidden_width'");
   LearnerContext two;
-  two.task = Json{{"k", 2}};
+  two.task = Json{{"hidden_width", 2}};
   const Dataset data = random_data(7, 1, 3);
   const Fit from_task = exact().fit(data, params, two);
   EXPECT_EQ(from_task.output.at("units").size(), 2U);

@@ -1,5 +1,5 @@
 // Certificate tests for prg_depth3 and prg_depth2_smoothed (our reconstruction
-// of Daniely–Srebro–Vardi 2023, research note prg_natural.md §3).
+// of Daniely–Srebro–Vardi 2023; docs/problems.md, `prg_depth3`).
 //
 // All statistical checks use fixed seeds; each tolerance is 5 binomial
 // standard deviations at the stated sample size (a correct construction
@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hardnets/learners/learner.h"
+#include "hardnets/nets/relu_net.h"
 #include "test_util.h"
 
 namespace hardnets {
@@ -48,7 +50,7 @@ bool same_bits(const Vector& a, const Vector& b) {
   return true;
 }
 
-// The note's exact law at τ = 0, computed from scratch (own decoding):
+// The construction's exact law at τ = 0, computed from scratch (own decoding):
 // N(x) = P(s_S) (1 − M Q(x))+ 1[S distinct], Q = Σ_c clamp(2 − |x_c|/δ, 0, 1).
 double exact_law(const goldreich::Predicate& p, const std::vector<std::uint8_t>& seed, int n,
                  double delta, double M, const double* x) {
@@ -166,8 +168,8 @@ TEST(PrgNetworkDepth3, ImplicitEqualsMaterialisedBitForBit) {
   }
 }
 
-// Certificate (b): the case fractions of the note's table. The predicted
-// values for n = 16, k = 3, δ = 0.1/12 are the note's (clean 0.6986, band
+// Certificate (b): the case fractions of the construction. The predicted
+// values for n = 16, k = 3, δ = 0.1/12 are predicted_cases' (clean 0.6986, band
 // 0.077, annulus 0.072); the measured ones (the card, 40000 training inputs)
 // are within 5 binomial standard deviations sqrt(p(1 − p)/40000) <= 0.0125.
 TEST(PrgNetworkDepth3, CaseFractionsMatchTheNote) {
@@ -191,8 +193,8 @@ TEST(PrgNetworkDepth3, CaseFractionsMatchTheNote) {
 
 // Certificate (c): the simulator holding only the public noisy parameters and
 // y = P(s_{S(x)}) reproduces the true forward pass exactly at τ <= 0.01δ, and
-// fails on some inputs once τ is of the order of δ (the note measured
-// thousands of failures in 2e4 samples at τ = 0.12δ).
+// fails on some inputs once τ is of the order of δ (thousands of failures
+// in 2e4 samples at τ = 0.12δ).
 TEST(PrgNetworkDepth3, SimulatorIsExactForSmallTau) {
   const double delta = 0.1 / 12;
   for (double tau : {0.0, 1e-3 * delta, 1e-2 * delta, delta}) {
@@ -254,6 +256,25 @@ TEST(PrgNetworkDepth3, TaskIsPublicAndTruthHoldsTheSeed) {
                           "measured_cases_train", "evaluation"}) {
     EXPECT_TRUE(inst.card.contains(key)) << key;
   }
+}
+
+// `sgd -l width=0` trains the network's own width (the task's hidden_width),
+// never the predicate's arity k that the task publishes too (it did once).
+TEST(PrgNetworkDepth3, SgdWidthZeroTrainsTheNetworksWidth) {
+  const Problem& p = problem_registry().get("prg_depth3");
+  const Instance inst = p.generate(p.spec().resolve(std::vector<std::string>{
+                                       "n=16", "predicate=p5", "tau=1e-6", "evaluation=implicit"}),
+                                   2, {50, 5}, {1});
+  const std::int64_t width = inst.task.at("hidden_width").get<std::int64_t>();
+  ASSERT_NE(width, inst.task.at("k").get<std::int64_t>());
+  const Learner& sgd = learner_registry().get("sgd");
+  LearnerContext ctx;
+  ctx.task = inst.task;
+  const Fit fit =
+      sgd.fit(inst.train, sgd.spec().resolve(std::vector<std::string>{"width=0", "epochs=1"}), ctx);
+  const auto* net = dynamic_cast<const ReluNetPredictor*>(fit.predictor.get());
+  ASSERT_NE(net, nullptr);
+  EXPECT_EQ(net->net().layers()[0].W.rows(), width);
 }
 
 // The judge: the true network scores 1 on clean inputs (advantage 1/2); a

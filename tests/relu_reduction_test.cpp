@@ -126,7 +126,7 @@ Fit exact(const Instance& inst, int threads = 1) {
   LearnerContext ctx;
   ctx.threads = threads;
   ctx.task = inst.task;
-  const int k = inst.task.at("k").get<int>();
+  const int k = inst.task.at("hidden_width").get<int>();
   return learner.fit(inst.train,
                      learner.spec().resolve(std::vector<std::string>{
                          "k=" + std::to_string(k), "unit_bias=false", "output_bias=false"}),
@@ -197,7 +197,7 @@ TEST(ReluReduction, FourTriplesOnFourVariablesAreNo) {
   EXPECT_FALSE(sat::brute_force_solve(Kind::kOneInThree, 4, clauses).has_value());
   Instance inst;
   inst.train = reduction_data(Kind::kOneInThree, 4, clauses);
-  inst.task = Json{{"k", 1}};
+  inst.task = Json{{"hidden_width", 1}};
   const Fit fit = exact(inst);
   EXPECT_GE(fit.stats.at(metric::kOptLoss), thresholds(Kind::kOneInThree, 4).c_no - 1e-9);
 }

@@ -294,14 +294,20 @@ TEST(SgdLearner, BadParametersAreUserErrors) {
   }
   const Learner& sgd = learner_registry().get("sgd");
   EXPECT_THROW(sgd.fit(Dataset{}, spec.defaults(), {}), UserError);
-  // width = 0 takes k from the task: an error without one, k units with one.
+  // width = 0 takes the task's hidden_width: an error without one (also when
+  // the task publishes a "k" of another meaning, a predicate's arity), that
+  // many units with one.
   const ReluNet teacher = random_net({3, 2, 1}, 4);
   const Dataset data = gaussian_data(teacher, 100, 1);
   const Params from_task = spec.resolve(std::vector<std::string>{"width=0", "epochs=2"});
   EXPECT_CONTAINS(hardnets::testing::user_error([&] { sgd.fit(data, from_task, {}); }),
-                  "declares no k");
+                  "declares no 'hidden_width'");
+  LearnerContext arity;
+  arity.task = Json{{"k", 5}};
+  EXPECT_CONTAINS(hardnets::testing::user_error([&] { sgd.fit(data, from_task, arity); }),
+                  "declares no 'hidden_width'");
   LearnerContext ctx;
-  ctx.task = Json{{"k", 3}};
+  ctx.task = Json{{"hidden_width", 3}};
   const Fit fit = sgd.fit(data, from_task, ctx);
   const auto* net = dynamic_cast<const ReluNetPredictor*>(fit.predictor.get());
   ASSERT_NE(net, nullptr);

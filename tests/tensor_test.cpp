@@ -293,7 +293,7 @@ TEST(TensorRecovery, CollapsesAsTwoUnitsBecomeParallel) {
 // taken from the task.
 TEST(TensorRecovery, FinalPredictorIsAccurate) {
   const Instance inst = teacher_instance(16, 4, 0.5, 9, 200000);
-  const Fit fit = run(inst.train, {}, 2, Json{{"width", 4}});
+  const Fit fit = run(inst.train, {}, 2, Json{{"hidden_width", 4}});
   ASSERT_EQ(fit.status, "ok") << fit.message;
   const Metrics judged = problem_registry().get("teacher").judge(inst, fit);
   std::cout << "nmse = " << judged.at("nmse") << ", net_distance = " << judged.at("net_distance")
@@ -422,8 +422,13 @@ TEST(TensorErrors, BadInputGivesClearErrors) {
   data.X = gaussian(100, 4, 3);
   data.y = data.X.col(0).cwiseMax(0.0);
   EXPECT_CONTAINS(user_error([&] { run(data, {}); }), "pass -l width=M");
+  // The task's width is read under its declared name only.
+  EXPECT_CONTAINS(user_error([&] {
+                    run(data, {}, 1, Json{{"width", 2}});
+                  }),
+                  "declares no 'hidden_width'");
   EXPECT_CONTAINS(user_error([&] { run(data, {"width=5"}); }), "width must be in [1, d = 4]");
-  EXPECT_CONTAINS(user_error([&] { run(data, {}, 1, Json{{"width", 9}}); }), "got 9");
+  EXPECT_CONTAINS(user_error([&] { run(data, {}, 1, Json{{"hidden_width", 9}}); }), "got 9");
   EXPECT_CONTAINS(user_error([&] { run(data, {"width=-1"}); }), "width");
   Dataset bad = data;
   bad.y[3] = std::numeric_limits<double>::infinity();

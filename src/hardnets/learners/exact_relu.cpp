@@ -18,6 +18,7 @@
 #include <Eigen/QR>
 #include <Eigen/SVD>
 
+#include "hardnets/contracts/task_keys.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/parallel.h"
 #include "hardnets/core/resources.h"
@@ -1200,8 +1201,8 @@ double network_loss(const Matrix& X, const Vector& y, const std::vector<Unit>& u
 ExactReluLearner::ExactReluLearner() : spec_("exact_relu") {
   spec_
       .integer("k", 1, 0, 8,
-               "hidden ReLU units (cost grows like (2·patterns)^k; k >= 3 is slow); 0 = the k "
-               "the task declares (relu_reduction)")
+               "hidden ReLU units (cost grows like (2·patterns)^k; k >= 3 is slow); 0 = the "
+               "task's hidden_width (relu_reduction)")
       .choice("loss", "square", {"square", "l1", "linf"},
               "training loss: Σ squared residuals (QP per cell), Σ absolute residuals or the "
               "largest absolute residual (LP per cell, Clp)")
@@ -1219,10 +1220,8 @@ Fit ExactReluLearner::fit(const Dataset& train, const Params& params,
   check_training_set("exact_relu", train);
   int k = static_cast<int>(params.integer("k"));
   if (k == 0) {
-    if (!ctx.task.contains("k")) {
-      fail("exact_relu: k = 0 takes k from the task, but this task declares none; give k >= 1");
-    }
-    k = ctx.task.at("k").get<int>();
+    k = static_cast<int>(
+        task_integer(ctx.task, kHiddenWidth, "exact_relu", "k = 0", "pass -l k=K (1 <= K <= 8)"));
   }
   if (k < 1 || k > 8) fail("exact_relu: k must be in [1, 8], got {}", k);
   const bool unit_bias = params.flag("unit_bias");

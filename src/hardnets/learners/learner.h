@@ -4,13 +4,15 @@
 // context (seed for its own randomness, threads, time budget). It returns a
 // Fit: a predictor for new inputs, its own statistics (train_loss, epochs,
 // ...), a status ("ok" or "diverged") and optional structured output (the
-// recovered network or secret) that the problem's judge may read.
+// recovered network or secret) that the problem's judge may read (Predictor
+// and Fit live in contracts/fit.h, below problems and learners alike).
 #pragma once
 
 #include <limits>
 #include <memory>
 #include <string>
 
+#include "hardnets/contracts/fit.h"
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/json.h"
 #include "hardnets/core/metrics.h"
@@ -19,23 +21,6 @@
 #include "hardnets/core/rng.h"
 
 namespace hardnets {
-
-class Predictor {
- public:
-  virtual ~Predictor() = default;
-  // One prediction per row of X.
-  virtual Vector predict(const Matrix& X) const = 0;
-  // A JSON description (saved by `hardnets fit --out`).
-  virtual Json to_json() const = 0;
-};
-
-struct Fit {
-  std::shared_ptr<const Predictor> predictor;  // may be null for pure recovery attacks
-  Metrics stats;                               // learner's own figures (train_loss, epochs, ...)
-  std::string status = "ok";                   // "ok" or "diverged"
-  std::string message;                         // why, when status is not ok
-  Json output = Json::object();                // recovered parameters, secrets, certificates
-};
 
 struct LearnerContext {
   // The problem's public task description beyond the data (never its truth):

@@ -6,6 +6,7 @@
 #include <numbers>
 #include <vector>
 
+#include "hardnets/contracts/task_keys.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
 #include "hardnets/nets/mlp_kernels.h"
@@ -244,7 +245,8 @@ Fit train_mlp(const Dataset& train, const Settings& s, const LearnerContext& ctx
 SgdLearner::SgdLearner() : spec_("sgd") {
   spec_.integer("depth", 2, 1, 64, "number of weight layers (2 = one hidden ReLU layer)")
       .integer("width", 64, 0, 65536,
-               "ReLU units per hidden layer; 0 = the k the task declares (relu_reduction)")
+               "ReLU units per hidden layer; 0 = the task's hidden_width (relu_reduction, "
+               "prg_depth3, prg_depth2_smoothed)")
       .choice("optimizer", "adam", {"adam", "sgd"}, "Adam, or SGD with heavy-ball momentum")
       .real("lr", 1e-3, 0.0, 1e12, "base learning rate", /*min_open=*/true)
       .real("momentum", 0.9, 0.0, 1.0, "SGD momentum μ (optimizer=sgd)", false, /*max_open=*/true)
@@ -281,11 +283,9 @@ Fit SgdLearner::fit(const Dataset& train, const Params& params, const LearnerCon
   s.depth = static_cast<int>(params.integer("depth"));
   s.width = static_cast<int>(params.integer("width"));
   if (s.width == 0) {
-    if (!ctx.task.contains("k")) {
-      fail("sgd: width = 0 takes the width from the task, but this task declares no k");
-    }
-    s.width = ctx.task.at("k").get<int>();
-    if (s.width < 1) fail("sgd: the task declares k = {}; need k >= 1", s.width);
+    s.width = static_cast<int>(task_integer(ctx.task, kHiddenWidth, "sgd", "width = 0",
+                                            "pass -l width=M (the units per hidden layer)"));
+    if (s.width < 1) fail("sgd: the task declares hidden_width = {}; need >= 1", s.width);
   }
   s.optimizer.kind = params.text("optimizer") == "sgd" ? OptimizerSettings::Kind::kSgd
                                                        : OptimizerSettings::Kind::kAdam;

@@ -12,6 +12,7 @@
 #include <Eigen/LU>
 #include <Eigen/SVD>
 
+#include "hardnets/contracts/task_keys.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/parallel.h"
 #include "hardnets/core/resources.h"
@@ -462,7 +463,7 @@ Metrics parameter_error(const ReluNet& teacher, const Json& fit_output) {
 TensorLearner::TensorLearner() : spec_("tensor") {
   spec_
       .integer("width", 0, 0, 65536,
-               "hidden units m (at most d); 0 = the task's \"width\" when it has one")
+               "hidden units m (at most d); 0 = the task's hidden_width when it has one")
       .integer("trials", 8, 1, 1000,
                "Jennrich pencils (random γ) tried; the one with the best separated eigenvalues is "
                "kept")
@@ -491,15 +492,9 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
   const Eigen::Index n = train.size(), d = train.dim();
   std::int64_t width = params.integer("width");
   if (width == 0) {
-    if (ctx.task.is_object() && ctx.task.contains("width") &&
-        ctx.task["width"].is_number_integer()) {
-      width = ctx.task["width"].get<std::int64_t>();
-    } else {
-      fail(
-          "tensor: the hidden width is unknown: pass -l width=M (the number of hidden units, "
-          "1 <= M <= d = {})",
-          d);
-    }
+    width = task_integer(
+        ctx.task, kHiddenWidth, "tensor", "width = 0",
+        fmt::format("pass -l width=M (the number of hidden units, 1 <= M <= d = {})", d));
   }
   if (width < 1 || width > d) {
     fail("tensor: width must be in [1, d = {}] (the moment method needs m <= d), got {}", d, width);

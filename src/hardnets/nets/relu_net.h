@@ -15,10 +15,10 @@
 
 #include <Eigen/Core>
 
+#include "hardnets/contracts/fit.h"
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/json.h"
 #include "hardnets/core/rng.h"
-#include "hardnets/learners/learner.h"
 
 namespace hardnets {
 

@@ -40,9 +40,9 @@
 #include <string>
 #include <vector>
 
+#include "hardnets/contracts/fit.h"
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/json.h"
-#include "hardnets/learners/learner.h"
 
 namespace hardnets::dnnt {
 

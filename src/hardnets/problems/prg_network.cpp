@@ -6,6 +6,7 @@
 #include <limits>
 #include <unordered_set>
 
+#include "hardnets/contracts/task_keys.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/parallel.h"
 #include "hardnets/problems/prg_hyperedge.h"
@@ -618,9 +619,11 @@ class PrgNetworkProblem : public Problem {
   std::string name() const override { return kind_name(kind_); }
   std::string summary() const override {
     return kind_ == Kind::kDepth3
-               ? "DSV23 depth-3 ReLU network planting Goldreich's PRG under N(0, I) inputs "
+               ? "Daniely–Srebro–Vardi depth-3 ReLU network planting Goldreich's PRG under N(0, I) "
+                 "inputs "
                  "(hyperedge detectors, sign and band gadgets), optional parameter smoothing"
-               : "DSV23 depth-2 ReLU network planting Goldreich's PRG under Gaussian-blurred "
+               : "Daniely–Srebro–Vardi depth-2 ReLU network planting Goldreich's PRG under "
+                 "Gaussian-blurred "
                  "hypercube inputs, optional parameter smoothing";
   }
   const ParamSpec& spec() const override { return spec_; }
@@ -656,10 +659,17 @@ class PrgNetworkProblem : public Problem {
     }
 
     const auto& p = net.predicate();
-    inst.task = Json{{"family", name()},       {"n", net.n()},        {"k", p.k},
-                     {"predicate", p.label()}, {"table", p.hex()},    {"pad", net.pad()},
-                     {"tau", net.tau()},       {"d", net.d()},        {"L", net.L()},
-                     {"R", net.R()},           {"width", net.units()}};
+    inst.task = Json{{"family", name()},
+                     {"n", net.n()},
+                     {"k", p.k},
+                     {"predicate", p.label()},
+                     {"table", p.hex()},
+                     {"pad", net.pad()},
+                     {"tau", net.tau()},
+                     {"d", net.d()},
+                     {"L", net.L()},
+                     {"R", net.R()},
+                     {kHiddenWidth.name, net.units()}};
     if (kind_ == Kind::kDepth3) {
       inst.task["delta"] = net.delta();
       inst.task["gate"] = net.gate();
@@ -671,7 +681,8 @@ class PrgNetworkProblem : public Problem {
     inst.truth = Json{{"seed", goldreich::seed_to_string(secret)}};
 
     inst.card = base_card(*this, params, seed, sizes);
-    for (const char* key : {"d", "L", "R", "width", "tau", "H", "delta", "gate", "omega"}) {
+    inst.card["width"] = net.units();
+    for (const char* key : {"d", "L", "R", "tau", "H", "delta", "gate", "omega"}) {
       if (inst.task.contains(key)) inst.card[key] = inst.task[key];
     }
     inst.card["pad"] = net.pad();

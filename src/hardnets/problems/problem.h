@@ -9,13 +9,13 @@
 #include <cstdint>
 #include <string>
 
+#include "hardnets/contracts/fit.h"
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/json.h"
 #include "hardnets/core/metrics.h"
 #include "hardnets/core/params.h"
 #include "hardnets/core/registry.h"
 #include "hardnets/core/rng.h"
-#include "hardnets/learners/learner.h"
 
 namespace hardnets {
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "hardnets/contracts/task_keys.h"
 #include "hardnets/core/error.h"
 
 namespace hardnets::relu_reduction {
@@ -247,9 +248,8 @@ Instance ReluReductionProblem::generate(const Params& params, Seed seed, const S
   inst.seed = seed;
   inst.train = reduction_data(kind, N, clauses);
   inst.test = inst.train;  // an optimisation problem on the given points
-  inst.task = Json{
-      {"k", th.k},         {"unit_bias", false}, {"output_bias", false}, {"loss", "square_sum"},
-      {"c_yes", th.c_yes}, {"c_no", th.c_no}};
+  inst.task = Json{{kHiddenWidth.name, th.k}, {"unit_bias", false}, {"output_bias", false},
+                   {"loss", "square_sum"},    {"c_yes", th.c_yes},  {"c_no", th.c_no}};
   inst.truth = Json{{"yes", yes},
                     {"source", sat::kind_name(kind)},
                     {"vars", N},
@@ -285,7 +285,7 @@ Metrics ReluReductionProblem::judge(const Instance& instance, const Fit& fit) co
   Metrics m = fit.predictor
                   ? regression_metrics(instance.test, fit.predictor->predict(instance.test.X))
                   : Metrics{};
-  const int k = instance.task.at("k").get<int>();
+  const int k = instance.task.at(kHiddenWidth.name).get<int>();
   const double c_yes = instance.task.at("c_yes").get<double>();
   const double c_no = instance.task.at("c_no").get<double>();
   const bool yes = instance.truth.at("yes").get<bool>();
