@@ -1,4 +1,4 @@
-// Seed 002 benchmarks: CLWE sampling and the hard network's labels
+// Li–Zadik–Zampetakis 2025 benchmarks: CLWE sampling and the hard network's labels
 // (docs/performance.md, "CLWE"). The lattice attacks' timings come from
 // bench/clwe_attack_bench.cpp.
 #include <benchmark/benchmark.h>

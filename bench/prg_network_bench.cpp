@@ -1,4 +1,4 @@
-// Seed 000: labelling cost of the DSV23 depth-3 network (prg_depth3) with
+// Labelling cost of the Daniely–Srebro–Vardi 2023 depth-3 network (prg_depth3) with
 // implicit evaluation. Issue target: 10^6 labels at n = 1024, k = 5 (P5) in
 // under 2 s.
 //

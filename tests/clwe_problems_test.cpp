@@ -1,5 +1,6 @@
-// Certificate and sampler-statistics tests for the seed 002 problems: clwe
-// (standard, null, homogeneous, multiprecision), periodic_neuron, clwe_relu.
+// Certificate and sampler-statistics tests for the Li–Zadik–Zampetakis 2025
+// problems: clwe (standard, null, homogeneous, multiprecision), periodic_neuron,
+// clwe_relu.
 //
 // Statistical tests use fixed seeds; each tolerance is a multiple (5 or 6) of
 // the estimator's standard deviation at the stated sample size, so a correct

@@ -1,4 +1,4 @@
-// Certificates for seed 000's PRG core (goldreich), the base learning problem
+// Certificates for the PRG core of Daniely–Vardi 2021 (goldreich), the base learning problem
 // prg_hyperedge and the sparse_parity control.
 //
 // Statistical checks use fixed seeds; each tolerance is 5 (or 6) standard
@@ -180,7 +180,7 @@ TEST(GoldreichHypergraph, RankIsABijectionOntoTheOrderedTuples) {
 }
 
 TEST(GoldreichHypergraph, CollisionCountMatchesItsFormula) {
-  // The note's check: n = 64, m = 512 predicts 59.7 collisions.
+  // A reference value: n = 64, m = 512 predicts 59.7 collisions.
   EXPECT_NEAR(expected_pair_collisions(64, 512), 59.7, 0.05);
   // Mean over 400 hypergraphs; the count's sd is below sqrt(60) ≈ 7.8, so the
   // mean's is below 0.39 and 5 sd is 2.

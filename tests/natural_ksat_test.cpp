@@ -1,10 +1,11 @@
-// Certificates for seed 001's natural-weights construction (`natural_ksat`)
-// and the attacks on its two plantings (`literal_majority`, `clause_xor`).
+// Certificates for our reconstruction of Daniely–Vardi 2020's natural weights
+// (`natural_ksat`) and the attacks on its two plantings (`literal_majority`, `clause_xor`).
 //
 // Statistical checks use fixed seeds; binomial tolerances are 5 standard
 // deviations and the Kolmogorov–Smirnov statistic is compared with the
 // asymptotic critical value 1.95/√N (level 0.001).
 #include "hardnets/problems/natural_ksat.h"
+#include "hardnets/learners/learner.h"
 
 #include <algorithm>
 #include <cmath>

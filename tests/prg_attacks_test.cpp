@@ -1,5 +1,6 @@
 // Tests of the GF(2) engine (gf2_system) and the PRG attacks gf2 and
-// p5_collision (../shared/research/prg_natural.md §1.3 items 1, 4, 5).
+// p5_collision (docs/learners.md, `gf2` and `p5_collision`; Couteau–Dupin–
+// Méaux–Rossi–Rotella, ASIACRYPT 2018).
 //
 // The samples are drawn here from goldreich.h (draw_seed, draw_hypergraph,
 // outputs, encode) and from the parity formulas of sparse_parity.h; the
@@ -427,7 +428,7 @@ TEST(PrgAttacksP5Collision, RecoversTheSeedAtTwiceNToTheOneAndAHalf) {
 
 TEST(PrgAttacksP5Collision, GuessAndDetermineBelowTheCollisionRegime) {
   // m = ⌈n^1.3⌉: about 12 (n = 64) and 18 (n = 128) collisions, so guesses
-  // are needed (the note's estimate n(n − c)/(2m + n) ≈ 6.6 and 11.9; the
+  // are needed (Couteau et al.'s estimate n(n − c)/(2m + n) ≈ 6.6 and 11.9; the
   // greedy plan measured 5-6 and 9).
   const auto p = goldreich::p5_predicate();
   for (int n : {64, 128}) {

@@ -148,7 +148,7 @@ TEST(ProperBounded, NetPointsEqualTheFormula) {
 // Realizable, x uniform on S^2, ‖w*‖ = 1, a* = 1, ε = 0.25. Some candidate is
 // within ε of f* everywhere on the ball (sup-norm bound ε·R, R = 1), so its
 // loss on any sample is at most ε² = 0.0625: that is the tolerance on the
-// validation and test losses (np_exact.md §1.4: "validation loss <= ε"). The
+// validation and test losses (docs/learners.md, `proper_bounded`). The
 // measured losses are about 7e-4 (the net is much finer than the worst case
 // in the directions that matter); predicting 0 costs E f*² = 1/6, and a
 // wrong lift or sign costs more, so the test separates.

@@ -1,5 +1,5 @@
 // Tests of `spectral_p5`, the pairing + top-eigenvector distinguisher for
-// Goldreich's PRG with P5 (../shared/research/prg_natural.md §1.3 item 3).
+// Goldreich's PRG with P5 (docs/learners.md, `spectral_p5`).
 // Every instance comes from the registered problem prg_hyperedge (index
 // encoding); fixed seeds; the thresholds sit below the measured rates (see
 // the comments and docs/learners.md).
@@ -94,7 +94,7 @@ TEST(SpectralP5Recovery, RecoversTheSeedAtFourNToTheOneAndAHalf) {
 
 TEST(SpectralP5Recovery, TheSpectrumDoesTheWork) {
   // Controls at n = 64, m = 2048 (seeds 1-6): the local search from a random
-  // seed recovers nothing (measured 0/6); the note's literal arrangement
+  // seed recovers nothing (measured 0/6); the literal `clause` arrangement
   // (rows = one output's pair) has a much smaller ratio (mean 1.33 vs 2.87
   // over 10 seeds: its blocks u_e u_eᵀ have eigenvalue ≈ 3m/n).
   int random_success = 0;

@@ -1,6 +1,6 @@
 // `clause_xor`: Gaussian elimination against `natural_ksat` with the
-// odd-parity planting (formula = planted_xor; ../shared/research/prg_natural.md
-// §4, caveats). The only planting whose literals are (K−1)-wise uniform —
+// odd-parity planting (formula = planted_xor; docs/learners.md, `clause_xor`;
+// docs/problems.md, `natural_ksat`). The only planting whose literals are (K−1)-wise uniform —
 // so that `literal_majority` sees no bias — is a planted K-XOR, and a K-XOR
 // is a linear system over GF(2).
 //

@@ -1,6 +1,6 @@
 // The `convex_relu` learner: two-layer ReLU regression with weight decay as
 // the Pilanci–Ergen convex program (ICML 2020, arXiv 2002.10553;
-// ../shared/research/np_exact.md §3.2).
+// docs/learners.md, `convex_relu`).
 //
 // Non-convex problem (m units, u_j = (w_j, b_j), x̃ = (x, 1)):
 //   min ½ Σ_i (Σ_j α_j [u_j·x̃_i]_+ + c − y_i)² + (β/2) Σ_j (‖u_j‖² + α_j²)

@@ -1,5 +1,6 @@
 // `dnnt_dp`: the pseudo-polynomial dynamic program for two-layer discrete
-// training (D-NNT) with a fixed number n of data points (np_exact.md §2.3).
+// training (D-NNT) with a fixed number n of data points (docs/learners.md,
+// `dnnt_dp`; Doron-Arad 2025 states that such an algorithm exists).
 //
 // For f(x) = c + Σ_j a_j [w_j·x + b_j]_+ the network's outputs on the data form
 // the n-vector c·1 + Σ_j a_j [z_j]_+ with z_j = X w_j + b_j·1. The units add

@@ -1,6 +1,7 @@
 // `dnnt_mip`: two-layer discrete training (D-NNT) as a mixed-integer linear
 // program solved by COIN-OR CBC — the baseline a practitioner would reach for
-// (np_exact.md §3.4, specialised to finite domains).
+// (the big-M formulation of `mip_relu`, specialised to finite domains;
+// docs/learners.md, `dnnt_mip`).
 //
 // For f(x) = c + Σ_j a_j [w_j·x + b_j]_+ with every parameter p in a finite
 // domain W_p, on integer data (x_i, y_i), i = 1..n:

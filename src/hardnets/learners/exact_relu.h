@@ -1,6 +1,6 @@
 // The `exact_relu` learner: the global optimum of two-layer ReLU regression
 // with k hidden units, by activation-pattern enumeration (Arora et al. 2018,
-// Froese et al. 2022; ../shared/research/np_exact.md §3.1).
+// Froese et al. 2022; docs/learners.md, `exact_relu`).
 //
 //   min over θ_j ∈ R^{d+1}, a_j, c of  Σ_i ℓ(Σ_{j≤k} a_j [θ_j·x̃_i]_+ + c, y_i),
 //   x̃ = (x, 1), ℓ ∈ {square, |·| (l1), max |·| (linf: the largest residual)}.
@@ -13,7 +13,7 @@
 // (θ_1..θ_k, c) is therefore convex (a QP for square loss, an LP for l1 and
 // linf) with k·n linear constraints; the best of them is the global optimum.
 // Solving WITHOUT the sign constraints would be wrong (fitted lines leave
-// their cells: np_exact.md §3.1, pitfall (2)).
+// their cells; docs/learners.md, `exact_relu`, gives the counterexample).
 //
 // Cells are enumerated exactly from their extreme rays: after projecting the
 // x̃_i onto their span (rank r), every (r-1)-subset of linearly independent

@@ -1,6 +1,7 @@
 // `gf2`: Gaussian elimination over GF(2) (M4RI) on the decoded equations of
 // a Goldreich PRG or a sparse parity — the attack that makes XOR_k and
-// noiseless parities easy (../shared/research/prg_natural.md §1.3 items 1, 4).
+// noiseless parities easy (docs/learners.md, `gf2`; linearization as in
+// Applebaum–Lovett, STOC 2016).
 //
 // Goldreich tasks. Write P in algebraic normal form, P(x) = Σ_T a_T Π_{j∈T} x_j
 // (goldreich::algebraic_normal_form). Output i on hyperedge (i_1..i_k) reads

@@ -1,5 +1,5 @@
 // `grid`: exhaustive search over directions for tiny d
-// (../shared/research/clwe.md §4.6), on clwe, periodic_neuron and clwe_relu.
+// (docs/learners.md, `grid`), on clwe, periodic_neuron and clwe_relu.
 //
 // Directions w ∈ S^{d−1} (d <= 4) are enumerated on a hyperspherical grid of
 // angular step δ (a hemisphere where ±w are equivalent): angles ψ_1 … ψ_{d−2}

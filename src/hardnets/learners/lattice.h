@@ -2,7 +2,8 @@
 // (lll_relation, lll_primal, lll_labels, and the grid search that shares their
 // task parsing, verification and predictor).
 //
-// Everything here follows ../shared/research/clwe.md §4–5:
+// Everything here follows docs/learners.md, "Lattice attacks on CLWE and
+// periodic neurons":
 //   - the public task (clwe.h) parsed and checked once (`AttackTask`);
 //   - integer bases as fplll ZZ_mat<mpz_t>, entries rounded from doubles of any
 //     magnitude (mpz beyond 2^62) or from MPFR values;

@@ -1,6 +1,6 @@
 // `literal_majority`: the naive-planting attack on `natural_ksat`
-// (../shared/research/prg_natural.md §4, caveats): planted K-SAT whose
-// clauses are uniform among those satisfied by ψ* is easy.
+// (docs/learners.md, `literal_majority`; docs/problems.md, `natural_ksat`):
+// planted K-SAT whose clauses are uniform among those satisfied by ψ* is easy.
 //
 // What x shows without W. In block B_j of a clause input the nonzero
 // coordinates are exactly the K variables of clause C_j, and

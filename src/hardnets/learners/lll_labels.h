@@ -1,5 +1,5 @@
 // `lll_labels`: the lattice attack on periodic-neuron labels
-// (../shared/research/clwe.md §4.5), for y = φ(γ⟨w,x⟩) + N(0, σ²) with φ = tri
+// (docs/learners.md, `lll_labels`), for y = φ(γ⟨w,x⟩) + N(0, σ²) with φ = tri
 // or cos (periodic_neuron), and for the capped network clwe_relu.
 //
 // The labels lose the sign of γ⟨w,x⟩ mod 1: with t_i the label's position in

@@ -1,5 +1,5 @@
 // `lll_primal`: the many-sample primal (Kannan embedding) attack on CLWE and
-// hCLWE (../shared/research/clwe.md §4.4) — the CLWE analogue of the LWE
+// hCLWE (docs/learners.md, `lll_primal`) — the CLWE analogue of the LWE
 // uSVP attack and the practically strongest lattice attack.
 //
 // With Q the orthonormal left null space of X (n × (n−d)), γXw = z + k − e

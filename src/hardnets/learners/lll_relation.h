@@ -1,6 +1,6 @@
 // `lll_relation`: the sample-optimal integer-relation attack (Song–Zadik–Bruna,
-// Zadik–Song–Wein–Bruna, Diakonikolas–Kane; ../shared/research/clwe.md §4.2
-// for CLWE / hCLWE, §4.3 for cos / tri neuron labels) from n = d+1 samples.
+// Zadik–Song–Wein–Bruna, Diakonikolas–Kane; docs/learners.md, `lll_relation`,
+// for CLWE / hCLWE and for cos / tri neuron labels) from n = d+1 samples.
 //
 // With λ a unit left null vector of X (λᵀX = 0, computed in MPFR),
 // γXw = z + k − e gives λᵀk = −λᵀz + λᵀe: k ∈ Z^n is a small solution of one

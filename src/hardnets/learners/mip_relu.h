@@ -1,7 +1,7 @@
 // The `mip_relu` learner: two-layer ReLU regression with l1 or linf loss as a
 // big-M mixed-integer linear program solved by COIN-OR CBC — the generic MIP
 // baseline that `exact_relu` (pattern enumeration) is compared against
-// (../shared/research/np_exact.md §3.4).
+// (docs/learners.md, `mip_relu`).
 //
 //   min Σ_i |f(x_i) − y_i|  (l1)   or   max_i |f(x_i) − y_i|  (linf),
 //   f(x) = Σ_{j≤k} a_j [w_j·x + b_j]_+ + c,

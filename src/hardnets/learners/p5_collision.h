@@ -1,6 +1,6 @@
 // `p5_collision`: the collision + guess-and-determine attack on Goldreich's
 // PRG with P5(x) = x1 ⊕ x2 ⊕ x3 ⊕ x4 x5 (Couteau–Dupin–Méaux–Rossi–Rotella,
-// ASIACRYPT 2018; ../shared/research/prg_natural.md §1.3 item 5).
+// ASIACRYPT 2018; docs/learners.md, `p5_collision`).
 //
 // Output i on (a, b, c, d, e) is y_i = s_a ⊕ s_b ⊕ s_c ⊕ s_d s_e.
 //  (a) Collisions. Outputs sharing the unordered pair {d, e} share s_d s_e:
@@ -12,7 +12,8 @@
 //      {d, e} into a linear equation (s_d = 0: the product vanishes; s_d = 1:
 //      it is s_e), one more equation per such pair plus the guess itself.
 //      Stop when collisions + guesses + linearized outputs ≥ n + margin. The
-//      note's estimate of the number of guesses is g ≈ n(n − c)/(2m + n).
+//      estimate of Couteau et al. for the number of guesses is
+//      g ≈ n(n − c)/(2m + n).
 //  (c) For each of the 2^g assignments of the guessed bits (plain binary
 //      order): eliminate (M4RI); propagate: every seed bit the system
 //      determines linearizes the outputs of its pairs, which are added and

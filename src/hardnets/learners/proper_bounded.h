@@ -1,6 +1,6 @@
 // The `proper_bounded` learner: the bounded-weight proper learner for k ReLU
-// units (Manurangsi–Reichman / Goel–Klivans–Manurangsi–Reichman upper bound;
-// ../shared/research/np_exact.md §1.4).
+// units (Manurangsi–Reichman 2018 / Goel–Klivans–Manurangsi–Reichman, ITCS 2021,
+// upper bound; docs/learners.md, `proper_bounded`).
 //
 // Class: f(x) = Σ_{j≤k} a_j max(w_j·x, 0) with ‖w_j‖ ≤ 1 and Σ_j |a_j| ≤ A
 // (A = `output_bound`; no biases), for inputs ‖x‖ ≤ 1.
@@ -30,9 +30,10 @@
 //    scored on the validation part and the best of them is returned, lifted
 //    back to R^d (w_j = Q w'_j, or Gᵀ w'_j for jl).
 //    search = exact runs exact_relu's activation-pattern enumeration on the
-//    reduced data instead (MR18's route (i)+(a)): the global optimum over
-//    k homogeneous units Σ a_j [w_j·x]_+ without the norm bounds (exact_relu
-//    with unit_bias = output_bias = false), lifted the same way; its
+//    reduced data instead (the route of Manurangsi–Reichman 2018: span
+//    reduction, then exact ERM): the global optimum over k homogeneous units
+//    Σ a_j [w_j·x]_+ without the norm bounds (exact_relu with
+//    unit_bias = output_bias = false), lifted the same way; its
 //    `net_points` is the number of convex programs visited.
 //
 // Cost: the theoretical net size is (6A/ε)^{d'} per unit (stat

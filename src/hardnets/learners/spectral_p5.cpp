@@ -207,7 +207,7 @@ class MixedMatrix : public PairMatrix {
   mutable Vec buffer_;
 };
 
-// `clause` (the note's literal arrangement): rows and columns are the
+// `clause` (the literal pair-against-pair arrangement): rows and columns are the
 // unordered pairs {a, b} of ONE output: A[(a, b), (a', b')] += ss', i.e.
 // A = Σ_e u_e u_eᵀ − D with u_e[(a, b)] = Σ s_i over the outputs {e, a, b}
 // and D the self-terms. Each block u_e u_eᵀ has eigenvalue |u_e|² ≈ 3m/n,
@@ -413,7 +413,7 @@ SpectralP5Learner::SpectralP5Learner() : spec_("spectral_p5") {
       .choice("arrangement", "mixed", {"mixed", "clause"},
               "mixed: rows (a, a'), columns (b, b') take one index from each output of a "
               "pairing; clause: rows (a, b), columns (a', b') are the two outputs' pairs (the "
-              "note's literal matrix, a control: its blocks have eigenvalue ≈ 3m/n)")
+              "literal pair-against-pair matrix, a control: its blocks have eigenvalue ≈ 3m/n)")
       .integer("iterations", 100, 1, 1000000,
                "power iterations at most (the planted matrix and each baseline)")
       .real("tolerance", 1e-4, 0.0, 1.0,

@@ -1,6 +1,6 @@
 // `spectral_p5`: the pairing + top-eigenvector distinguisher for Goldreich's
-// PRG with P5(x) = x1 ⊕ x2 ⊕ x3 ⊕ x4 x5 (../shared/research/prg_natural.md
-// §1.3 item 3, "Concrete distinguisher for P5"; Allen–O'Donnell–Witmer 2015).
+// PRG with P5(x) = x1 ⊕ x2 ⊕ x3 ⊕ x4 x5 (Allen–O'Donnell–Witmer 2015, arXiv
+// 1505.04383, applied to P5; docs/learners.md, `spectral_p5`).
 //
 // (−1)^{P5} = χ_{123} · (−1)^{x4 x5}: each output is a 3-XOR on the first
 // three indices of its hyperedge with Bernoulli(1/4) noise. Two outputs i, i'
@@ -17,7 +17,7 @@
 // About 4.5 m²/n pairings (`pairings`, matrix_entries = 8 · pairings). The
 // matrix is never stored: a product enumerates the pairings of each e on a
 // symmetric n × n array (O(pairings + n²) time, O(m + n²) memory).
-// `arrangement = clause` is the note's literal matrix over the C(n, 2)
+// `arrangement = clause` is the plain pair-against-pair matrix over the C(n, 2)
 // unordered pairs of ONE output, A[(a, b), (a', b')] += ss' = Σ_e u_e u_eᵀ − D:
 // each block u_e u_eᵀ has eigenvalue |u_e|² ≈ 3m/n, above the spike
 // (≈ 4.5 m²/n³) until m ≈ n², so it is kept as a control. Outputs whose

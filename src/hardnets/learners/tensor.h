@@ -1,6 +1,7 @@
 // The `tensor` learner: the moment (tensor) method for a depth-2 ReLU network
 //     f(x) = Σ_{i≤m} a_i ReLU(⟨w_i, x⟩ + b_i),   x ~ N(0, I_d),  ‖w_i‖ = 1,  m ≤ d
-// (ATV21 / JSA15 style; research/prg_natural.md §5).
+// (in the style of Awasthi–Tang–Vijayaraghavan 2021, arXiv 2107.10209, and
+// Janzamin–Sedghi–Anandkumar 2015, arXiv 1506.08473; docs/learners.md, `tensor`).
 //
 // Hermite identity. With He_ℓ the probabilists' Hermite tensors, Gaussian
 // integration by parts gives T_ℓ := E[y He_ℓ(x)] = Σ_i a_i c_ℓ(b_i) w_i^{⊗ℓ} with

@@ -1,6 +1,6 @@
 // Periodic links and the one-hidden-layer ReLU networks that compute them.
 //
-// Seed 002 (Li–Zadik–Zampetakis) reduces Continuous LWE to learning
+// Li–Zadik–Zampetakis 2025 reduce Continuous LWE to learning
 // f(x) = φ(γ⟨w,x⟩) for a 1-periodic Lipschitz φ, capped to |⟨w,x⟩| ≤ R so that
 // it becomes a finite one-hidden-layer ReLU network. Both the problems
 // (periodic_neuron, clwe_relu) and the attacks (lll_labels, grid) use the

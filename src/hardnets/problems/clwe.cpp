@@ -382,7 +382,7 @@ class ClweReluProblem : public PeriodicProblemBase {
   }
   std::string name() const override { return "clwe_relu"; }
   std::string summary() const override {
-    return "seed 002's hard one-hidden-layer ReLU network: capped periodic link "
+    return "Li–Zadik–Zampetakis' hard one-hidden-layer ReLU network: capped periodic link "
            "phi(clip(gamma<w,x>, -gamma R, gamma R)) as exact ReLU units, Gaussian label noise";
   }
   const ParamSpec& spec() const override { return spec_; }

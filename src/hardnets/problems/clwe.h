@@ -1,4 +1,5 @@
-// Seed 002: Continuous LWE and the one-hidden-layer networks it makes hard.
+// Li–Zadik–Zampetakis 2025: Continuous LWE and the one-hidden-layer networks it
+// makes hard.
 //
 // Standard-normal convention throughout (x ~ N(0, I_d); β, σ are standard
 // deviations). The papers' ρ_s convention (Bruna–Regev–Song–Tang) has γ and β

@@ -1,5 +1,5 @@
-// Goldreich's local pseudorandom generator: the PRG core of seed 000
-// (Daniely–Vardi COLT 2021, Daniely–Srebro–Vardi NeurIPS 2023).
+// Goldreich's local pseudorandom generator: the PRG core of Daniely–Vardi
+// (COLT 2021) and Daniely–Srebro–Vardi (NeurIPS 2023).
 //
 // A seed s ∈ {0,1}^n, m hyperedges S_1..S_m, each an ORDERED k-tuple of
 // DISTINCT indices drawn uniformly from the n(n-1)...(n-k+1) possibilities
@@ -27,11 +27,11 @@
 #include <string>
 #include <vector>
 
+#include "hardnets/contracts/fit.h"
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/json.h"
 #include "hardnets/core/params.h"
 #include "hardnets/core/rng.h"
-#include "hardnets/learners/learner.h"
 
 namespace hardnets::goldreich {
 
@@ -73,7 +73,7 @@ double bias(const Predicate& p);
 // outputs on every hypergraph and are indistinguishable.
 bool complement_invariant(const Predicate& p);
 
-// The seed-000 parameters every PRG problem declares once: n, predicate, k,
+// The predicate parameters every PRG problem declares once: n, predicate, k,
 // a, b, table (docs: "k follows from the predicate where it is fixed").
 void declare_predicate_params(ParamSpec& spec);
 // The predicate those parameters name; k = n is checked by the caller.

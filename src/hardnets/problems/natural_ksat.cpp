@@ -232,7 +232,8 @@ NaturalKsatProblem::NaturalKsatProblem() : spec_("natural_ksat") {
 }
 
 std::string NaturalKsatProblem::summary() const {
-  return "DV20-style natural-weights depth-2 network N_W(x) = Σ ReLU(<w_j, x>) evaluated on "
+  return "Daniely–Vardi-style natural-weights depth-2 network N_W(x) = Σ ReLU(<w_j, x>) evaluated "
+         "on "
          "K-SAT clause inputs: N_W(x) = alpha·#violated exactly (structural demonstration)";
 }
 

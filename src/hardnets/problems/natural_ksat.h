@@ -1,6 +1,6 @@
-// Problem `natural_ksat`: seed 001's (Daniely–Vardi 2020, "DV20") natural
-// weights, as a structural demonstration (../shared/research/prg_natural.md
-// §4, our reconstruction [R]: the body of DV20 was not available).
+// Problem `natural_ksat`: the natural weights of Daniely–Vardi 2020 (NeurIPS
+// 2020, arXiv 2006.03177), as a structural demonstration (docs/problems.md,
+// `natural_ksat`: our reconstruction; the paper's body was not available to us).
 //
 // Network. N_W(x) = Σ_{j≤q} ReLU(⟨w_j, x⟩), w_j ∈ R^d i.i.d. with entries
 // from a sign-symmetric natural law (`weights`: normal N(0, 1) or uniform

@@ -1,8 +1,8 @@
 // Problems `prg_depth3` and `prg_depth2_smoothed`: Goldreich's local PRG
 // planted in ReLU networks under Gaussian (or Gaussian-blurred) inputs, after
-// Daniely–Srebro–Vardi (NeurIPS 2023, "DSV23"). The networks below are OUR
-// RECONSTRUCTION (research note prg_natural.md §3, tagged [R]): they match the
-// paper's theorem shapes, not a construction read in the paper.
+// Daniely–Srebro–Vardi (NeurIPS 2023, arXiv 2302.07426). The networks below are
+// OUR RECONSTRUCTION (docs/problems.md, `prg_depth3` and `prg_depth2_smoothed`):
+// they match the paper's theorem shapes, not a construction read in the paper.
 //
 // Both networks are "hyperedge detectors": one layer-2 unit per ordered tuple
 // S of k distinct indices in [0, n) (n^(k) = n!/(n-k)! units, in the rank
@@ -207,7 +207,8 @@ struct CaseFractions {
   double clean = 0, band = 0, annulus = 0, repeated = 0;
   Json to_json() const;
 };
-// The note's table: clean = e(2δ)^R Π_{j<k}(1 − j/n), band = 1 − e(δ)^R,
+// The case table of docs/problems.md (`prg_depth3`):
+// clean = e(2δ)^R Π_{j<k}(1 − j/n), band = 1 − e(δ)^R,
 // annulus = e(δ)^R − e(2δ)^R, repeated = 1 − Π_{j<k}(1 − j/n),
 // e(a) = erfc(a/√2) = Pr[|x| > a].
 CaseFractions predicted_cases(int n, int k, double delta);

@@ -186,7 +186,7 @@ TeacherProblem::TeacherProblem() : spec_("teacher") {
       .integer("depth", 2, 1, 8,
                "weight layers: 1 = linear teacher, 2 = one hidden layer, 3 = two hidden layers")
       .choice("weights", "normal", {"normal", "uniform"},
-              "weight law (seed 001's natural weights), variance scale^2 / fan_in")
+              "weight law (Daniely–Vardi 2020's natural weights), variance scale^2 / fan_in")
       .real("scale", 1.0, 0.0, 1e6, "weight scale s: Var W_ij = s^2 / fan_in", true)
       .real("bias_scale", 0.0, 0.0, 1e6, "standard deviation of the biases (same law)")
       .real("tau", 0.0, 0.0, 1e6, "smoothing: add N(0, tau^2) to every parameter")

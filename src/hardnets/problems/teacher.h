@@ -1,15 +1,15 @@
 // Problem `teacher`: a random ReLU teacher network (the teacher–student setting).
 //
 // A teacher f* of depth L (weight layers) and hidden width m on inputs of
-// dimension d is drawn with "natural" weights (seed 001, Daniely–Vardi):
+// dimension d is drawn with "natural" weights (Daniely–Vardi 2020):
 //   normal:  W_ij ~ N(0, s^2 / fan_in)
 //   uniform: W_ij ~ U[-r, r], r = s sqrt(3 / fan_in)   (same variance)
 // biases with standard deviation `bias_scale` under the same law, then
-// optionally smoothed (every parameter + N(0, tau^2), seed 000's smoothed
-// analysis). Controlled degeneracy (seed 001 §5 tests): `pair_angle` = θ sets
-// first-layer unit 2 at angle θ to unit 1 (norm kept); `min_singular` = t
-// rescales the smallest singular direction of the row-normalised first layer
-// N = rownorm(W_1) = U S Vᵀ, N(s) = N + (s − s_min) u vᵀ, so that
+// optionally smoothed (every parameter + N(0, tau^2), the smoothed analysis of
+// Daniely–Srebro–Vardi 2023). Controlled degeneracy (docs/problems.md,
+// `teacher`): `pair_angle` = θ sets first-layer unit 2 at angle θ to unit 1
+// (norm kept); `min_singular` = t rescales the smallest singular direction of
+// the row-normalised first layer N = rownorm(W_1) = U S Vᵀ, N(s) = N + (s − s_min) u vᵀ, so that
 // s_min(rownorm(N(s))) = t (s by bisection; rows keep their norms). Both act
 // before the smoothing, so tau > 0 smooths the degenerate network; at 0 they
 // are off and the teacher is bit-identical to the plain one. Inputs are x ~ N(0, I_d), uniform on
