@@ -320,6 +320,7 @@ struct SweepCliOptions {
   int jobs = 0;
   bool resume = false;
   bool dry_run = false;
+  bool regenerate = false;
 };
 
 void print_plan(const SweepPlan& plan) {
@@ -373,6 +374,7 @@ int cmd_sweep(const SweepCliOptions& o, const MpiContext& mpi) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.jobs = o.jobs > 0 ? o.jobs : std::max(1, cores / mpi.size);
   options.progress = mpi.rank == 0 && progress_wanted();
+  options.share_instances = !o.regenerate;
   if (mpi.rank == 0) {
     fmt::print("sweep '{}': {} runs, {} already stored, {} to run with {} job(s){}\n", plan.name,
                plan.runs.size(), stored, pending.size(), options.jobs,
@@ -484,6 +486,9 @@ int main(int argc, char** argv) {
                     "concurrent runs (default: all cores, divided among MPI ranks)");
   sweep->add_flag("--resume", sweep_opts.resume, "finish a sweep whose database holds some runs");
   sweep->add_flag("--dry-run", sweep_opts.dry_run, "list the runs without running them");
+  sweep->add_flag("--regenerate", sweep_opts.regenerate,
+                  "every run generates its own instance (default: the runs of one problem point, "
+                  "seed and sizes share one generation; results are identical)");
 
   // Name an unknown command instead of CLI11's generic "subcommand required".
   std::vector<std::string> commands;

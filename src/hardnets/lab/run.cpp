@@ -6,6 +6,7 @@
 #include "hardnets/core/error.h"
 #include "hardnets/core/params.h"
 #include "hardnets/core/resources.h"
+#include "hardnets/lab/instance_cache.h"
 #include "hardnets/lab/provenance.h"
 
 namespace hardnets {
@@ -100,18 +101,26 @@ RunResult fit_and_judge(const Problem& problem, const Instance& instance, const 
   return result;
 }
 
-RunResult execute_run(const RunRequest& request) {
+RunResult execute_run(const RunRequest& request, const InstanceCache* cache, bool share) {
   const ResolvedRun resolved = resolve(request);
   const Problem& problem = resolved.problem;
+  Json config = config_of(request, resolved);
 
   const Stopwatch generate_clock;
-  const Instance instance =
-      problem.generate(resolved.problem_params, request.seed, request.sizes, {request.threads});
+  const auto generate = [&] {
+    return problem.generate(resolved.problem_params, request.seed, request.sizes,
+                            {request.threads});
+  };
+  bool loaded = false;
+  const Instance instance = cache ? cache->obtain(InstanceCache::key_of(config),
+                                                  resolved.problem_params, generate, share, &loaded)
+                                  : generate();
   const double generate_seconds = generate_clock.seconds();
 
   RunResult result = fit_and_judge(problem, instance, resolved.learner, resolved.learner_params,
                                    request.seed, request.threads, request.time_limit_seconds);
-  result.config = config_of(request, resolved);
+  result.config = std::move(config);
+  if (cache) result.metrics["instance_loaded"] = loaded ? 1.0 : 0.0;
   result.card = instance.card;
   // What was generated, which some problems choose themselves (stretch,
   // reductions) instead of the requested n_train / n_test.

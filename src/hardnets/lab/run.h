@@ -47,8 +47,16 @@ Json assignments_to_json(const std::vector<std::string>& assignments, const std:
 // learner, learner_params, seed, n_train, n_test, threads.
 Json run_config(const RunRequest& request);
 
-// Validates everything (UserError on bad input), then runs.
-RunResult execute_run(const RunRequest& request);
+class InstanceCache;
+
+// Validates everything (UserError on bad input), then runs. With a `cache`
+// (a sweep's), the instance is loaded from it when another run generated it
+// already; otherwise it is generated, and stored there when `share` (other
+// runs will need it). The results are identical either way. The metric
+// generate_seconds is the time spent obtaining the instance, and with a cache
+// instance_loaded says whether it was loaded (1) or generated (0).
+RunResult execute_run(const RunRequest& request, const InstanceCache* cache = nullptr,
+                      bool share = false);
 
 // The part of a run after generation, shared by execute_run and the Python
 // module's `hardnets.fit`: fits `learner` on the instance's training set

@@ -11,13 +11,19 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <list>
+#include <map>
 #include <new>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
+#include "hardnets/lab/instance_cache.h"
 
 namespace hardnets {
 namespace {
@@ -67,7 +73,125 @@ RunRecord failed_record(const PlannedRun& run, const std::string& status,
   return r;
 }
 
-[[noreturn]] void child_main(const PlannedRun& run, int fd) {
+// Which run to start next so that each instance is generated once: a run
+// whose instance is ready (stored in the cache, or its generator finished
+// without storing it) first; else the first run of an instance nobody
+// generates yet, which then generates and stores it. Runs whose instance is
+// being generated wait for it. In a sweep's order, each instance's first run
+// generates it, whatever the number of jobs.
+class InstanceSchedule {
+ public:
+  // `share` false: every run generates its own instance, in plan order.
+  InstanceSchedule(const SweepPlan& plan, const std::vector<std::size_t>& indices, bool share,
+                   const InstanceCache& cache)
+      : share_(share), cache_(cache), waiting_(indices.begin(), indices.end()) {
+    for (std::size_t i : indices) {
+      const std::string& key =
+          key_.emplace(i, InstanceCache::key_of(plan.runs[i].config)).first->second;
+      state_.emplace(key, State::kUnstarted);
+      ++remaining_[key];
+    }
+  }
+  bool empty() const { return waiting_.empty(); }
+  // Runs wait for an instance being generated (the caller polls sooner).
+  bool blocked() const { return blocked_; }
+
+  struct Start {
+    std::size_t index;  // into the plan
+    bool share;         // it generates an instance that other runs will load
+  };
+  // The run to start now, removed from the waiting list; none when every
+  // waiting run waits for an instance being generated.
+  std::optional<Start> next() {
+    if (!share_ && !waiting_.empty()) {
+      const std::size_t index = waiting_.front();
+      waiting_.pop_front();
+      return Start{index, false};
+    }
+    auto pick = waiting_.end();
+    blocked_ = false;
+    for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+      const std::string& key = key_.at(*it);
+      State& state = state_.at(key);
+      // Ready as soon as its generator has stored it, before its fit ends.
+      if (state == State::kGenerating && cache_.contains(key)) state = State::kReady;
+      blocked_ = blocked_ || state == State::kGenerating;
+      if (state == State::kReady) {
+        pick = it;
+        break;
+      }
+      if (state == State::kUnstarted && pick == waiting_.end()) pick = it;
+    }
+    if (pick == waiting_.end()) return std::nullopt;
+    const std::size_t index = *pick;
+    waiting_.erase(pick);
+    const std::string& key = key_.at(index);
+    State& state = state_.at(key);
+    // An instance no other run needs is not written to the cache at all.
+    if (state != State::kUnstarted || remaining_.at(key) == 1) return Start{index, false};
+    state = State::kGenerating;
+    generator_[key] = index;
+    return Start{index, true};
+  }
+
+  // Records that a run finished; returns its instance's key when no other
+  // run needs that instance any more (the caller removes it from the cache).
+  std::optional<std::string> finished(std::size_t index) {
+    const std::string& key = key_.at(index);
+    if (state_.at(key) == State::kGenerating && generator_.at(key) == index) {
+      state_.at(key) = State::kReady;
+    }
+    if (--remaining_.at(key) == 0) return key;
+    return std::nullopt;
+  }
+
+ private:
+  enum class State { kUnstarted, kGenerating, kReady };
+  bool share_;
+  const InstanceCache& cache_;
+  bool blocked_ = false;  // the last next() left runs waiting for a generation
+  std::list<std::size_t> waiting_;
+  std::map<std::size_t, std::string> key_;  // plan index -> instance key
+  std::map<std::string, State> state_;
+  std::map<std::string, std::size_t> remaining_;  // runs not finished yet
+  std::map<std::string, std::size_t> generator_;
+};
+
+// The sweep's instance cache: a fresh folder under the temporary directory,
+// removed with everything in it when the sweep ends (or throws).
+class TemporaryCache {
+ public:
+  TemporaryCache()
+      : dir_(base() /
+             fmt::format("hardnets-instances-{}-{}", static_cast<long>(::getpid()), counter()++)),
+        cache_(dir_) {}
+  ~TemporaryCache() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  TemporaryCache(const TemporaryCache&) = delete;
+  TemporaryCache& operator=(const TemporaryCache&) = delete;
+  const InstanceCache& cache() const { return cache_; }
+
+ private:
+  // $TMPDIR when set; else /dev/shm, a memory file system on Linux, where
+  // storing and loading an instance cost a copy instead of a disk write.
+  static std::filesystem::path base() {
+    if (std::getenv("TMPDIR") == nullptr && ::access("/dev/shm", W_OK | X_OK) == 0) {
+      return "/dev/shm";
+    }
+    return std::filesystem::temp_directory_path();
+  }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+  std::filesystem::path dir_;
+  InstanceCache cache_;
+};
+
+[[noreturn]] void child_main(const PlannedRun& run, int fd, const InstanceCache* cache,
+                             bool share) {
   // Die with the parent: a killed sweep leaves no orphans writing nothing.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (run.budget.memory_mb > 0) {
@@ -81,7 +205,7 @@ RunRecord failed_record(const PlannedRun& run, const std::string& status,
   };
   std::string text;
   try {
-    text = lossless(execute_planned_run(run));
+    text = lossless(execute_planned_run(run, cache, share));
   } catch (const std::bad_alloc&) {
     text = lossless(
         failed_record(run, "oom", "out of memory (budget memory_mb exceeded)", 0, peak_rss_mb()));
@@ -124,10 +248,10 @@ std::vector<std::size_t> pending_runs(const SweepPlan& plan, const Store& store)
   return out;
 }
 
-RunRecord execute_planned_run(const PlannedRun& run) {
+RunRecord execute_planned_run(const PlannedRun& run, const InstanceCache* cache, bool share) {
   RunRecord record;
   try {
-    record = make_record(execute_run(run.request));
+    record = make_record(execute_run(run.request, cache, share));
   } catch (const std::bad_alloc&) {
     throw;
   } catch (const std::exception& e) {
@@ -144,7 +268,8 @@ SweepSummary execute_sweep(const SweepPlan& plan, const std::vector<std::size_t>
   const auto sweep_start = Clock::now();
   ProgressLine progress(options.progress, indices.size());
   std::vector<Child> running;
-  std::size_t next = 0;
+  const TemporaryCache instances;
+  InstanceSchedule schedule(plan, indices, options.share_instances, instances.cache());
   const int jobs = std::max(1, options.jobs);
 
   auto finish = [&](Child& child, int wait_status, const rusage& usage, bool timed_out) {
@@ -179,8 +304,10 @@ SweepSummary execute_sweep(const SweepPlan& plan, const std::vector<std::size_t>
     progress.update(summary.executed, summary.failed);
   };
 
-  while (next < indices.size() || !running.empty()) {
-    while (next < indices.size() && static_cast<int>(running.size()) < jobs) {
+  while (!schedule.empty() || !running.empty()) {
+    while (static_cast<int>(running.size()) < jobs) {
+      const auto start = schedule.next();
+      if (!start) break;
       int fds[2];
       if (pipe(fds) != 0) fail("sweep: cannot create a pipe: {}", std::strerror(errno));
       std::fflush(nullptr);
@@ -189,16 +316,17 @@ SweepSummary execute_sweep(const SweepPlan& plan, const std::vector<std::size_t>
       if (pid == 0) {
         ::close(fds[0]);
         for (const Child& c : running) ::close(c.fd);
-        child_main(plan.runs[indices[next]], fds[1]);
+        child_main(plan.runs[start->index], fds[1],
+                   options.share_instances ? &instances.cache() : nullptr, start->share);
       }
       ::close(fds[1]);
-      running.push_back({pid, fds[0], indices[next], Clock::now(), {}});
-      ++next;
+      running.push_back({pid, fds[0], start->index, Clock::now(), {}});
     }
 
     // Wait for output or the nearest deadline.
     std::vector<pollfd> fds;
-    double wait_ms = 1000;
+    // Runs waiting for an instance being generated look again soon.
+    double wait_ms = schedule.blocked() ? 20 : 1000;
     for (const Child& c : running) {
       fds.push_back({c.fd, POLLIN, 0});
       const double budget = plan.runs[c.index].budget.seconds;
@@ -237,6 +365,7 @@ SweepSummary execute_sweep(const SweepPlan& plan, const std::vector<std::size_t>
       }
       ::close(c.fd);
       finish(c, status, usage, timed_out);
+      if (const auto unused = schedule.finished(c.index)) instances.cache().remove(*unused);
       running.erase(running.begin() + static_cast<std::ptrdiff_t>(k));
     }
   }

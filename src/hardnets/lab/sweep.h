@@ -10,7 +10,12 @@
 // only, and `--resume` re-runs exactly the runs that are missing.
 //
 // Results never depend on `jobs` (or MPI ranks): each run is a pure function
-// of its configuration.
+// of its configuration. Runs that share an instance (problem point, seed,
+// sizes) share its generation: the first of them generates it into the
+// sweep's temporary instance cache and the others load it (the others are
+// started only once it is there); the file is deleted when the last of them
+// has finished. The cache lives in $TMPDIR when that is set, else in
+// /dev/shm (memory: writing and reading cost a copy), else in /tmp.
 #pragma once
 
 #include <cstddef>
@@ -23,8 +28,9 @@
 namespace hardnets {
 
 struct SweepOptions {
-  int jobs = 1;           // concurrent child processes
-  bool progress = false;  // draw a progress line on stderr
+  int jobs = 1;                 // concurrent child processes
+  bool progress = false;        // draw a progress line on stderr
+  bool share_instances = true;  // runs of one instance share its generation (see above)
 };
 
 struct SweepSummary {
@@ -42,7 +48,9 @@ SweepSummary execute_sweep(const SweepPlan& plan, const std::vector<std::size_t>
                            Store& store, const SweepOptions& options);
 
 // Executes one planned run in this process and returns its store record
-// (status error with the message when it throws). Used by the child process.
-RunRecord execute_planned_run(const PlannedRun& run);
+// (status error with the message when it throws). Used by the child process,
+// with the sweep's instance cache (see execute_run).
+RunRecord execute_planned_run(const PlannedRun& run, const InstanceCache* cache = nullptr,
+                              bool share = false);
 
 }  // namespace hardnets
