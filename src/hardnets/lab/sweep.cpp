@@ -18,6 +18,7 @@
 #include <map>
 #include <new>
 #include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -162,8 +163,8 @@ class InstanceSchedule {
 class TemporaryCache {
  public:
   TemporaryCache()
-      : dir_(base() /
-             fmt::format("hardnets-instances-{}-{}", static_cast<long>(::getpid()), counter()++)),
+      : dir_((remove_orphans(), base()) /
+             fmt::format("{}{}-{}", kPrefix, static_cast<long>(::getpid()), counter()++)),
         cache_(dir_) {}
   ~TemporaryCache() {
     std::error_code ignored;
@@ -181,6 +182,21 @@ class TemporaryCache {
       return "/dev/shm";
     }
     return std::filesystem::temp_directory_path();
+  }
+  static constexpr std::string_view kPrefix = "hardnets-instances-";
+  // The caches of sweeps killed before they could remove theirs (kill -9):
+  // folders whose process no longer exists. In /dev/shm they would hold
+  // memory until the next reboot.
+  static void remove_orphans() {
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(base(), error)) {
+      const std::string name = entry.path().filename().string();
+      if (!name.starts_with(kPrefix)) continue;
+      const long pid = std::strtol(name.c_str() + kPrefix.size(), nullptr, 10);
+      if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+        std::filesystem::remove_all(entry.path(), error);
+      }
+    }
   }
   static int& counter() {
     static int n = 0;
