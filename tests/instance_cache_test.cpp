@@ -127,7 +127,8 @@ TEST(InstanceCache, LoadPastTheMemoryBudgetIsBadAlloc) {
     setrlimit(RLIMIT_AS, &limit);
     try {
       bool loaded = false;
-      cache.obtain("big", params, [&] { return Instance{}; }, false, &loaded);
+      cache.obtain(
+          "big", params, [&] { return Instance{}; }, false, &loaded);
     } catch (const std::bad_alloc&) {
       _exit(3);
     } catch (...) {
