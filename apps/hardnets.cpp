@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "hardnets/contracts/dnnt_instance.h"
 #include "hardnets/core/build_info.h"
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/error.h"
@@ -30,7 +31,6 @@
 #include "hardnets/lab/sweep.h"
 #include "hardnets/lab/sweep_spec.h"
 #include "hardnets/learners/learner.h"
-#include "hardnets/problems/dnnt_instance.h"
 #include "hardnets/problems/problem.h"
 
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
-// Tests for the D-NNT instance type (problems/dnnt_instance.h): the JSON file
+// Tests for the D-NNT instance type (contracts/dnnt_instance.h): the JSON file
 // round trip, every validation error, exact evaluation beyond 64 bits, the
 // flat parameter order and the shared solver result (make_fit, verify_output).
-#include "hardnets/problems/dnnt_instance.h"
+#include "hardnets/contracts/dnnt_instance.h"
 
 #include <functional>
 

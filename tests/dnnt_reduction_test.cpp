@@ -4,10 +4,10 @@
 // equals plain enumeration; the x3c origin point matters.
 #include <gtest/gtest.h>
 
+#include "hardnets/contracts/dnnt_instance.h"
 #include "hardnets/core/error.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/problems/dnnt_certify.h"
-#include "hardnets/problems/dnnt_instance.h"
 #include "hardnets/problems/dnnt_problems.h"
 #include "test_util.h"
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "hardnets/contracts/dnnt_instance.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/rng.h"
 #include "hardnets/learners/dnnt_dp.h"
-#include "hardnets/problems/dnnt_instance.h"
 #include "hardnets/problems/dnnt_problems.h"
 #include "test_util.h"
 

@@ -7,7 +7,7 @@
 // against (an index biased by the skipping step, repeats inside a tuple, a
 // wrong collision formula, a noise rate off by a factor) move the statistic
 // by many standard deviations.
-#include "hardnets/problems/goldreich.h"
+#include "hardnets/contracts/goldreich.h"
 
 #include <bit>
 #include <cmath>

@@ -14,10 +14,10 @@
 
 #include <gtest/gtest.h>
 
+#include "hardnets/contracts/goldreich.h"
 #include "hardnets/core/rng.h"
 #include "hardnets/learners/gf2_system.h"
 #include "hardnets/learners/learner.h"
-#include "hardnets/problems/goldreich.h"
 #include "hardnets/problems/problem.h"
 #include "test_util.h"
 

@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hardnets/contracts/goldreich.h"
 #include "hardnets/learners/learner.h"
-#include "hardnets/problems/goldreich.h"
 #include "hardnets/problems/problem.h"
 #include "test_util.h"
 

@@ -3,6 +3,7 @@
 // as two units become parallel, the final predictor, thread independence and
 // bad input.
 #include "hardnets/learners/tensor.h"
+#include "hardnets/nets/units.h"
 
 #include <cmath>
 #include <iostream>
@@ -173,7 +174,7 @@ double mean_log_error(int d, int m, std::int64_t N, const std::vector<Seed>& see
   for (Seed seed : seeds) {
     const Instance inst = teacher_instance(d, m, 0.5, seed, N);
     const Fit fit = run(inst.train, {"width=" + std::to_string(m)}, 2);
-    const Metrics e = tensor::parameter_error(teacher_net(inst), fit.output);
+    const Metrics e = units::parameter_error(teacher_net(inst), fit.output);
     total += std::log(e.at("param_error"));
   }
   return total / static_cast<double>(seeds.size());
@@ -275,7 +276,7 @@ TEST(TensorRecovery, CollapsesAsTwoUnitsBecomeParallel) {
     data.X = gaussian(200000, 8, 7);
     data.y = net.forward(data.X);
     const Fit fit = run(data, {"width=3"}, 2);
-    err[k] = tensor::parameter_error(net, fit.output);
+    err[k] = units::parameter_error(net, fit.output);
     gap[k] = fit.stats.at("m2_gap");
     std::cout << "theta = " << angles[k] << ": param_error = " << err[k].at("param_error")
               << ", sin_max = " << err[k].at("param_sin_max") << ", m2_gap = " << gap[k]
@@ -302,7 +303,7 @@ TEST(TensorRecovery, FinalPredictorIsAccurate) {
   EXPECT_LT(judged.at("net_distance"), 1e-2);
   // The teacher's judge also scores the recovered units, the same figures
   // parameter_error gives.
-  const Metrics direct = tensor::parameter_error(teacher_net(inst), fit.output);
+  const Metrics direct = units::parameter_error(teacher_net(inst), fit.output);
   ASSERT_TRUE(judged.count("param_error"));
   EXPECT_EQ(judged.at("param_error"), direct.at("param_error"));
   EXPECT_EQ(judged.at("param_sin_max"), direct.at("param_sin_max"));
@@ -392,11 +393,11 @@ TEST(TensorParameterError, MatchesPermutedAndFlippedUnits) {
     b.push_back(s * L0.b[i]);
     a.push_back(net.layers()[1].W(0, i));
   }
-  const Metrics e = tensor::parameter_error(net, Json{{"w", w}, {"b", b}, {"a", a}});
+  const Metrics e = units::parameter_error(net, Json{{"w", w}, {"b", b}, {"a", a}});
   EXPECT_LT(e.at("param_error"), 1e-12);
   EXPECT_EQ(e.at("param_unmatched"), 0.0);
   EXPECT_CONTAINS(user_error([&] {
-                    tensor::parameter_error(net, Json{{"w", w}});
+                    units::parameter_error(net, Json{{"w", w}});
                   }),
                   "must hold 'w', 'b' and 'a'");
 }

@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include "hardnets/contracts/dnnt_instance.h"
 #include "hardnets/core/error.h"
 #include "hardnets/nets/relu_net.h"
-#include "hardnets/problems/dnnt_instance.h"
 
 #define EXPECT_CONTAINS(text, part)                          \
   EXPECT_NE(std::string(text).find(part), std::string::npos) \

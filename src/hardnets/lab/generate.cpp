@@ -3,8 +3,8 @@
 #include <fstream>
 #include <system_error>
 
+#include "hardnets/contracts/dnnt_instance.h"
 #include "hardnets/core/error.h"
-#include "hardnets/problems/dnnt_instance.h"
 
 namespace hardnets {
 

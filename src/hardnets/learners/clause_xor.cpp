@@ -7,10 +7,10 @@
 #include <numeric>
 #include <vector>
 
+#include "hardnets/contracts/natural_ksat_task.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
 #include "hardnets/learners/gf2_system.h"
-#include "hardnets/problems/natural_ksat.h"
 
 namespace hardnets {
 namespace {

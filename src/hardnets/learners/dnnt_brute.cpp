@@ -4,8 +4,8 @@
 #include <chrono>
 #include <type_traits>
 
+#include "hardnets/contracts/dnnt_instance.h"
 #include "hardnets/core/error.h"
-#include "hardnets/problems/dnnt_instance.h"
 
 namespace hardnets {
 namespace {

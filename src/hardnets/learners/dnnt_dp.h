@@ -24,8 +24,8 @@
 #include <limits>
 #include <string>
 
+#include "hardnets/contracts/dnnt_instance.h"
 #include "hardnets/learners/learner.h"
-#include "hardnets/problems/dnnt_instance.h"
 
 namespace hardnets::dnnt {
 

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "hardnets/contracts/dnnt_instance.h"
 #include "hardnets/core/error.h"
-#include "hardnets/problems/dnnt_instance.h"
 
 namespace hardnets::dnnt {
 namespace {

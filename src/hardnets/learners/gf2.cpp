@@ -7,10 +7,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hardnets/contracts/parity.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
 #include "hardnets/learners/gf2_system.h"
-#include "hardnets/problems/sparse_parity.h"
 
 namespace hardnets {
 namespace gf2 {

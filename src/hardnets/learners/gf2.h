@@ -36,8 +36,8 @@
 #include <string>
 #include <vector>
 
+#include "hardnets/contracts/goldreich.h"
 #include "hardnets/learners/learner.h"
-#include "hardnets/problems/goldreich.h"
 
 namespace hardnets {
 

@@ -4,8 +4,8 @@
 #include <limits>
 #include <vector>
 
+#include "hardnets/contracts/natural_ksat_task.h"
 #include "hardnets/core/error.h"
-#include "hardnets/problems/natural_ksat.h"
 
 namespace hardnets {
 namespace {

@@ -6,11 +6,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hardnets/contracts/goldreich.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
 #include "hardnets/learners/gf2.h"
 #include "hardnets/learners/gf2_system.h"
-#include "hardnets/problems/goldreich.h"
 
 namespace hardnets {
 namespace {

@@ -9,12 +9,12 @@
 #include <tuple>
 #include <vector>
 
+#include "hardnets/contracts/goldreich.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
 #include "hardnets/core/rng.h"
 #include "hardnets/learners/gf2.h"
 #include "hardnets/learners/gf2_system.h"
-#include "hardnets/problems/goldreich.h"
 
 namespace hardnets {
 namespace {

@@ -94,20 +94,6 @@ Contractions hermite_contractions(const Matrix& X, const Vector& y, const std::v
 // Thread-count independent.
 Matrix dual_power_step(const Matrix& X, const Vector& r, const Matrix& What, int threads = 1);
 
-// Parameter error of a recovered network {"w": [[...]...], "b": [...], "a": [...]}
-// (a Fit.output of `tensor`, or its "refined" part) against a depth-2 teacher.
-// Teacher units are normalised to (a‖w‖, w/‖w‖, b/‖w‖), recovered rows too.
-// Units are matched to maximise Σ|cos| (all permutations when both have the
-// same width m ≤ 8, greedy on |cos| otherwise); a recovered unit matched
-// with cos < 0 is compared to (a, -w, -b) (the w ↦ -w ambiguity). Reports
-//   param_sin_max / param_sin_mean   sin of the angle between matched rows
-//   param_a_max / param_a_mean       |â - a| / |a|
-//   param_b_max / param_b_mean       |b̂ - b| / max(|b|, 1)
-//   param_error                      the largest of the three maxima
-//   param_unmatched                  |m_teacher - m_recovered|
-// UserError when the teacher is not depth 2 or the output is malformed.
-Metrics parameter_error(const ReluNet& teacher, const Json& fit_output);
-
 class TensorLearner : public Learner {
  public:
   TensorLearner();

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "hardnets/problems/dnnt_instance.h"
+#include "hardnets/contracts/dnnt_instance.h"
 #include "hardnets/problems/problem.h"
 
 namespace hardnets::dnnt {

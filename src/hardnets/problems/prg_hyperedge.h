@@ -23,8 +23,8 @@
 // that symmetry) and found (the attack's own verification).
 #pragma once
 
+#include "hardnets/contracts/goldreich.h"
 #include "hardnets/nets/relu_net.h"
-#include "hardnets/problems/goldreich.h"
 #include "hardnets/problems/problem.h"
 
 namespace hardnets {

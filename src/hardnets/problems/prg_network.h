@@ -49,8 +49,8 @@
 #include <string>
 #include <vector>
 
+#include "hardnets/contracts/goldreich.h"
 #include "hardnets/nets/relu_net.h"
-#include "hardnets/problems/goldreich.h"
 #include "hardnets/problems/problem.h"
 
 namespace hardnets::prg_network {

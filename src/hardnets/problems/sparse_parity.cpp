@@ -2,20 +2,14 @@
 
 #include <algorithm>
 
+#include "hardnets/contracts/goldreich.h"
 #include "hardnets/core/error.h"
-#include "hardnets/problems/goldreich.h"
 #include "hardnets/problems/teacher.h"
 
 namespace hardnets {
 namespace {
 
 const ProblemRegistration kRegister{std::make_unique<SparseParityProblem>()};
-
-Vector parity(const Matrix& X, const std::vector<int>& support) {
-  Vector y = Vector::Ones(X.rows());
-  for (int i : support) y.array() *= X.col(i).array();
-  return y;
-}
 
 // Flips y_i with probability eta, the i-th flip from word i of `rng`.
 void flip_labels(Vector& y, double eta, Rng rng) {
@@ -39,19 +33,6 @@ double agreement(const Vector& predictions, const Vector& labels) {
 }
 
 }  // namespace
-
-Vector ParityPredictor::predict(const Matrix& X) const {
-  for (int i : support_) {
-    if (i < 0 || i >= X.cols()) {
-      fail("parity predictor: support index {} is outside the {} input columns", i, X.cols());
-    }
-  }
-  return parity(X, support_);
-}
-
-Json ParityPredictor::to_json() const {
-  return Json{{"kind", "parity"}, {"support", support_}};
-}
 
 SparseParityProblem::SparseParityProblem() : spec_("sparse_parity") {
   spec_.integer("n", 32, 1, 1 << 20, "input dimension (inputs uniform on {-1, +1}^n)")

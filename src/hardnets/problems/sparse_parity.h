@@ -19,22 +19,12 @@
 
 #include <vector>
 
+#include "hardnets/contracts/parity.h"
 #include "hardnets/problems/problem.h"
 
 namespace hardnets {
 
 // Predicts χ_S(x) = Π_{i∈S} x_i: what a support-recovery attack returns.
-class ParityPredictor : public Predictor {
- public:
-  explicit ParityPredictor(std::vector<int> support) : support_(std::move(support)) {}
-  Vector predict(const Matrix& X) const override;
-  Json to_json() const override;
-  const std::vector<int>& support() const { return support_; }
-
- private:
-  std::vector<int> support_;
-};
-
 class SparseParityProblem : public Problem {
  public:
   SparseParityProblem();

@@ -8,7 +8,7 @@
 
 #include "hardnets/core/error.h"
 #include "hardnets/core/parallel.h"
-#include "hardnets/learners/tensor.h"
+#include "hardnets/nets/units.h"
 
 namespace hardnets {
 namespace {
@@ -308,7 +308,7 @@ Metrics TeacherProblem::judge(const Instance& instance, const Fit& fit) const {
   // scored on the parameters, after matching units and the w -> -w symmetry.
   if (teacher.depth() == 2 && fit.output.contains("w") && fit.output.contains("b") &&
       fit.output.contains("a")) {
-    const Metrics params = tensor::parameter_error(teacher, fit.output);
+    const Metrics params = units::parameter_error(teacher, fit.output);
     m.insert(params.begin(), params.end());
   }
   return m;

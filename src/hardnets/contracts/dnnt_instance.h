@@ -30,6 +30,9 @@
 //    "loss": "square", "gamma": 0,   // gamma optional
 //    "X": [[1, 0], [0, 2]], "y": [1, -1]}
 // Every validation failure is a UserError starting "dnnt instance: ".
+//
+// In the contracts layer: the problems build these tasks and the attacks read
+// them, and neither depends on the other.
 #pragma once
 
 #include <gmpxx.h>

@@ -1,4 +1,4 @@
-#include "hardnets/problems/dnnt_instance.h"
+#include "hardnets/contracts/dnnt_instance.h"
 
 #include <algorithm>
 #include <cmath>

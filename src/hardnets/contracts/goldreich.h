@@ -19,6 +19,9 @@
 //
 // Predicates: xor (XOR_k), p5 (x1 ⊕ x2 ⊕ x3 ⊕ (x4 ∧ x5)), xor_maj (a, b):
 // (x1 ⊕ ... ⊕ x_a) ⊕ MAJ(x_{a+1}, ..., x_{a+b}), b odd, and any truth table.
+//
+// In the contracts layer: the problems build these tasks and the attacks read
+// them, and neither depends on the other.
 #pragma once
 
 #include <cstdint>

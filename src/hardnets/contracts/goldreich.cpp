@@ -1,4 +1,4 @@
-#include "hardnets/problems/goldreich.h"
+#include "hardnets/contracts/goldreich.h"
 
 #include <algorithm>
 #include <bit>
