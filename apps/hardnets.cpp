@@ -182,35 +182,32 @@ int cmd_fit(const FitOptions& o) {
            train.dim());
     }
   }
-  LearnerContext ctx;
-  ctx.task = task_from_file;
+  Json task = task_from_file;
   if (fs::is_directory(dir) && fs::exists(dir / "task.json")) {
-    std::ifstream task(dir / "task.json");
+    std::ifstream file(dir / "task.json");
     try {
-      ctx.task = Json::parse(task);
+      task = Json::parse(file);
     } catch (const Json::parse_error& e) {
       fail("'{}': task.json is not valid JSON: {}", o.data, e.what());
     }
   }
-  ctx.seed = learner_seed(o.seed);
-  ctx.threads = o.threads;
   if (o.time_limit < 0) fail("--time-limit must be >= 0 seconds, got {}", o.time_limit);
-  if (o.time_limit > 0) ctx.time_limit_seconds = o.time_limit;
-  const Stopwatch clock;
-  Fit fit = learner.fit(train, params, ctx);
-  Metrics metrics = fit.stats;
-  metrics[metric::kSeconds] = clock.seconds();
-  metrics[metric::kCpuSeconds] = clock.cpu_seconds();
-  metrics[metric::kPeakMb] = peak_rss_mb();
-  metrics.try_emplace(metric::kSamples, static_cast<double>(train.size()));
-  if ((fit.status == "ok" || fit.status == "timeout") && fit.predictor && has_test &&
-      !test.empty()) {
+  const double time_limit =
+      o.time_limit > 0 ? o.time_limit : std::numeric_limits<double>::infinity();
+  // The same fit as a run's (a learner that throws is a result with status
+  // error); judged on the stored test set when there is one.
+  RunResult result = fit_learner(learner, train, task, params, o.seed, o.threads, time_limit);
+  const Fit& fit = result.fit;
+  if (is_judged(result) && fit.predictor && has_test && !test.empty()) {
     for (const auto& [k, v] : regression_metrics(test, fit.predictor->predict(test.X))) {
-      metrics[k] = v;
+      result.metrics[k] = v;
     }
   }
+  add_final_figures(result, train);
+  const Metrics& metrics = result.metrics;
   if (!o.out.empty()) {
-    Json model{{"learner", learner.name()}, {"params", params.to_json()}, {"status", fit.status}};
+    Json model{
+        {"learner", learner.name()}, {"params", params.to_json()}, {"status", result.status}};
     if (fit.predictor) model["predictor"] = fit.predictor->to_json();
     model["output"] = fit.output;
     std::ofstream file(o.out);
@@ -223,17 +220,20 @@ int cmd_fit(const FitOptions& o) {
                       {"data", o.data},
                       {"seed", o.seed},
                       {"threads", o.threads},
-                      {"status", fit.status},
-                      {"message", fit.message},
+                      {"status", result.status},
+                      {"message", result.message},
                       {"metrics", metrics_json(metrics)}}
                      .dump()
               << "\n";
   } else {
     fmt::print("{} on {} ({} samples, d = {}): {}{}\n", learner.name(), o.data, train.size(),
-               train.dim(), fit.status, fit.message.empty() ? "" : " (" + fit.message + ")");
+               train.dim(), result.status,
+               result.message.empty() ? "" : " (" + result.message + ")");
     print_metrics(metrics);
   }
-  return 0;  // a diverged training is a result, reported above
+  // As `run`: a diverged training is a result (exit 0), a learner that failed
+  // exits 1 after its message.
+  return result.status == "error" ? 1 : 0;
 }
 
 // ---- run ----

@@ -187,6 +187,23 @@ TEST(Cli, MalformedNpyIsRejected) {
   EXPECT_NE(r.output.find("is not an .npy file"), std::string::npos) << r.output;
 }
 
+// `fit` fits as `run` does: a learner that fails is a result with status
+// error and its message (exit 1), as in a stored run, not an abort.
+TEST(Cli, FitReportsAFailingLearnerAsRunDoes) {
+  TempDir dir("fit-error");
+  ASSERT_EQ(run_cli("gen teacher --n-train 20 --n-test 5 --out " + dir.str()).exit_code, 0);
+  const auto r = run_cli("fit sgd -l width=0 --json --data " + dir.str());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  const Json j = last_json_line(r.output);
+  EXPECT_EQ(j.at("status"), "error");
+  EXPECT_NE(j.at("message").get<std::string>().find("declares no 'hidden_width'"),
+            std::string::npos)
+      << r.output;
+  const auto run = run_cli("run teacher sgd -l width=0 --n-train 20 --n-test 5 --json");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(last_json_line(run.output).at("message"), j.at("message"));
+}
+
 TEST(Cli, MissingLabelsFileIsNamed) {
   TempDir dir("nolabels");
   ASSERT_EQ(run_cli("gen teacher --n-train 5 --n-test 0 --out " + dir.str()).exit_code, 0);

@@ -61,18 +61,18 @@ Json run_config(const RunRequest& request) {
   return config_of(request, resolve(request));
 }
 
-RunResult fit_and_judge(const Problem& problem, const Instance& instance, const Learner& learner,
-                        const Params& learner_params, Seed run_seed, int threads,
-                        double time_limit_seconds) {
+RunResult fit_learner(const Learner& learner, const Dataset& train, const Json& task,
+                      const Params& learner_params, Seed run_seed, int threads,
+                      double time_limit_seconds) {
   LearnerContext ctx;
-  ctx.task = instance.task;
+  ctx.task = task;
   ctx.seed = learner_seed(run_seed);
   ctx.threads = threads;
   ctx.time_limit_seconds = time_limit_seconds;
   RunResult result;
   const Stopwatch fit_clock;
   try {
-    result.fit = learner.fit(instance.train, learner_params, ctx);
+    result.fit = learner.fit(train, learner_params, ctx);
     result.status = result.fit.status;
     result.message = result.fit.message;
   } catch (const std::exception& e) {
@@ -83,21 +83,36 @@ RunResult fit_and_judge(const Problem& problem, const Instance& instance, const 
   }
   const double fit_seconds = fit_clock.seconds();
   const double fit_cpu = fit_clock.cpu_seconds();
-
   for (const auto& [key, value] : result.fit.stats) result.metrics[key] = value;
+  result.metrics[metric::kSeconds] = fit_seconds;
+  result.metrics[metric::kCpuSeconds] = fit_cpu;
+  return result;
+}
+
+bool is_judged(const RunResult& result) {
   // A learner stopped by its time budget ("timeout") still has a model to
   // judge; a pure recovery attack has no predictor, only an output (the
   // recovered secret), and is judged too.
-  if (result.status == "ok" || result.status == "timeout") {
+  return result.status == "ok" || result.status == "timeout";
+}
+
+void add_final_figures(RunResult& result, const Dataset& train) {
+  result.metrics[metric::kPeakMb] = peak_rss_mb();
+  // A learner that uses only part of the training set reports `samples` itself.
+  result.metrics.try_emplace(metric::kSamples, static_cast<double>(train.size()));
+}
+
+RunResult fit_and_judge(const Problem& problem, const Instance& instance, const Learner& learner,
+                        const Params& learner_params, Seed run_seed, int threads,
+                        double time_limit_seconds) {
+  RunResult result = fit_learner(learner, instance.train, instance.task, learner_params, run_seed,
+                                 threads, time_limit_seconds);
+  if (is_judged(result)) {
     for (const auto& [key, value] : problem.judge(instance, result.fit)) {
       result.metrics[key] = value;
     }
   }
-  result.metrics[metric::kSeconds] = fit_seconds;
-  result.metrics[metric::kCpuSeconds] = fit_cpu;
-  result.metrics[metric::kPeakMb] = peak_rss_mb();
-  // A learner that uses only part of the training set reports `samples` itself.
-  result.metrics.try_emplace(metric::kSamples, static_cast<double>(instance.train.size()));
+  add_final_figures(result, instance.train);
   return result;
 }
 

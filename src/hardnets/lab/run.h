@@ -69,6 +69,21 @@ RunResult fit_and_judge(const Problem& problem, const Instance& instance, const 
                         const Params& learner_params, Seed run_seed, int threads,
                         double time_limit_seconds);
 
+// The fit alone, what fit_and_judge and `hardnets fit` (a learner on a stored
+// dataset, no problem to judge it) share: fits `learner` on `train` with
+// `task`, seed learner_seed(run_seed), `threads` and the time limit; fills
+// status, message, fit, error, the learner's stats and seconds/cpu_seconds.
+// A learner that throws is a result with status "error".
+RunResult fit_learner(const Learner& learner, const Dataset& train, const Json& task,
+                      const Params& learner_params, Seed run_seed, int threads,
+                      double time_limit_seconds);
+// Whether a result is judged: status ok or timeout (a model stopped by its
+// budget is judged as it is).
+bool is_judged(const RunResult& result);
+// The figures every result ends with: peak_mb so far, and samples (the
+// training set's size unless the learner reported its own).
+void add_final_figures(RunResult& result, const Dataset& train);
+
 // The store row for a configuration (problem, learner, seed, n_train,
 // n_test, ...) and its outcome: id from the configuration (run_id_for), the
 // configuration, metrics, status, times (metrics seconds, cpu_seconds,
