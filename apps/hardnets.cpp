@@ -345,6 +345,12 @@ bool progress_wanted() {
 
 int cmd_sweep(const SweepCliOptions& o, const MpiContext& mpi) {
   const SweepPlan plan = load_sweep(o.spec);
+  // The figures are checked now, not after the sweep has been paid for.
+  if (!plan.report.empty()) {
+    std::string errors;
+    for (const std::string& e : report_spec_errors(plan.report)) errors += "\n  " + e;
+    if (!errors.empty()) fail("{}: the [report] section has errors:{}", o.spec, errors);
+  }
   if (o.dry_run) {
     if (mpi.rank == 0) print_plan(plan);
     return 0;

@@ -934,6 +934,31 @@ def default_specs(runs, metrics_present):
     return specs
 
 
+def spec_errors(report):
+    """Every problem of one sweep's [report] section, one message each: what
+    `hardnets sweep` checks when it plans the sweep (`--check-spec`), so that a
+    mistake is refused before the runs are paid for."""
+    if not isinstance(report, dict):
+        return ["[report] must be a table"]
+    errors = []
+    unknown = sorted(set(report) - {"figures", "defaults"})
+    if unknown:
+        errors.append(f"[report] has unknown key(s) {', '.join(unknown)}; "
+                      "expected figures, defaults")
+    if "defaults" in report and not isinstance(report["defaults"], bool):
+        errors.append("[report] defaults must be true or false")
+    entries = report.get("figures")
+    if entries is not None and not isinstance(entries, list):
+        errors.append("[report] figures must be an array of tables")
+        entries = None
+    for pos, entry in enumerate(entries or [], start=1):
+        try:
+            check_spec(entry, pos)
+        except ValueError as exc:
+            errors.append(str(exc))
+    return errors
+
+
 def figures_for_sweep(sweep, runs, report, out_dir, notes):
     """Draws the sweep's figures; returns the Figure list (with errors for the
     ones that could not be drawn)."""
@@ -1335,9 +1360,19 @@ def build(db_path, out_dir):
 
 def main(argv):
     parser = argparse.ArgumentParser(prog="hardnets report", description=__doc__.split("\n")[0])
-    parser.add_argument("--db", required=True, help="the results database (read-only)")
-    parser.add_argument("--out", required=True, help="the folder to write the report into")
+    parser.add_argument("--db", help="the results database (read-only)")
+    parser.add_argument("--out", help="the folder to write the report into")
+    parser.add_argument("--check-spec", metavar="FILE",
+                        help="only check a [report] section (JSON): its errors, one a line")
     args = parser.parse_args(argv)
+    if args.check_spec:
+        with open(args.check_spec, encoding="utf-8") as f:
+            errors = spec_errors(json.load(f))
+        for error in errors:
+            sys.stderr.write(error + "\n")
+        return 1 if errors else 0
+    if not args.db or not args.out:
+        parser.error("--db and --out are required")
     try:
         if os.path.exists(args.out) and not os.path.isdir(args.out):
             raise InputError(f"--out {args.out} exists and is not a folder")

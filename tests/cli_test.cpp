@@ -204,6 +204,26 @@ TEST(Cli, FitReportsAFailingLearnerAsRunDoes) {
   EXPECT_EQ(last_json_line(run.output).at("message"), j.at("message"));
 }
 
+// A sweep's [report] section is checked when the sweep is planned (also by
+// --dry-run), not after its runs have been paid for.
+TEST(Cli, SweepRefusesABadReportSectionBeforeRunning) {
+  TempDir dir("bad-report");
+  const std::string spec = (dir.path() / "s.toml").string();
+  std::ofstream(spec) << "[sweep]\nname = \"t\"\n[[problems]]\nname = \"teacher\"\n"
+                         "[[learners]]\nname = \"mean\"\n[report]\n"
+                         "figures = [{ kind = \"line\", x = \"d\", logx = \"yes\" }, "
+                         "{ kind = \"pie\", x = \"d\" }]\n";
+  for (const std::string& how :
+       {std::string(" --dry-run"), " --db " + (dir.path() / "r.db").string()}) {
+    const auto r = run_cli("sweep " + spec + how);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("figure 1 (line): `logx` must be true or false"), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("figure 2: kind must be one of"), std::string::npos) << r.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "r.db")) << "nothing ran, nothing stored";
+}
+
 TEST(Cli, MissingLabelsFileIsNamed) {
   TempDir dir("nolabels");
   ASSERT_EQ(run_cli("gen teacher --n-train 5 --n-test 0 --out " + dir.str()).exit_code, 0);

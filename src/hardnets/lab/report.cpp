@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -113,24 +114,58 @@ std::string_view report_script() {
   return generated::kReportScript;
 }
 
-void write_report(const std::filesystem::path& db, const std::filesystem::path& out_dir) {
-  const char* env_python = std::getenv("HARDNETS_PYTHON");
-  const std::string python = env_python && *env_python ? env_python : kDefaultPython;
-  if (access(python.c_str(), X_OK) != 0) {
-    fail("report: needs Python 3 with matplotlib, but {} {}; {}", python,
-         errno == ENOENT ? "does not exist" : "cannot be run", kInstallHint);
-  }
+namespace {
 
-  const ScriptDir dir;
+std::string report_python() {
+  const char* env_python = std::getenv("HARDNETS_PYTHON");
+  return env_python && *env_python ? env_python : kDefaultPython;
+}
+
+// Writes the embedded script into `dir` and runs it with `args`.
+ChildResult run_report_script(const std::string& python, const ScriptDir& dir,
+                              const std::vector<std::string>& args) {
   const std::filesystem::path script = dir.path() / "report.py";
   {
     std::ofstream out(script, std::ios::binary);
     out << report_script();
     if (!out.flush()) fail("report: cannot write {}", script.string());
   }
+  std::vector<std::string> argv{python, script.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_child(argv);
+}
 
+}  // namespace
+
+std::vector<std::string> report_spec_errors(const Json& report) {
+  const std::string python = report_python();
+  if (access(python.c_str(), X_OK) != 0) return {};  // `report` will say what is missing
+  const ScriptDir dir;
+  const std::filesystem::path spec = dir.path() / "report-spec.json";
+  {
+    std::ofstream out(spec);
+    out << report.dump();
+    if (!out.flush()) fail("report: cannot write {}", spec.string());
+  }
+  const ChildResult child = run_report_script(python, dir, {"--check-spec", spec.string()});
+  std::vector<std::string> errors;
+  if (!WIFEXITED(child.wait_status) || WEXITSTATUS(child.wait_status) != 1) return errors;
+  std::string line;
+  for (std::istringstream in(child.err); std::getline(in, line);) {
+    if (!line.empty()) errors.push_back(line);
+  }
+  return errors;
+}
+
+void write_report(const std::filesystem::path& db, const std::filesystem::path& out_dir) {
+  const std::string python = report_python();
+  if (access(python.c_str(), X_OK) != 0) {
+    fail("report: needs Python 3 with matplotlib, but {} {}; {}", python,
+         errno == ENOENT ? "does not exist" : "cannot be run", kInstallHint);
+  }
+  const ScriptDir dir;
   const ChildResult child =
-      run_child({python, script.string(), "--db", db.string(), "--out", out_dir.string()});
+      run_report_script(python, dir, {"--db", db.string(), "--out", out_dir.string()});
   const std::string err = trim(child.err);
   if (WIFEXITED(child.wait_status) && WEXITSTATUS(child.wait_status) == 0) {
     if (!err.empty()) std::cerr << err << "\n";  // warnings from the script or matplotlib

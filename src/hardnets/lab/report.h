@@ -9,7 +9,11 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <string_view>
+#include <vector>
+
+#include "hardnets/core/json.h"
 
 namespace hardnets {
 
@@ -20,6 +24,12 @@ namespace hardnets {
 // /usr/bin/python3 unless the environment variable HARDNETS_PYTHON names
 // another one.
 void write_report(const std::filesystem::path& db, const std::filesystem::path& out_dir);
+
+// The problems of one sweep's [report] section (kinds, keys, types; the
+// script's own check), one message each; empty when it is right, and when
+// Python or matplotlib is missing (write_report then says so). What
+// `hardnets sweep` checks before it runs anything.
+std::vector<std::string> report_spec_errors(const Json& report);
 
 // The embedded script's text (what write_report runs).
 std::string_view report_script();
