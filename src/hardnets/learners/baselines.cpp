@@ -22,7 +22,7 @@ Json LinearPredictor::to_json() const {
 }
 
 Fit MeanLearner::fit(const Dataset& train, const Params&, const LearnerContext&) const {
-  if (train.empty()) fail("mean: the training set is empty");
+  check_training_set("mean", train);
   const double mean = train.y.mean();
   Fit fit;
   fit.predictor = std::make_shared<LinearPredictor>(Vector::Zero(train.dim()), mean);
@@ -36,7 +36,7 @@ RidgeLearner::RidgeLearner() : spec_("ridge") {
 }
 
 Fit RidgeLearner::fit(const Dataset& train, const Params& params, const LearnerContext&) const {
-  if (train.empty()) fail("ridge: the training set is empty");
+  check_training_set("ridge", train);
   const double lambda = params.real("lambda");
   const bool intercept = params.flag("intercept");
   const double n = static_cast<double>(train.size());

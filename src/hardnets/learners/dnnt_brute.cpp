@@ -400,6 +400,7 @@ DnntBruteLearner::DnntBruteLearner() : spec_("dnnt_brute") {
 
 Fit DnntBruteLearner::fit(const Dataset& train, const Params& params,
                           const LearnerContext& ctx) const {
+  check_training_set("dnnt_brute", train);
   if (ctx.task.empty()) {
     fail(
         "dnnt_brute: needs a D-NNT task description (task.json, from the problems dnnt_random "

@@ -760,6 +760,7 @@ DnntDpLearner::DnntDpLearner() : spec_("dnnt_dp") {
 
 Fit DnntDpLearner::fit(const Dataset& train, const Params& params,
                        const LearnerContext& ctx) const {
+  check_training_set("dnnt_dp", train);
   const DnntInstance inst = DnntInstance::from_task(ctx.task, train);
   DpOptions options;
   options.max_memory_mb = params.real("max_memory_mb");

@@ -289,6 +289,7 @@ DnntMipLearner::DnntMipLearner() : spec_("dnnt_mip") {
 
 Fit DnntMipLearner::fit(const Dataset& train, const Params& params,
                         const LearnerContext& ctx) const {
+  check_training_set("dnnt_mip", train);
   const DnntInstance inst = DnntInstance::from_task(ctx.task, train);
   if (inst.hidden.size() != 1)
     fail("dnnt_mip: formulates two-layer networks (one hidden layer), got {} hidden layers",
