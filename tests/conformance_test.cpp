@@ -27,27 +27,14 @@
 #include "hardnets/core/error.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/problems/problem.h"
+#include "test_util.h"
 
 namespace hardnets {
 namespace {
 
-// Small parameters for problems whose defaults are slow to generate.
-const std::map<std::string, std::vector<std::string>>& small_params() {
-  static const std::map<std::string, std::vector<std::string>> small = {
-      {"natural_ksat", {"n=8", "q=16", "clauses=64"}},
-      {"prg_depth3", {"n=16"}},
-      {"prg_depth2_smoothed", {"n=16"}},
-      {"prg_hyperedge", {"n=16"}},
-      {"sparse_parity", {"n=16"}},
-  };
-  return small;
-}
-
 Instance generate(const std::string& name, Seed seed, int threads) {
   const Problem& problem = problem_registry().get(name);
-  const auto small = small_params().find(name);
-  const Params params = problem.spec().resolve(
-      small == small_params().end() ? std::vector<std::string>{} : small->second);
+  const Params params = problem.spec().resolve(testing::small_params_of(name));
   return problem.generate(params, seed, {60, 25}, {threads});
 }
 

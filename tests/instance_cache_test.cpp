@@ -24,20 +24,12 @@
 #include "hardnets/lab/store.h"
 #include "hardnets/lab/sweep.h"
 #include "hardnets/lab/sweep_spec.h"
+#include "test_util.h"
 
 namespace hardnets {
 namespace {
 
 using testing::TempDir;
-
-// Small parameters for problems whose defaults are slow to generate.
-const std::map<std::string, std::vector<std::string>> kSmall = {
-    {"natural_ksat", {"n=8", "q=16", "clauses=64"}},
-    {"prg_depth3", {"n=16"}},
-    {"prg_depth2_smoothed", {"n=16"}},
-    {"prg_hyperedge", {"n=16"}},
-    {"sparse_parity", {"n=16"}},
-};
 
 bool same_bits(const Matrix& a, const Matrix& b) {
   return a.rows() == b.rows() && a.cols() == b.cols() &&
@@ -55,9 +47,7 @@ TEST(InstanceCache, EveryProblemLoadsBitForBitAsGenerated) {
   const InstanceCache cache(dir.path());
   for (const std::string& name : problem_registry().names()) {
     const Problem& problem = problem_registry().get(name);
-    const auto small = kSmall.find(name);
-    const Params params =
-        problem.spec().resolve(small == kSmall.end() ? std::vector<std::string>{} : small->second);
+    const Params params = problem.spec().resolve(testing::small_params_of(name));
     const Instance generated = problem.generate(params, 3, {60, 25}, {1});
     cache.store(name, generated);
     ASSERT_TRUE(cache.contains(name)) << name;

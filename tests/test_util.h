@@ -2,7 +2,9 @@
 #pragma once
 
 #include <exception>
+#include <map>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -15,6 +17,25 @@
       << "'" << (text) << "' lacks '" << (part) << "'"
 
 namespace hardnets::testing {
+
+// Parameters that keep a problem's instance small and quick to generate where
+// its defaults are slow (tests that go over every registered problem).
+inline const std::map<std::string, std::vector<std::string>>& small_problem_params() {
+  static const std::map<std::string, std::vector<std::string>> small = {
+      {"natural_ksat", {"n=8", "q=16", "clauses=64"}},
+      {"prg_depth3", {"n=16"}},
+      {"prg_depth2_smoothed", {"n=16"}},
+      {"prg_hyperedge", {"n=16"}},
+      {"sparse_parity", {"n=16"}},
+  };
+  return small;
+}
+
+// small_problem_params() of `problem`, or none.
+inline std::vector<std::string> small_params_of(const std::string& problem) {
+  const auto it = small_problem_params().find(problem);
+  return it == small_problem_params().end() ? std::vector<std::string>{} : it->second;
+}
 
 // Runs `fn`, expects a UserError and returns its message.
 template <typename Fn>
