@@ -29,6 +29,7 @@
 #include "hardnets/lab/run.h"
 #include "hardnets/lab/store.h"
 #include "hardnets/lab/sweep.h"
+#include "hardnets/lab/sweep_policy.h"
 #include "hardnets/lab/sweep_spec.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/problems/problem.h"
@@ -260,11 +261,12 @@ int cmd_run(const RunOptions& o) {
   request.threads = o.threads;
   if (o.time_limit < 0) fail("--time-limit must be >= 0 seconds, got {}", o.time_limit);
   if (o.time_limit > 0) request.time_limit_seconds = o.time_limit;
+  const ResolvedRun run = resolve_run(request);
   // Open the store before running so a bad --db fails fast and loses no work.
   std::unique_ptr<Store> store;
   if (!o.db.empty()) store = std::make_unique<Store>(o.db);
 
-  const RunResult result = execute_run(request);
+  const RunResult result = execute_run(run);
   if (store) {
     // Repeating a configuration by hand is a new run: it gets a distinct id.
     append_new_run(*store, make_record(result));
@@ -346,11 +348,7 @@ bool progress_wanted() {
 int cmd_sweep(const SweepCliOptions& o, const MpiContext& mpi) {
   const SweepPlan plan = load_sweep(o.spec);
   // The figures are checked now, not after the sweep has been paid for.
-  if (!plan.report.empty()) {
-    std::string errors;
-    for (const std::string& e : report_spec_errors(plan.report)) errors += "\n  " + e;
-    if (!errors.empty()) fail("{}: the [report] section has errors:{}", o.spec, errors);
-  }
+  check_report_section(plan);
   if (o.dry_run) {
     if (mpi.rank == 0) print_plan(plan);
     return 0;
@@ -358,41 +356,21 @@ int cmd_sweep(const SweepCliOptions& o, const MpiContext& mpi) {
   if (o.db.empty()) fail("sweep: --db FILE is required (or use --dry-run)");
   if (o.jobs < 0) fail("--jobs must be at least 1, got {}", o.jobs);
   Store store(o.db);
-  const std::vector<std::size_t> pending = pending_runs(plan, store);
-  // The spec's [report] section travels with the results for `hardnets report`.
-  if (mpi.rank == 0) {
-    store.put_meta("report:" + plan.name, plan.report.dump());
-    store.put_meta("spec:" + plan.name, plan.source);
-  }
-  const std::size_t stored = plan.runs.size() - pending.size();
-  // Every rank has read the store before any rank writes to it.
-  mpi.barrier();
-  if (stored > 0 && !o.resume) {
-    fail("sweep: '{}' already holds {} of the {} runs of sweep '{}'; pass --resume to finish it",
-         o.db, stored, plan.runs.size(), plan.name);
-  }
-  std::vector<std::size_t> mine;
-  for (std::size_t k = 0; k < pending.size(); ++k) {
-    if (static_cast<int>(k % static_cast<std::size_t>(mpi.size)) == mpi.rank)
-      mine.push_back(pending[k]);
-  }
-  SweepOptions options;
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  options.jobs = o.jobs > 0 ? o.jobs : std::max(1, cores / mpi.size);
-  options.progress = mpi.rank == 0 && progress_wanted();
+  SweepRunOptions options;
+  options.jobs = o.jobs;
+  options.resume = o.resume;
   options.share_instances = !o.regenerate;
-  if (mpi.rank == 0) {
+  options.progress = progress_wanted();
+  const auto announce = [&](const SweepRunSummary& s) {
     fmt::print("sweep '{}': {} runs, {} already stored, {} to run with {} job(s){}\n", plan.name,
-               plan.runs.size(), stored, pending.size(), options.jobs,
-               mpi.size > 1 ? fmt::format(" on each of {} ranks", mpi.size) : "");
+               s.planned, s.stored, s.pending, s.jobs,
+               s.ranks > 1 ? fmt::format(" on each of {} ranks", s.ranks) : "");
     std::fflush(stdout);
-  }
-  const SweepSummary summary = execute_sweep(plan, mine, store, options);
-  const std::size_t failed = mpi.sum(summary.failed);
-  const std::size_t executed = mpi.sum(summary.executed);
+  };
+  const SweepRunSummary summary = run_sweep(plan, store, options, &mpi, announce);
   if (mpi.rank == 0) {
     fmt::print("sweep '{}': ran {} runs ({} not ok) in {:.1f} s; results in {}\n", plan.name,
-               executed, failed, summary.seconds, o.db);
+               summary.executed, summary.failed, summary.seconds, o.db);
   }
   return 0;
 }

@@ -35,6 +35,8 @@
 #include "hardnets/lab/report.h"
 #include "hardnets/lab/run.h"
 #include "hardnets/lab/store.h"
+#include "hardnets/lab/sweep_policy.h"
+#include "hardnets/lab/sweep_spec.h"
 
 namespace py = pybind11;
 using namespace hardnets;
@@ -246,6 +248,7 @@ std::shared_ptr<PyFit> fit(const std::string& learner_name, const std::shared_pt
   out->learner = learner.name();
   out->params = learner.spec().resolve(params_json(params, kwargs, learner.name()));
   if (threads < 1 || threads > 1024) fail("--threads must be in [1, 1024], got {}", threads);
+  check_task_contract(*inst->request.problem, learner, out->params);
   if (time_limit && *time_limit < 0) {
     fail("--time-limit must be >= 0 seconds, got {}", *time_limit);
   }
@@ -262,14 +265,7 @@ std::shared_ptr<PyFit> fit(const std::string& learner_name, const std::shared_pt
   // as in `hardnets fit`; diverged and timed-out fits are results.
   if (out->result.error) std::rethrow_exception(out->result.error);
   const ResolvedGenerate& g = inst->request;
-  out->result.config = Json{{"problem", g.problem->name()},
-                            {"problem_params", g.params.to_json()},
-                            {"learner", learner.name()},
-                            {"learner_params", out->params.to_json()},
-                            {"seed", g.seed},
-                            {"n_train", g.sizes.n_train},
-                            {"n_test", g.sizes.n_test},
-                            {"threads", threads}};
+  out->result.config = run_config(g, learner.name(), out->params.to_json(), threads);
   // `hardnets run` has one seed for both; a learner seed of the caller's own is kept too.
   if (seed && *seed != g.seed) out->result.config["fit_seed"] = *seed;
   return out;
@@ -504,6 +500,39 @@ PYBIND11_MODULE(hardnets, m) {
         py::arg("message") = "", py::arg("sweep") = py::none(), py::arg("provenance") = py::none(),
         "Appends an outside learner's run on the instance to the results database db (created "
         "if missing), in the schema of `hardnets run --db`; returns its run id.");
+  m.def(
+      "sweep",
+      [](const std::filesystem::path& spec, const std::filesystem::path& db, int jobs, bool resume,
+         bool regenerate) {
+        SweepRunSummary s;
+        std::string name;
+        {
+          py::gil_scoped_release release;
+          const SweepPlan plan = load_sweep(spec);
+          name = plan.name;
+          Store store(db);
+          SweepRunOptions options;
+          options.jobs = jobs;
+          options.resume = resume;
+          options.share_instances = !regenerate;
+          s = run_sweep(plan, store, options);
+        }
+        py::dict out;
+        out["name"] = name;
+        out["planned"] = s.planned;
+        out["stored"] = s.stored;
+        out["pending"] = s.pending;
+        out["executed"] = s.executed;
+        out["failed"] = s.failed;
+        out["jobs"] = s.jobs;
+        out["seconds"] = s.seconds;
+        return out;
+      },
+      py::arg("spec"), py::arg("db"), py::kw_only(), py::arg("jobs") = 0, py::arg("resume") = false,
+      py::arg("regenerate") = false,
+      "`hardnets sweep SPEC --db DB [--jobs N] [--resume] [--regenerate]` (one process, no MPI): "
+      "runs every planned run missing from db, each in its own child process; returns the "
+      "counts (planned, stored, pending, executed, failed, jobs, seconds).");
   m.def(
       "report",
       [](const std::filesystem::path& db, const std::filesystem::path& out) {

@@ -191,17 +191,48 @@ TEST(Cli, MalformedNpyIsRejected) {
 // error and its message (exit 1), as in a stored run, not an abort.
 TEST(Cli, FitReportsAFailingLearnerAsRunDoes) {
   TempDir dir("fit-error");
-  ASSERT_EQ(run_cli("gen teacher --n-train 20 --n-test 5 --out " + dir.str()).exit_code, 0);
-  const auto r = run_cli("fit sgd -l width=0 --json --data " + dir.str());
+  ASSERT_EQ(run_cli("gen teacher -p d=4 --n-train 20 --n-test 5 --out " + dir.str()).exit_code, 0);
+  // The moment method finds at most d units: width 5 > d = 4 fails in fit.
+  const auto r = run_cli("fit tensor -l width=5 --json --data " + dir.str());
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const Json j = last_json_line(r.output);
   EXPECT_EQ(j.at("status"), "error");
-  EXPECT_NE(j.at("message").get<std::string>().find("declares no 'hidden_width'"),
+  EXPECT_NE(j.at("message").get<std::string>().find("width must be in [1, d = 4]"),
             std::string::npos)
       << r.output;
-  const auto run = run_cli("run teacher sgd -l width=0 --n-train 20 --n-test 5 --json");
+  const auto run = run_cli("run teacher tensor -p d=4 -l width=5 --n-train 20 --n-test 5 --json");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(last_json_line(run.output).at("message"), j.at("message"));
+}
+
+// A learner that reads a task key the problem does not publish is refused
+// when the run is planned, naming both, never trained on a wrong width; a
+// problem that publishes the key gives the learner its value.
+TEST(Cli, TaskContractIsCheckedWhenTheRunIsPlanned) {
+  const auto refused = run_cli("run periodic_neuron sgd -l width=0 --n-train 20 --n-test 5");
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("learner 'sgd' reads a hidden_width task (width = 0 trains the "
+                                "task's hidden width), but problem 'periodic_neuron' publishes a "
+                                "periodic task; pass -l width=M"),
+            std::string::npos)
+      << refused.output;
+  // teacher publishes its width: sgd -l width=0 trains width-3 hidden layers
+  // (parameters = (d + 1)·3 + 3 + 1 = 19 for d = 4, depth 2).
+  const auto trained =
+      run_cli("run teacher sgd -p d=4 -p width=3 -l width=0 -l epochs=1 --n-train 20 --json");
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  EXPECT_EQ(last_json_line(trained.output).at("metrics").at("parameters"), 19.0);
+  // And in a sweep, at plan time (--dry-run runs nothing).
+  TempDir dir("contract-sweep");
+  const auto spec = dir.path() / "s.toml";
+  std::ofstream(spec) << "[sweep]\nname = \"c\"\n[[problems]]\nname = \"sparse_parity\"\n"
+                         "[[learners]]\nname = \"exact_relu\"\nparams = { k = 0 }\n";
+  const auto dry = run_cli("sweep " + spec.string() + " --dry-run");
+  EXPECT_EQ(dry.exit_code, 2) << dry.output;
+  EXPECT_NE(dry.output.find("learner 'exact_relu' reads a hidden_width task"), std::string::npos)
+      << dry.output;
+  EXPECT_NE(dry.output.find("problem 'sparse_parity' publishes a parity task"), std::string::npos)
+      << dry.output;
 }
 
 // A sweep's [report] section is checked when the sweep is planned (also by

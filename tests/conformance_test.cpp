@@ -85,6 +85,27 @@ TEST_P(ConformanceProblem, InstanceIsWellFormed) {
   EXPECT_EQ(inst.card.value("problem", ""), GetParam()) << inst.card.dump();
 }
 
+// The task has exactly the keys of the schemas the problem declares
+// (Problem::publishes), of the declared types, tags included; no declared
+// schemas: an empty task. So what `needs` is checked against is what the
+// learner gets.
+TEST_P(ConformanceProblem, TaskFollowsItsDeclaredSchemas) {
+  const Problem& problem = problem_registry().get(GetParam());
+  const Instance inst = generate(GetParam(), 7, 1);
+  const TaskPublication published = problem.publishes();
+  if (published.empty()) {
+    EXPECT_TRUE(inst.task.empty()) << inst.task.dump();
+    return;
+  }
+  for (const TaskSchema* schema : published) {
+    ASSERT_TRUE(schema);
+    EXPECT_EQ(find_task_schema(schema->name), schema) << schema->name << " is not registered";
+  }
+  for (const std::string& error : task_schema_errors(published, inst.task)) {
+    ADD_FAILURE() << GetParam() << ": " << error << "\n  task: " << inst.task.dump();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Every, ConformanceProblem, ::testing::ValuesIn(problem_registry().names()),
                          [](const auto& info) { return info.param; });
 

@@ -1,6 +1,7 @@
 #include "hardnets/lab/generate.h"
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -61,7 +62,10 @@ TEST(Generate, WritesTheGenFolder) {
                            "truth.json", "train.csv", "test.csv"}) {
     EXPECT_TRUE(std::filesystem::exists(dir.path() / "sub" / name)) << name;
   }
-  EXPECT_FALSE(std::filesystem::exists(dir.path() / "sub" / "task.json"));
+  // A teacher's task is its hidden width (a parameter the user chose).
+  std::ifstream task_file(dir.path() / "sub" / "task.json");
+  ASSERT_TRUE(task_file.good());
+  EXPECT_EQ(Json::parse(task_file), Json({{"hidden_width", inst.params.integer("width")}}));
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "sub" / "train.tsv"));
   const Dataset back = load_dataset(dir.path() / "sub", "train");
   EXPECT_EQ(back.X, inst.train.X);

@@ -192,7 +192,7 @@ params = { lambda = [0.0, 0.1, 1.0] }
       // The same figures as a run that generates its own instance.
       for (const PlannedRun& run : plan.runs) {
         if (run.run_id == r.run_id) {
-          EXPECT_EQ(figures(r), figures(make_record(execute_run(run.request)))) << r.run_id;
+          EXPECT_EQ(figures(r), figures(make_record(execute_run(run)))) << r.run_id;
         }
       }
     }

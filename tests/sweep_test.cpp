@@ -80,19 +80,19 @@ params = { width = "3*problem.width", epochs = 1 }
   ASSERT_EQ(plan.runs.size(), 72u);
   std::map<double, int> sigmas;
   for (const PlannedRun& run : plan.runs) {
-    const Json& p = run.request.problem_params;
+    const Json& p = run.config.at("problem_params");
     EXPECT_EQ(p["width"].get<int>(), p["d"].get<int>() / 2 + 1);
-    EXPECT_EQ(run.request.sizes.n_train, 10 * p["d"].get<int>());
-    EXPECT_EQ(run.request.sizes.n_test, 7);
+    EXPECT_EQ(run.instance.sizes.n_train, 10 * p["d"].get<int>());
+    EXPECT_EQ(run.instance.sizes.n_test, 7);
     EXPECT_TRUE((p["depth"] == 2 && p["tau"] == 0.0) || (p["depth"] == 3 && p["tau"] == 0.5));
     sigmas[p["sigma"].get<double>()]++;
-    if (run.request.learner == "ridge") {
-      EXPECT_DOUBLE_EQ(run.request.learner_params["lambda"].get<double>(),
-                       1.0 / static_cast<double>(run.request.sizes.n_train));
+    if (run.learner->name() == "ridge") {
+      EXPECT_DOUBLE_EQ(run.config.at("learner_params")["lambda"].get<double>(),
+                       1.0 / static_cast<double>(run.instance.sizes.n_train));
       EXPECT_EQ(run.budget.seconds, 1);
       EXPECT_EQ(run.budget.memory_mb, 512);
-    } else if (run.request.learner == "sgd") {
-      EXPECT_EQ(run.request.learner_params["width"].get<int>(), 3 * p["width"].get<int>());
+    } else if (run.learner->name() == "sgd") {
+      EXPECT_EQ(run.config.at("learner_params")["width"].get<int>(), 3 * p["width"].get<int>());
     } else {
       EXPECT_EQ(run.budget.seconds, 5);
     }
@@ -119,7 +119,8 @@ name = "mean"
 )",
                                      "spec.toml");
   std::map<std::string, int> count;
-  for (const auto& run : plan.runs) count[run.request.problem + "/" + run.request.learner]++;
+  for (const auto& run : plan.runs)
+    count[run.instance.problem->name() + "/" + run.learner->name()]++;
   EXPECT_EQ(count, (std::map<std::string, int>{
                        {"teacher/ridge", 2}, {"teacher/mean", 2}, {"dnnt_random/mean", 1}}));
   EXPECT_EQ(
@@ -151,8 +152,8 @@ problems = ["teacher"]
                                      "spec.toml");
   std::map<std::string, int> count;
   for (const auto& run : plan.runs) {
-    count[run.request.learner + "/depth" +
-          std::to_string(run.request.problem_params.at("depth").get<int>())]++;
+    count[run.learner->name() + "/depth" +
+          std::to_string(run.config.at("problem_params").at("depth").get<int>())]++;
   }
   EXPECT_EQ(count, (std::map<std::string, int>{
                        {"ridge/depth1", 2}, {"mean/depth1", 2}, {"mean/depth2", 1}}));
@@ -168,8 +169,8 @@ name = "teacher"
 )",
                                      "spec.toml");
   ASSERT_EQ(plan.runs.size(), 1u);
-  EXPECT_EQ(plan.runs[0].request.seed, 1u);
-  EXPECT_EQ(plan.runs[0].request.sizes.n_train, 1000);
+  EXPECT_EQ(plan.runs[0].instance.seed, 1u);
+  EXPECT_EQ(plan.runs[0].instance.sizes.n_train, 1000);
   const SweepPlan repeated = parse_sweep(R"(
 [sweep]
 name = "r"
@@ -181,7 +182,7 @@ name = "mean"
 )",
                                          "spec.toml");
   EXPECT_EQ(repeated.runs.size(), 4u);
-  EXPECT_EQ(repeated.runs[3].request.seed, 4u);
+  EXPECT_EQ(repeated.runs[3].instance.seed, 4u);
 }
 
 TEST(SweepSpec, ErrorsNameFileLineKeyAndExpectation) {
@@ -316,16 +317,16 @@ TEST(Sweep, EveryLearnerSeesTheSameInstance) {
   const PlannedRun* mean = nullptr;
   const PlannedRun* ridge = nullptr;
   for (const auto& run : plan.runs) {
-    if (run.request.seed != 2 || run.request.problem_params["d"] != 6) continue;
-    if (run.request.problem_params["sigma"] != 0.2) continue;
-    (run.request.learner == "mean" ? mean : ridge) = &run;
+    if (run.instance.seed != 2 || run.config.at("problem_params")["d"] != 6) continue;
+    if (run.config.at("problem_params")["sigma"] != 0.2) continue;
+    (run.learner->name() == "mean" ? mean : ridge) = &run;
   }
   ASSERT_TRUE(mean && ridge);
   const Problem& p = problem_registry().get("teacher");
-  const Instance a = p.generate(p.spec().resolve(mean->request.problem_params), mean->request.seed,
-                                mean->request.sizes, {1});
-  const Instance b = p.generate(p.spec().resolve(ridge->request.problem_params),
-                                ridge->request.seed, ridge->request.sizes, {2});
+  const Instance a =
+      p.generate(mean->instance.params, mean->instance.seed, mean->instance.sizes, {1});
+  const Instance b =
+      p.generate(ridge->instance.params, ridge->instance.seed, ridge->instance.sizes, {2});
   EXPECT_EQ(a.train.X, b.train.X);
   EXPECT_EQ(a.train.y, b.train.y);
 }

@@ -118,7 +118,7 @@ name = "test_awkward_numbers"
   execute_sweep(plan, {0}, swept, SweepOptions{});
   // The same run in this process, stored as `hardnets run --db` stores it.
   Store direct((dir.path() / "run.db").string());
-  append_new_run(direct, make_record(execute_run(plan.runs[0].request)));
+  append_new_run(direct, make_record(execute_run(plan.runs[0])));
 
   const auto a = swept.runs(), b = direct.runs();
   ASSERT_EQ(a.size(), 1u);

@@ -76,16 +76,31 @@ def test_fit_matches_the_cli_binary(cli):
 
 
 def test_a_learner_that_fails_raises(cli):
-    # A discrete-training solver on a plain regression instance has no task to
-    # read: `hardnets run` stores that as status error with this message.
+    # A learner that fails while fitting (tensor asked for more units than the
+    # moment method can find in d = 2) raises here; `hardnets run` stores the
+    # same message as status error.
     inst = hardnets.generate("teacher", seed=1, n_train=3, n_test=2, d=2)
     with pytest.raises(ValueError) as error:
-        hardnets.fit("dnnt_dp", inst)
-    proc = run_cli(cli, "run", "teacher", "dnnt_dp", "-p", "d=2", "--n-train", 3, "--n-test", 2,
-                   "--json", check=False)
+        hardnets.fit("tensor", inst, width=3)
+    proc = run_cli(cli, "run", "teacher", "tensor", "-p", "d=2", "-l", "width=3", "--n-train", 3,
+                   "--n-test", 2, "--json", check=False)
     assert proc.returncode == 1
     theirs = json.loads(proc.stdout)
     assert theirs["status"] == "error" and theirs["message"] == str(error.value)
+
+
+def test_a_learner_that_reads_an_unpublished_task_is_refused(cli):
+    # A discrete-training solver reads a D-NNT task, which a teacher does not
+    # publish: refused before fitting, by the same check and message as the CLI.
+    inst = hardnets.generate("teacher", seed=1, n_train=3, n_test=2, d=2)
+    with pytest.raises(ValueError) as error:
+        hardnets.fit("dnnt_dp", inst)
+    assert "reads a dnnt task" in str(error.value)
+    assert "problem 'teacher' publishes a hidden_width task" in str(error.value)
+    proc = run_cli(cli, "run", "teacher", "dnnt_dp", "-p", "d=2", "--n-train", 3, "--n-test", 2,
+                   check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "hardnets: error: " + str(error.value)
 
 
 def read_csv(path):

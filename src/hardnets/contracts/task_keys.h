@@ -14,10 +14,14 @@
 
 namespace hardnets {
 
+// One key of a task: its name, its JSON type ("integer", "number",
+// "string", "boolean", "array", or "number or null") and its meaning. An
+// optional key may be absent (a task publishes it only in some variants).
 struct TaskKey {
   const char* name;
   const char* type;
   const char* meaning;
+  bool optional = false;
 };
 
 // The hidden width of the network that labels the data (its number of hidden

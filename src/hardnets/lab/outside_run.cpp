@@ -83,12 +83,7 @@ RunRecord outside_record(const ResolvedGenerate& generated, const OutsideRun& ru
          run.learner_params.dump());
   }
   const Problem& problem = *generated.problem;
-  Json config =
-      Json{{"problem", problem.name()},        {"problem_params", generated.params.to_json()},
-           {"learner", run.learner},           {"learner_params", std::move(learner_params)},
-           {"seed", generated.seed},           {"n_train", generated.sizes.n_train},
-           {"n_test", generated.sizes.n_test}, {"threads", generated.threads}};
-  if (!run.sweep.empty()) config["sweep"] = run.sweep;
+  Json config = run_config(generated, run.learner, learner_params, generated.threads, run.sweep);
   // A time the caller did not measure is stored as unknown (NULL), not as 0.
   RunRecord r = make_record(std::move(config), run.metrics, run.status, run.message, std::nan(""));
   r.provenance["outside"] = run.provenance;

@@ -24,41 +24,55 @@ Seed learner_seed(Seed run_seed) {
   return mix64(run_seed ^ stream_id("learner"));
 }
 
-namespace {
+Json run_config(const ResolvedGenerate& instance, const std::string& learner,
+                const Json& learner_params, int threads, const std::string& sweep) {
+  Json config{{"problem", instance.problem->name()},
+              {"problem_params", instance.params.to_json()},
+              {"learner", learner},
+              {"learner_params", learner_params},
+              {"seed", instance.seed},
+              {"n_train", instance.sizes.n_train},
+              {"n_test", instance.sizes.n_test},
+              {"threads", threads}};
+  if (!sweep.empty()) config["sweep"] = sweep;
+  return config;
+}
 
-// A request checked and resolved once: the registered objects and the full
-// parameter sets (defaults included) that both the stored configuration and
-// the run itself use.
-struct ResolvedRun {
-  const Problem& problem;
-  const Learner& learner;
-  Params problem_params;
-  Params learner_params;
-};
+void check_task_contract(const Problem& problem, const Learner& learner,
+                         const Params& learner_params) {
+  const std::string error = task_contract_error(problem.name(), problem.publishes(), learner.name(),
+                                                learner.needs(learner_params));
+  if (!error.empty()) fail("{}", error);
+}
 
-ResolvedRun resolve(const RunRequest& request) {
-  const Problem& problem = problem_registry().get(request.problem);
-  const Learner& learner = learner_registry().get(request.learner);
-  ResolvedRun resolved{problem, learner, problem.spec().resolve(request.problem_params),
-                       learner.spec().resolve(request.learner_params)};
-  check_sizes(problem.name(), request.sizes);
+ResolvedRun resolve_run(const RunRequest& request) {
   if (request.threads < 1 || request.threads > 1024) {
     fail("--threads must be in [1, 1024], got {}", request.threads);
   }
-  return resolved;
+  return resolve_run(resolve_generate({request.problem, request.problem_params, request.seed,
+                                       request.sizes, request.threads}),
+                     request);
 }
 
-Json config_of(const RunRequest& request, const ResolvedRun& r) {
-  return Json{{"problem", r.problem.name()},    {"problem_params", r.problem_params.to_json()},
-              {"learner", r.learner.name()},    {"learner_params", r.learner_params.to_json()},
-              {"seed", request.seed},           {"n_train", request.sizes.n_train},
-              {"n_test", request.sizes.n_test}, {"threads", request.threads}};
+ResolvedRun resolve_run(ResolvedGenerate instance, const RunRequest& request) {
+  if (request.threads < 1 || request.threads > 1024) {
+    fail("--threads must be in [1, 1024], got {}", request.threads);
+  }
+  ResolvedRun run;
+  run.instance = std::move(instance);
+  run.instance.threads = request.threads;
+  run.learner = &learner_registry().get(request.learner);
+  run.learner_params = run.learner->spec().resolve(request.learner_params);
+  check_task_contract(*run.instance.problem, *run.learner, run.learner_params);
+  run.budget = {request.time_limit_seconds, request.memory_mb};
+  run.config = run_config(run.instance, run.learner->name(), run.learner_params.to_json(),
+                          request.threads, request.sweep);
+  run.run_id = run_id_for(run.config);
+  return run;
 }
-
-}  // namespace
 
 Json run_config(const RunRequest& request) {
-  return config_of(request, resolve(request));
+  return resolve_run(request).config;
 }
 
 RunResult fit_learner(const Learner& learner, const Dataset& train, const Json& task,
@@ -116,25 +130,19 @@ RunResult fit_and_judge(const Problem& problem, const Instance& instance, const 
   return result;
 }
 
-RunResult execute_run(const RunRequest& request, const InstanceCache* cache, bool share) {
-  const ResolvedRun resolved = resolve(request);
-  const Problem& problem = resolved.problem;
-  Json config = config_of(request, resolved);
-
+RunResult execute_run(const ResolvedRun& run, const InstanceCache* cache, bool share) {
+  const ResolvedGenerate& g = run.instance;
   const Stopwatch generate_clock;
-  const auto generate = [&] {
-    return problem.generate(resolved.problem_params, request.seed, request.sizes,
-                            {request.threads});
-  };
+  const auto generate = [&] { return generate_instance(g); };
   bool loaded = false;
-  const Instance instance = cache ? cache->obtain(InstanceCache::key_of(config),
-                                                  resolved.problem_params, generate, share, &loaded)
-                                  : generate();
+  const Instance instance =
+      cache ? cache->obtain(InstanceCache::key_of(run.config), g.params, generate, share, &loaded)
+            : generate();
   const double generate_seconds = generate_clock.seconds();
 
-  RunResult result = fit_and_judge(problem, instance, resolved.learner, resolved.learner_params,
-                                   request.seed, request.threads, request.time_limit_seconds);
-  result.config = std::move(config);
+  RunResult result = fit_and_judge(*g.problem, instance, *run.learner, run.learner_params, g.seed,
+                                   g.threads, run.budget.seconds);
+  result.config = run.config;
   if (cache) result.metrics["instance_loaded"] = loaded ? 1.0 : 0.0;
   result.card = instance.card;
   // What was generated, which some problems choose themselves (stretch,
@@ -143,6 +151,10 @@ RunResult execute_run(const RunRequest& request, const InstanceCache* cache, boo
   result.card["test_samples"] = instance.test.size();
   result.metrics["generate_seconds"] = generate_seconds;
   return result;
+}
+
+RunResult execute_run(const RunRequest& request) {
+  return execute_run(resolve_run(request));
 }
 
 }  // namespace hardnets

@@ -11,6 +11,7 @@
 
 #include "hardnets/core/json.h"
 #include "hardnets/core/metrics.h"
+#include "hardnets/lab/generate.h"
 #include "hardnets/lab/store.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/problems/problem.h"
@@ -26,6 +27,30 @@ struct RunRequest {
   Sizes sizes;
   int threads = 1;
   double time_limit_seconds = std::numeric_limits<double>::infinity();
+  double memory_mb = 0;  // a sweep child's address-space limit; 0: none
+  std::string sweep;     // the sweep it belongs to (stored in its configuration); "" for none
+};
+
+// What a run may spend: wall time (the learner's own time limit; a sweep
+// also kills the child past hard_limit_seconds) and memory (a sweep child's
+// address-space limit, 0 = none).
+struct RunBudget {
+  double seconds = std::numeric_limits<double>::infinity();
+  double memory_mb = 0;
+};
+
+// A run resolved once, when it is planned: the registered problem and
+// learner, both full parameter sets (defaults included), seed, sizes,
+// threads, budget, and the configuration and id it is stored under. Every
+// path that runs something (hardnets run, sweep workers, the Python module)
+// executes one of these, so none resolves twice or differently.
+struct ResolvedRun {
+  ResolvedGenerate instance;  // problem, its parameters, seed, sizes, threads
+  const Learner* learner = nullptr;
+  Params learner_params;
+  RunBudget budget;
+  Json config;         // run_config(...): what a store row echoes
+  std::string run_id;  // run_id_for(config): stable (threads excluded), what --resume matches
 };
 
 struct RunResult {
@@ -42,21 +67,41 @@ struct RunResult {
 // later against the owner's ParamSpec). Duplicate keys: the last one wins.
 Json assignments_to_json(const std::vector<std::string>& assignments, const std::string& what);
 
-// Validates the request (UserError on bad input) and returns its resolved
-// configuration: problem, problem_params (all of them, defaults included),
-// learner, learner_params, seed, n_train, n_test, threads.
+// Validates the request (UserError on bad input: unknown names, parameters,
+// sizes, threads, and a learner that reads a task the problem does not
+// publish, see check_task_contract) and resolves it.
+ResolvedRun resolve_run(const RunRequest& request);
+// The same with the problem's side already resolved (`instance`; the
+// request's problem, problem_params, seed and sizes are not read): a sweep
+// resolves each problem point once for all its learners.
+ResolvedRun resolve_run(ResolvedGenerate instance, const RunRequest& request);
+
+// The one builder of a run's stored configuration: problem, problem_params
+// (all of them), learner, learner_params, seed, n_train, n_test, threads,
+// and sweep when there is one.
+Json run_config(const ResolvedGenerate& instance, const std::string& learner,
+                const Json& learner_params, int threads, const std::string& sweep = "");
+// resolve_run(request).config.
 Json run_config(const RunRequest& request);
+
+// UserError, naming both, when `learner` with `learner_params` reads a task
+// schema that `problem` does not publish (Learner::needs against
+// Problem::publishes).
+void check_task_contract(const Problem& problem, const Learner& learner,
+                         const Params& learner_params);
 
 class InstanceCache;
 
-// Validates everything (UserError on bad input), then runs. With a `cache`
+// Runs a resolved run. With a `cache`
 // (a sweep's), the instance is loaded from it when another run generated it
 // already; otherwise it is generated, and stored there when `share` (other
 // runs will need it). The results are identical either way. The metric
 // generate_seconds is the time spent obtaining the instance, and with a cache
 // instance_loaded says whether it was loaded (1) or generated (0).
-RunResult execute_run(const RunRequest& request, const InstanceCache* cache = nullptr,
+RunResult execute_run(const ResolvedRun& run, const InstanceCache* cache = nullptr,
                       bool share = false);
+// execute_run(resolve_run(request)).
+RunResult execute_run(const RunRequest& request);
 
 // The part of a run after generation, shared by execute_run and the Python
 // module's `hardnets.fit`: fits `learner` on the instance's training set

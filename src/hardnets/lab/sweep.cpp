@@ -59,11 +59,11 @@ RunRecord failed_record(const PlannedRun& run, const std::string& status,
                         const std::string& message, double seconds, double peak_mb) {
   RunRecord r;
   r.run_id = run.run_id;
-  r.problem = run.request.problem;
-  r.learner = run.request.learner;
-  r.seed = static_cast<std::int64_t>(run.request.seed);
-  r.n_train = run.request.sizes.n_train;
-  r.n_test = run.request.sizes.n_test;
+  r.problem = run.instance.problem->name();
+  r.learner = run.learner->name();
+  r.seed = static_cast<std::int64_t>(run.instance.seed);
+  r.n_train = run.instance.sizes.n_train;
+  r.n_test = run.instance.sizes.n_test;
   r.config = run.config;
   r.status = status;
   r.message = message;
@@ -265,17 +265,13 @@ std::vector<std::size_t> pending_runs(const SweepPlan& plan, const Store& store)
 }
 
 RunRecord execute_planned_run(const PlannedRun& run, const InstanceCache* cache, bool share) {
-  RunRecord record;
   try {
-    record = make_record(execute_run(run.request, cache, share));
+    return make_record(execute_run(run, cache, share));
   } catch (const std::bad_alloc&) {
     throw;
   } catch (const std::exception& e) {
     return failed_record(run, "error", e.what(), 0, peak_rss_mb());
   }
-  record.run_id = run.run_id;
-  record.config = run.config;
-  return record;
 }
 
 SweepSummary execute_sweep(const SweepPlan& plan, const std::vector<std::size_t>& indices,

@@ -566,6 +566,10 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
       numeric["n_train"] = static_cast<double>(sizes.n_train);
       numeric["n_test"] = static_cast<double>(sizes.n_test);
       at(point.at("n_train").where, [&] { check_sizes(problem.name(), sizes); });
+      // The problem's side of every run at this point, resolved once.
+      const ResolvedGenerate point_instance = at(pe.where, [&] {
+        return resolve_generate({problem.name(), problem_params, 1, sizes, threads});
+      });
 
       for (const Entry& le : learners) {
         if (!le.problems.empty() &&
@@ -582,25 +586,22 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
             learner_params[key] = lresolver.resolve(key);
           }
           for (Seed seed : seeds) {
-            PlannedRun run;
-            run.request.problem = problem.name();
-            run.request.problem_params = problem_params;
-            run.request.learner = learner.name();
-            run.request.learner_params = learner_params;
-            run.request.seed = seed;
-            run.request.sizes = sizes;
-            run.request.threads = threads;
-            run.budget = le.budget
-                             ? SweepBudget{std::isinf(le.budget->seconds) ? budget.seconds
-                                                                          : le.budget->seconds,
-                                           le.budget->memory_mb > 0 ? le.budget->memory_mb
-                                                                    : budget.memory_mb}
-                             : budget;
-            if (std::isfinite(run.budget.seconds))
-              run.request.time_limit_seconds = run.budget.seconds;
-            run.config = at(pe.where, [&] { return run_config(run.request); });
-            run.config["sweep"] = plan.name;
-            run.run_id = run_id_for(run.config);
+            RunRequest request;
+            request.learner = learner.name();
+            request.learner_params = learner_params;
+            request.threads = threads;
+            request.sweep = plan.name;
+            const SweepBudget run_budget =
+                le.budget ? SweepBudget{std::isinf(le.budget->seconds) ? budget.seconds
+                                                                       : le.budget->seconds,
+                                        le.budget->memory_mb > 0 ? le.budget->memory_mb
+                                                                 : budget.memory_mb}
+                          : budget;
+            request.time_limit_seconds = run_budget.seconds;
+            request.memory_mb = run_budget.memory_mb;
+            ResolvedGenerate instance = point_instance;
+            instance.seed = seed;
+            PlannedRun run = at(le.where, [&] { return resolve_run(instance, request); });
             if (!ids.insert(run.run_id).second) {
               spec_fail(le.where,
                         "the same run appears twice ({} on {} with seed {}); remove the duplicate",

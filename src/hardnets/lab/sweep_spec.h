@@ -41,17 +41,10 @@
 
 namespace hardnets {
 
-struct SweepBudget {
-  double seconds = std::numeric_limits<double>::infinity();  // wall time per run
-  double memory_mb = 0;                                      // 0: no limit
-};
-
-struct PlannedRun {
-  RunRequest request;
-  SweepBudget budget;
-  Json config;         // the stored configuration (run_config plus "sweep")
-  std::string run_id;  // run_id_for(config): stable, what --resume matches
-};
+// A sweep's budgets are run budgets; each planned run is resolved once, when
+// the spec is parsed (its configuration carries "sweep" = the sweep's name).
+using SweepBudget = RunBudget;
+using PlannedRun = ResolvedRun;
 
 struct SweepPlan {
   std::string name;

@@ -41,6 +41,9 @@ class ClauseXorLearner : public Learner {
  public:
   ClauseXorLearner();
   std::string name() const override { return "clause_xor"; }
+  TaskNeed needs(const Params&) const override {
+    return {{&natural_ksat_schema()}, "the formula's blocks: n, K, q", ""};
+  }
   std::string summary() const override {
     return "Gaussian elimination (M4RI) on the clause-parity equations of natural_ksat's label-0 "
            "rows, by consensus over random row subsets: breaks the odd-parity (K-XOR) planting";

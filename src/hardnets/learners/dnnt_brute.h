@@ -34,6 +34,9 @@ class DnntBruteLearner : public Learner {
  public:
   DnntBruteLearner();
   std::string name() const override { return "dnnt_brute"; }
+  TaskNeed needs(const Params&) const override {
+    return {{&dnnt_schema()}, "the architecture, domain and loss it searches", ""};
+  }
   std::string summary() const override {
     return "exact D-NNT by enumeration (symmetry breaking, loss bounds), any depth, exact "
            "integers; reports opt_loss and the network";

@@ -62,6 +62,9 @@ class DnntDpLearner : public Learner {
  public:
   DnntDpLearner();
   std::string name() const override { return "dnnt_dp"; }
+  TaskNeed needs(const Params&) const override {
+    return {{&dnnt_schema()}, "the architecture, domain and loss it searches", ""};
+  }
   std::string summary() const override {
     return "exact two-layer D-NNT by the pseudo-polynomial DP over reachable output vectors";
   }

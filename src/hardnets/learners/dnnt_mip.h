@@ -36,6 +36,9 @@ class DnntMipLearner : public Learner {
  public:
   DnntMipLearner();
   std::string name() const override { return "dnnt_mip"; }
+  TaskNeed needs(const Params&) const override {
+    return {{&dnnt_schema()}, "the architecture, domain and loss it models", ""};
+  }
   std::string summary() const override {
     return "two-layer D-NNT as a MILP (value binaries, big-M ReLU) solved by COIN-OR CBC";
   }

@@ -115,6 +115,12 @@ class ExactReluLearner : public Learner {
  public:
   ExactReluLearner();
   std::string name() const override { return "exact_relu"; }
+  TaskNeed needs(const Params& params) const override {
+    if (params.integer("k") != 0) return {};
+    return {{&hidden_width_schema()},
+            "k = 0 takes the task's hidden width",
+            "pass -l k=K (1 <= K <= 8)"};
+  }
   std::string summary() const override {
     return "globally optimal k-ReLU regression by activation-pattern enumeration (square, l1, "
            "linf)";

@@ -61,6 +61,11 @@ class Gf2Learner : public Learner {
  public:
   Gf2Learner();
   std::string name() const override { return "gf2"; }
+  TaskNeed needs(const Params&) const override {
+    return {{&goldreich_schema(), &parity_schema()},
+            "the predicate or parity whose linear system it solves",
+            ""};
+  }
   std::string summary() const override {
     return "Gaussian elimination over GF(2) (M4RI): linearized Goldreich PRG outputs (XOR_k, "
            "degree-D linearization) and noiseless sparse parities";

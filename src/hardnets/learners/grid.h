@@ -21,6 +21,11 @@ class GridLearner : public Learner {
  public:
   GridLearner();
   std::string name() const override { return "grid"; }
+  TaskNeed needs(const Params&) const override {
+    return {{&clwe_schema(), &periodic_schema()},
+            "the frequency γ and the noise it scores against",
+            ""};
+  }
   std::string summary() const override {
     return "exhaustive spherical-grid search over the hidden direction w (d <= 4)";
   }

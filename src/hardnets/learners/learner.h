@@ -13,6 +13,7 @@
 #include <string>
 
 #include "hardnets/contracts/fit.h"
+#include "hardnets/contracts/task_schema.h"
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/json.h"
 #include "hardnets/core/metrics.h"
@@ -38,6 +39,14 @@ class Learner {
   virtual std::string name() const = 0;
   virtual std::string summary() const = 0;
   virtual const ParamSpec& spec() const = 0;
+  // What it reads from the problem's public task with these (resolved)
+  // parameters: one of a list of schemas (contracts/task_schema.h), checked
+  // against the problem's Problem::publishes when a run is planned. Nothing
+  // by default.
+  virtual TaskNeed needs(const Params& params) const {
+    (void)params;
+    return {};
+  }
   virtual Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const = 0;
 };
 

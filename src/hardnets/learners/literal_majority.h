@@ -36,6 +36,9 @@ class LiteralMajorityLearner : public Learner {
  public:
   LiteralMajorityLearner();
   std::string name() const override { return "literal_majority"; }
+  TaskNeed needs(const Params&) const override {
+    return {{&natural_ksat_schema()}, "the formula's blocks: n, K, q", ""};
+  }
   std::string summary() const override {
     return "majority vote of the clause-input signs on natural_ksat's label-0 rows: recovers the "
            "planted assignment and each neuron's sign pattern (naive planting is easy)";

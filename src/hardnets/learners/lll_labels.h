@@ -22,6 +22,9 @@ class LllLabelsLearner : public Learner {
  public:
   LllLabelsLearner();
   std::string name() const override { return "lll_labels"; }
+  TaskNeed needs(const Params&) const override {
+    return {{&periodic_schema()}, "the link φ, frequency γ and noise of the labels", ""};
+  }
   std::string summary() const override {
     return "lattice attack on cos/tri neuron labels (sign-ambiguous, 2n unknowns), LLL or BKZ";
   }

@@ -20,6 +20,9 @@ class LllPrimalLearner : public Learner {
  public:
   LllPrimalLearner();
   std::string name() const override { return "lll_primal"; }
+  TaskNeed needs(const Params&) const override {
+    return {{&clwe_schema()}, "the scale γ and noise β of the lattice it builds", ""};
+  }
   std::string summary() const override {
     return "CLWE primal attack: Kannan embedding of the null-space constraints, LLL or BKZ";
   }

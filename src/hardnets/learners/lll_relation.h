@@ -27,6 +27,11 @@ class LllRelationLearner : public Learner {
  public:
   LllRelationLearner();
   std::string name() const override { return "lll_relation"; }
+  TaskNeed needs(const Params&) const override {
+    return {{&clwe_schema(), &periodic_schema()},
+            "the frequency γ and the noise of the relation it builds",
+            ""};
+  }
   std::string summary() const override {
     return "CLWE / periodic-label integer-relation attack from d+1 samples (LLL, MPFR)";
   }

@@ -33,6 +33,9 @@ class P5CollisionLearner : public Learner {
  public:
   P5CollisionLearner();
   std::string name() const override { return "p5_collision"; }
+  TaskNeed needs(const Params&) const override {
+    return {{&goldreich_schema()}, "the P5 predicate and the seed length", ""};
+  }
   std::string summary() const override {
     return "collision + guess-and-determine attack on Goldreich's PRG with P5 (Couteau et al. "
            "2018): pair collisions, greedy guesses, GF(2) elimination, verification";

@@ -23,6 +23,11 @@ class SgdLearner : public Learner {
  public:
   SgdLearner();
   std::string name() const override { return "sgd"; }
+  TaskNeed needs(const Params& params) const override {
+    if (params.integer("width") != 0) return {};
+    return {
+        {&hidden_width_schema()}, "width = 0 trains the task's hidden width", "pass -l width=M"};
+  }
   std::string summary() const override {
     return "ReLU MLP (depth x width) trained on square loss by mini-batch Adam/SGD";
   }

@@ -52,6 +52,9 @@ class SpectralP5Learner : public Learner {
  public:
   SpectralP5Learner();
   std::string name() const override { return "spectral_p5"; }
+  TaskNeed needs(const Params&) const override {
+    return {{&goldreich_schema()}, "the P5 predicate and the seed length", ""};
+  }
   std::string summary() const override {
     return "spectral distinguisher for Goldreich's PRG with P5: 4-XOR pairings of outputs, top "
            "eigenvector of the pair matrix vs a label-permuted baseline, seed rounding + local "

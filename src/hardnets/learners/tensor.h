@@ -98,6 +98,12 @@ class TensorLearner : public Learner {
  public:
   TensorLearner();
   std::string name() const override { return "tensor"; }
+  TaskNeed needs(const Params& params) const override {
+    if (params.integer("width") != 0) return {};
+    return {{&hidden_width_schema()},
+            "width = 0 takes the task's hidden width",
+            "pass -l width=M (the number of hidden units, 1 <= M <= d)"};
+  }
   std::string summary() const override {
     return "moment method for depth-2 ReLU nets under N(0, I): M2 subspace, Jennrich on "
            "M3 + M4 contractions, biases/weights read off, ridge (+ optional Adam)";

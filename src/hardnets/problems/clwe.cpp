@@ -167,6 +167,7 @@ class ClweProblem : public Problem {
                  "bits of z: 53 = binary64; more = MPFR (task.z_mp holds z at that precision)");
   }
   std::string name() const override { return "clwe"; }
+  TaskPublication publishes() const override { return {&clwe_schema()}; }
   std::string summary() const override {
     return "Continuous LWE samples (x, gamma<w,x> + e mod 1), null and homogeneous (pancake) "
            "variants, optional multiprecision z";
@@ -279,6 +280,7 @@ ParamSpec& label_params(ParamSpec& spec) {
 
 class PeriodicProblemBase : public Problem {
  public:
+  TaskPublication publishes() const override { return {&periodic_schema()}; }
   Metrics judge(const Instance& instance, const Fit& fit) const override {
     Metrics m;
     const std::vector<double> w = instance.truth.at("w").get<std::vector<double>>();

@@ -57,6 +57,7 @@ class DnntRandomProblem : public DnntProblem {
  public:
   DnntRandomProblem();
   std::string name() const override { return "dnnt_random"; }
+  TaskPublication publishes() const override { return {&dnnt_schema()}; }
   std::string summary() const override;
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                     const GenerateContext& ctx) const override;
@@ -66,6 +67,7 @@ class DnntReductionProblem : public DnntProblem {
  public:
   DnntReductionProblem();
   std::string name() const override { return "dnnt_reduction"; }
+  TaskPublication publishes() const override { return {&dnnt_schema()}; }
   std::string summary() const override;
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                     const GenerateContext& ctx) const override;

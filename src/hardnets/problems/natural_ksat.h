@@ -49,6 +49,7 @@ class NaturalKsatProblem : public Problem {
  public:
   NaturalKsatProblem();
   std::string name() const override { return "natural_ksat"; }
+  TaskPublication publishes() const override { return {&natural_ksat_schema()}; }
   std::string summary() const override;
   const ParamSpec& spec() const override { return spec_; }
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,

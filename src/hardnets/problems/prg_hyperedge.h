@@ -48,6 +48,7 @@ class PrgHyperedgeProblem : public Problem {
  public:
   PrgHyperedgeProblem();
   std::string name() const override { return "prg_hyperedge"; }
+  TaskPublication publishes() const override { return {&goldreich_schema()}; }
   std::string summary() const override;
   const ParamSpec& spec() const override { return spec_; }
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,

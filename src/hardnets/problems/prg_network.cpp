@@ -617,6 +617,10 @@ class PrgNetworkProblem : public Problem {
   }
 
   std::string name() const override { return kind_name(kind_); }
+  TaskPublication publishes() const override {
+    return {kind_ == Kind::kDepth3 ? &prg_depth3_schema() : &prg_depth2_schema(),
+            &hidden_width_schema()};
+  }
   std::string summary() const override {
     return kind_ == Kind::kDepth3
                ? "Daniely–Srebro–Vardi depth-3 ReLU network planting Goldreich's PRG under N(0, I) "

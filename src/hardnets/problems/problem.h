@@ -10,6 +10,7 @@
 #include <string>
 
 #include "hardnets/contracts/fit.h"
+#include "hardnets/contracts/task_schema.h"
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/json.h"
 #include "hardnets/core/metrics.h"
@@ -46,6 +47,9 @@ class Problem {
   virtual const ParamSpec& spec() const = 0;
   virtual Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                             const GenerateContext& ctx) const = 0;
+  // The schemas its public task follows (contracts/task_schema.h): the task
+  // has exactly their keys. None by default (an empty task).
+  virtual TaskPublication publishes() const { return {}; }
   // Default judge: test mse and nmse of the fit's predictor (if any).
   virtual Metrics judge(const Instance& instance, const Fit& fit) const;
 };

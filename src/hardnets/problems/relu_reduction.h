@@ -61,6 +61,9 @@ class ReluReductionProblem : public Problem {
  public:
   ReluReductionProblem();
   std::string name() const override { return "relu_reduction"; }
+  TaskPublication publishes() const override {
+    return {&relu_training_schema(), &hidden_width_schema()};
+  }
   std::string summary() const override;
   const ParamSpec& spec() const override { return spec_; }
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,

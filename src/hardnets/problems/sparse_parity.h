@@ -29,6 +29,7 @@ class SparseParityProblem : public Problem {
  public:
   SparseParityProblem();
   std::string name() const override { return "sparse_parity"; }
+  TaskPublication publishes() const override { return {&parity_schema()}; }
   std::string summary() const override;
   const ParamSpec& spec() const override { return spec_; }
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,

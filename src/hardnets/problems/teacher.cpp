@@ -289,6 +289,10 @@ Instance TeacherProblem::generate(const Params& params, Seed seed, const Sizes& 
   add_noise(inst.test.y, sigma, root.substream("test_noise"));
 
   inst.truth = Json{{"teacher", teacher.to_json()}, {"sigma", sigma}};
+  // The width is a parameter of the problem, so publishing it reveals
+  // nothing the user did not choose; it lets a proper learner train the
+  // teacher's own width (sgd -l width=0).
+  inst.task = Json{{kHiddenWidth.name, params.integer("width")}};
   inst.card = base_card(*this, params, seed, sizes);
   inst.card["teacher_parameters"] = teacher.num_parameters();
   inst.card["first_layer"] = first_layer_geometry(teacher.layers()[0].W);

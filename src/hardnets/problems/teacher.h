@@ -29,6 +29,7 @@ class TeacherProblem : public Problem {
  public:
   TeacherProblem();
   std::string name() const override { return "teacher"; }
+  TaskPublication publishes() const override { return {&hidden_width_schema()}; }
   std::string summary() const override;
   const ParamSpec& spec() const override { return spec_; }
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
