@@ -36,80 +36,19 @@
 // active see only the output bias) exceeds the incumbent. Programs run in
 // fixed blocks and rounds against the incumbent of the previous round, so
 // results and statistics are identical for every thread count.
+//
+// The stages live in their own files: exact_relu_arrangement.h (lifting,
+// pattern enumeration, Cover's count), exact_relu_cells.h (the per-cell
+// convex programs) and exact_relu_search.h (the search over cell tuples).
 #pragma once
 
-#include <cstdint>
 #include <string>
-#include <vector>
 
+#include "hardnets/learners/exact_relu_arrangement.h"
+#include "hardnets/learners/exact_relu_cells.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets::exact_relu {
-
-enum class Loss { kSquare, kL1, kLinf };
-Loss loss_from_name(const std::string& name);
-
-// 2 Σ_{i=0}^{d} binom(n-1, i): the number of cells of n points in general
-// position in R^d (affine, i.e. n central hyperplanes in R^{d+1}).
-double cover_count(std::int64_t n, std::int64_t d);
-
-// Activation patterns as bitsets: pattern p, point i is bit i of words
-// [p*words, (p+1)*words); bit set = the unit is active (θ·x̃_i > 0 inside).
-struct Patterns {
-  int n = 0;
-  int words = 0;
-  std::vector<std::uint64_t> bits;
-  std::size_t size() const {
-    return words == 0 ? 0 : bits.size() / static_cast<std::size_t>(words);
-  }
-  const std::uint64_t* operator[](std::size_t p) const { return bits.data() + p * words; }
-  bool active(std::size_t p, int i) const { return ((*this)[p][i / 64] >> (i % 64)) & 1U; }
-  void push(const std::uint64_t* pattern) { bits.insert(bits.end(), pattern, pattern + words); }
-};
-
-struct EnumerationResult {
-  Patterns patterns;
-  bool complete = true;  // false: stopped by the time limit or max_patterns
-};
-
-// The rows x̃_i the units see: (x_i, 1) with a unit bias, x_i without one
-// (homogeneous units [w·x]_+, the class of the bias-free reductions).
-Eigen::MatrixXd lift_inputs(const Matrix& X, bool unit_bias);
-
-// All realizable activation patterns of the rows of X (n x d), in a
-// deterministic order independent of `threads`. Without a unit bias the
-// arrangement is central in R^d; a zero row (on every hyperplane, where every
-// unit outputs 0) gets bit 0 in every pattern.
-EnumerationResult enumerate_patterns(const Matrix& X, int threads,
-                                     double time_limit_seconds = 1e300,
-                                     std::int64_t max_patterns = INT64_MAX, bool unit_bias = true);
-
-// One unit: activation pattern, output sign a_j = ±1 and θ_j = (w_j, b_j)
-// (θ_j = w_j without a unit bias).
-struct Unit {
-  std::vector<std::uint64_t> pattern;
-  int sign = 1;
-  Vector theta;
-};
-
-struct CellSolution {
-  bool solved = false;  // false: pruned (lower bound above the cutoff)
-  double loss = 0.0;    // Σ ℓ (linf: max |r|) of the network, real ReLUs
-  std::vector<Unit> units;
-  double c = 0.0;
-};
-
-// The convex program of one cell tuple: `units` give patterns and signs
-// (their theta is ignored). The solve is skipped (solved = false) when a
-// lower bound exceeds `cutoff`: the unconstrained least squares value for
-// square loss, the bound from the labels alone for l1/linf. l1/linf are
-// solved cold here (the learner warm-starts them).
-CellSolution solve_cell(const Matrix& X, const Vector& y, const std::vector<Unit>& units, Loss loss,
-                        bool output_bias, double cutoff = 1e300, bool unit_bias = true);
-
-// Σ ℓ of the network on (X, y).
-double network_loss(const Matrix& X, const Vector& y, const std::vector<Unit>& units, double c,
-                    Loss loss, bool unit_bias = true);
 
 class ExactReluLearner : public Learner {
  public:
