@@ -1,8 +1,5 @@
 #include "hardnets/learners/exact_relu_cells.h"
 
-#include <ClpSimplex.hpp>
-#include <CoinPackedMatrix.hpp>
-
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -16,6 +13,8 @@
 
 #include "hardnets/core/error.h"
 #include "hardnets/learners/exact_relu_arrangement.h"
+#include "hardnets/numerics/lp.h"
+#include "hardnets/numerics/nnls.h"
 
 namespace hardnets::exact_relu {
 namespace {
@@ -24,74 +23,6 @@ constexpr double kFeasTol = 1e-12;     // sign-constraint slack accepted for a m
 constexpr double kSingularTol = 1e-9;  // Cholesky pivot / diagonal below this: singular
 constexpr double kRidge = 1e-10;       // relative ridge for singular programs
 constexpr int kMaxPacked = kMaxRank * (kMaxRank + 1) / 2 + 2 * kMaxRank;
-
-// Lawson–Hanson NNLS: min ‖E λ - f‖ over λ >= 0.
-Eigen::VectorXd nnls(const Eigen::MatrixXd& E, const Eigen::VectorXd& f) {
-  const Eigen::Index N = E.cols();
-  Eigen::VectorXd lambda = Eigen::VectorXd::Zero(N);
-  std::vector<char> passive(static_cast<std::size_t>(N), 0),
-      excluded(static_cast<std::size_t>(N), 0);
-  const double tol = 1e-13 * (1.0 + f.norm()) * std::max(1.0, E.cwiseAbs().maxCoeff());
-  Eigen::VectorXd residual = f;
-  Eigen::VectorXd w = E.transpose() * residual;
-  std::vector<Eigen::Index> P;
-  const int max_iter = static_cast<int>(3 * N + 50);
-  for (int iter = 0; iter < max_iter; ++iter) {
-    Eigen::Index t = -1;
-    double best = tol;
-    for (Eigen::Index j = 0; j < N; ++j) {
-      if (!passive[static_cast<std::size_t>(j)] && !excluded[static_cast<std::size_t>(j)] &&
-          w[j] > best) {
-        best = w[j];
-        t = j;
-      }
-    }
-    if (t < 0) break;
-    passive[static_cast<std::size_t>(t)] = 1;
-    bool first = true;
-    while (true) {
-      P.clear();
-      for (Eigen::Index j = 0; j < N; ++j) {
-        if (passive[static_cast<std::size_t>(j)]) P.push_back(j);
-      }
-      Eigen::MatrixXd EP(E.rows(), static_cast<Eigen::Index>(P.size()));
-      for (std::size_t q = 0; q < P.size(); ++q) EP.col(static_cast<Eigen::Index>(q)) = E.col(P[q]);
-      const Eigen::VectorXd z = EP.colPivHouseholderQr().solve(f);
-      if (first) {
-        first = false;
-        const auto pos = std::find(P.begin(), P.end(), t) - P.begin();
-        if (!(z[pos] > 0)) {  // round-off: the entering column does not help
-          passive[static_cast<std::size_t>(t)] = 0;
-          excluded[static_cast<std::size_t>(t)] = 1;
-          break;
-        }
-      }
-      bool all_positive = true;
-      for (Eigen::Index q = 0; q < z.size(); ++q) all_positive = all_positive && z[q] > 0;
-      if (all_positive) {
-        for (std::size_t q = 0; q < P.size(); ++q) lambda[P[q]] = z[static_cast<Eigen::Index>(q)];
-        std::fill(excluded.begin(), excluded.end(), 0);
-        break;
-      }
-      double alpha = 1.0;
-      for (std::size_t q = 0; q < P.size(); ++q) {
-        const double zq = z[static_cast<Eigen::Index>(q)], lq = lambda[P[q]];
-        if (zq <= 0) alpha = std::min(alpha, lq / (lq - zq));
-      }
-      for (std::size_t q = 0; q < P.size(); ++q) {
-        double& l = lambda[P[q]];
-        l += alpha * (z[static_cast<Eigen::Index>(q)] - l);
-        if (l <= 1e-15 * (1.0 + std::abs(z[static_cast<Eigen::Index>(q)]))) {
-          l = 0.0;
-          passive[static_cast<std::size_t>(P[q])] = 0;
-        }
-      }
-    }
-    residual = f - E * lambda;
-    w.noalias() = E.transpose() * residual;
-  }
-  return lambda;
-}
 
 }  // namespace
 
@@ -311,79 +242,46 @@ Program solve_square(const Data& data, const std::vector<Item>& items, double cu
 
 namespace {
 
+// The l1/linf LP of `items`, built cold. Columns: θ_j (k·D), c, residual
+// bounds e (n for l1, 1 for linf). Rows: the cell constraints σ_ij θ_j·x̃_i
+// >= 0 (k·n), then e ± (Σ_{j: i∈S_j} s_j θ_j·x̃_i + c - y_i) >= 0 (2n).
 Program solve_lp(const Data& data, const std::vector<Item>& items) {
   const int k = static_cast<int>(items.size()), D = data.D, n = data.n;
   const int m = k * D + (data.bias ? 1 : 0);
   const int extra = data.loss == Loss::kL1 ? n : 1;
-  const int cols = m + extra;
-  std::vector<int> rows_idx, cols_idx;
-  std::vector<double> values, row_lb, row_ub;
-  int row = 0;
-  const double inf = COIN_DBL_MAX;
+  LinearModel lp;
+  for (int c = 0; c < m; ++c) lp.col(-kLpInf, kLpInf, 0.0);
+  for (int c = 0; c < extra; ++c) lp.col(0.0, kLpInf, 1.0);
   // Cell constraints.
   for (int j = 0; j < k; ++j) {
     for (int i = 0; i < n; ++i) {
       const double s = active(items[static_cast<std::size_t>(j)].bits, i) ? 1.0 : -1.0;
-      for (int q = 0; q < D; ++q) {
-        if (data.Xt(i, q) == 0.0) continue;
-        rows_idx.push_back(row);
-        cols_idx.push_back(j * D + q);
-        values.push_back(s * data.Xt(i, q));
-      }
-      row_lb.push_back(0.0);
-      row_ub.push_back(inf);
-      ++row;
+      LpTerms terms;
+      for (int q = 0; q < D; ++q) terms.emplace_back(j * D + q, s * data.Xt(i, q));
+      lp.row(terms, 0.0, kLpInf);
     }
   }
   // Residual bounds: e ± (a_i·u - y_i) >= 0.
   for (int i = 0; i < n; ++i) {
     for (const double side : {1.0, -1.0}) {
+      LpTerms terms;
       for (int j = 0; j < k; ++j) {
         const auto& it = items[static_cast<std::size_t>(j)];
         if (!active(it.bits, i)) continue;
-        for (int q = 0; q < D; ++q) {
-          if (data.Xt(i, q) == 0.0) continue;
-          rows_idx.push_back(row);
-          cols_idx.push_back(j * D + q);
-          values.push_back(side * it.sign * data.Xt(i, q));
-        }
+        for (int q = 0; q < D; ++q) terms.emplace_back(j * D + q, side * it.sign * data.Xt(i, q));
       }
-      if (data.bias) {
-        rows_idx.push_back(row);
-        cols_idx.push_back(m - 1);
-        values.push_back(side);
-      }
-      rows_idx.push_back(row);
-      cols_idx.push_back(m + (data.loss == Loss::kL1 ? i : 0));
-      values.push_back(1.0);
-      row_lb.push_back(side * data.y[i]);
-      row_ub.push_back(inf);
-      ++row;
+      if (data.bias) terms.emplace_back(m - 1, side);
+      terms.emplace_back(m + (data.loss == Loss::kL1 ? i : 0), 1.0);
+      lp.row(terms, side * data.y[i], kLpInf);
     }
   }
-  CoinPackedMatrix matrix(false, rows_idx.data(), cols_idx.data(), values.data(),
-                          static_cast<CoinBigIndex>(values.size()));
-  matrix.setDimensions(row, cols);
-  std::vector<double> col_lb(static_cast<std::size_t>(cols), -inf),
-      col_ub(static_cast<std::size_t>(cols), inf), obj(static_cast<std::size_t>(cols), 0.0);
-  for (int c = m; c < cols; ++c) {
-    col_lb[static_cast<std::size_t>(c)] = 0.0;
-    obj[static_cast<std::size_t>(c)] = 1.0;
-  }
-  ClpSimplex model;
-  model.setLogLevel(0);
-  model.loadProblem(matrix, col_lb.data(), col_ub.data(), obj.data(), row_lb.data(), row_ub.data());
-  model.setPrimalTolerance(1e-10);
-  model.setDualTolerance(1e-10);
-  model.dual();
-  if (!model.isProvenOptimal()) model.primal();
+  const LpResult res = solve_lp(lp);
   Program out;
   out.solved = true;
   out.qp = true;
   out.u = Eigen::VectorXd::Zero(m);
-  if (model.isProvenOptimal()) {
-    const double* x = model.primalColumnSolution();
-    for (int c = 0; c < m; ++c) out.u[c] = x[c];
+  if (res.optimal) {
+    for (int c = 0; c < m; ++c) out.u[c] = res.x[static_cast<std::size_t>(c)];
   }
   out.loss = honest_loss(data, items, out.u);
   return out;
@@ -452,102 +350,29 @@ double lp_lower_bound(const Data& data, const std::vector<Item>& items) {
 // the row is = 0 and s_j v_ij >= 0; inactive: v_ij = 0 and s_j θ'_j·x̃_i <= 0.
 class WarmLp::Model {
  public:
-  Model(const Data& data, int k) : data_(data), k_(k) {
-    const int D = data.D, n = data.n;
-    m_ = k * D + (data.bias ? 1 : 0);
-    const int extra = data.loss == Loss::kL1 ? n : 1;
-    const int cols = m_ + k * n + extra;
-    const double inf = COIN_DBL_MAX;
-    std::vector<int> ri, ci;
-    std::vector<double> val;
-    int row = 0;
-    for (int j = 0; j < k; ++j) {
-      for (int i = 0; i < n; ++i, ++row) {
-        ri.push_back(row);
-        ci.push_back(v_col(j, i));
-        val.push_back(1.0);
-        for (int q = 0; q < D; ++q) {
-          if (data.Xt(i, q) == 0.0) continue;
-          ri.push_back(row);
-          ci.push_back(j * D + q);
-          val.push_back(-data.Xt(i, q));
-        }
-      }
-    }
-    std::vector<double> row_lb, row_ub;
-    row_lb.assign(static_cast<std::size_t>(row), 0.0);
-    row_ub.assign(static_cast<std::size_t>(row), 0.0);
-    for (int i = 0; i < n; ++i) {
-      for (const double side : {1.0, -1.0}) {
-        for (int j = 0; j < k; ++j) {
-          ri.push_back(row);
-          ci.push_back(v_col(j, i));
-          val.push_back(side);
-        }
-        if (data.bias) {
-          ri.push_back(row);
-          ci.push_back(m_ - 1);
-          val.push_back(side);
-        }
-        ri.push_back(row);
-        ci.push_back(m_ + k * n + (data.loss == Loss::kL1 ? i : 0));
-        val.push_back(1.0);
-        row_lb.push_back(side * data.y[i]);
-        row_ub.push_back(inf);
-        ++row;
-      }
-    }
-    CoinPackedMatrix matrix(true, ri.data(), ci.data(), val.data(),
-                            static_cast<CoinBigIndex>(val.size()));
-    matrix.setDimensions(row, cols);
-    std::vector<double> col_lb(static_cast<std::size_t>(cols), -inf),
-        col_ub(static_cast<std::size_t>(cols), inf), obj(static_cast<std::size_t>(cols), 0.0);
-    for (int c = m_ + k * n; c < cols; ++c) {
-      col_lb[static_cast<std::size_t>(c)] = 0.0;
-      obj[static_cast<std::size_t>(c)] = 1.0;
-    }
-    for (int c = m_; c < m_ + k * n; ++c) {  // every v fixed at 0 until the first solve
-      col_lb[static_cast<std::size_t>(c)] = 0.0;
-      col_ub[static_cast<std::size_t>(c)] = 0.0;
-    }
-    model_.setLogLevel(0);
-    model_.loadProblem(matrix, col_lb.data(), col_ub.data(), obj.data(), row_lb.data(),
-                       row_ub.data());
-    model_.setPrimalTolerance(1e-10);
-    model_.setDualTolerance(1e-10);
-  }
+  Model(const Data& data, int k) : data_(data), k_(k), lp_(build(data, k)) {}
 
   Program solve(const std::vector<Item>& items) {
     const int D = data_.D, n = data_.n;
-    const double inf = COIN_DBL_MAX;
     for (int j = 0; j < k_; ++j) {
       const auto& it = items[static_cast<std::size_t>(j)];
       for (int i = 0; i < n; ++i) {
         const int row = j * n + i, col = v_col(j, i);
         if (active(it.bits, i)) {
-          model_.setRowBounds(row, 0.0, 0.0);
-          model_.setColumnBounds(col, it.sign > 0 ? 0.0 : -inf, it.sign > 0 ? inf : 0.0);
+          lp_.set_row_bounds(row, 0.0, 0.0);
+          lp_.set_col_bounds(col, it.sign > 0 ? 0.0 : -kLpInf, it.sign > 0 ? kLpInf : 0.0);
         } else {
-          model_.setColumnBounds(col, 0.0, 0.0);
-          model_.setRowBounds(row, it.sign > 0 ? 0.0 : -inf, it.sign > 0 ? inf : 0.0);
+          lp_.set_col_bounds(col, 0.0, 0.0);
+          lp_.set_row_bounds(row, it.sign > 0 ? 0.0 : -kLpInf, it.sign > 0 ? kLpInf : 0.0);
         }
       }
     }
-    // Keep Clp's work areas and factorization between solves (only bounds
-    // change).
-    model_.dual(0, warm_ ? 7 : 1);
-    warm_ = true;
-    if (!model_.isProvenOptimal()) {  // fall back to a cold start
-      model_.allSlackBasis(true);
-      model_.dual();
-      if (!model_.isProvenOptimal()) model_.primal();
-    }
+    const double* x = lp_.solve();
     Program out;
     out.solved = true;
     out.qp = true;
     out.u = Eigen::VectorXd::Zero(m_);
-    if (model_.isProvenOptimal()) {
-      const double* x = model_.primalColumnSolution();
+    if (x != nullptr) {
       for (int j = 0; j < k_; ++j) {
         const double s = items[static_cast<std::size_t>(j)].sign > 0 ? 1.0 : -1.0;
         for (int q = 0; q < D; ++q) out.u[j * D + q] = s * x[j * D + q];
@@ -559,12 +384,39 @@ class WarmLp::Model {
   }
 
  private:
+  // The model with every v fixed at 0 and the cell rows at = 0 (solve sets
+  // the bounds of the tuple at hand).
+  LinearModel build(const Data& data, int k) {
+    const int D = data.D, n = data.n;
+    m_ = k * D + (data.bias ? 1 : 0);
+    const int extra = data.loss == Loss::kL1 ? n : 1;
+    LinearModel lp;
+    for (int c = 0; c < m_; ++c) lp.col(-kLpInf, kLpInf, 0.0);
+    for (int c = 0; c < k * n; ++c) lp.col(0.0, 0.0, 0.0);
+    for (int c = 0; c < extra; ++c) lp.col(0.0, kLpInf, 1.0);
+    for (int j = 0; j < k; ++j) {
+      for (int i = 0; i < n; ++i) {
+        LpTerms terms{{v_col(j, i), 1.0}};
+        for (int q = 0; q < D; ++q) terms.emplace_back(j * D + q, -data.Xt(i, q));
+        lp.row(terms, 0.0, 0.0);
+      }
+    }
+    for (int i = 0; i < n; ++i) {
+      for (const double side : {1.0, -1.0}) {
+        LpTerms terms;
+        for (int j = 0; j < k; ++j) terms.emplace_back(v_col(j, i), side);
+        if (data.bias) terms.emplace_back(m_ - 1, side);
+        terms.emplace_back(m_ + k * n + (data.loss == Loss::kL1 ? i : 0), 1.0);
+        lp.row(terms, side * data.y[i], kLpInf);
+      }
+    }
+    return lp;
+  }
   int v_col(int j, int i) const { return m_ + j * data_.n + i; }
   const Data& data_;
   int k_;
   int m_ = 0;
-  bool warm_ = false;
-  ClpSimplex model_;
+  ResolvableLp lp_;
 };
 
 WarmLp::WarmLp(const Data& data, int k) : model_(std::make_unique<Model>(data, k)) {}

@@ -2,10 +2,6 @@
 
 #include "hardnets/learners/exact_relu.h"
 
-#include <Cbc_C_Interface.h>
-#include <ClpSimplex.hpp>
-#include <CoinPackedMatrix.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -17,94 +13,17 @@
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
 #include "hardnets/nets/relu_net.h"
+#include "hardnets/numerics/lp.h"
 
 namespace hardnets::mip_relu {
 namespace {
 
 const LearnerRegistration kRegister{std::make_unique<MipReluLearner>()};
 
-const double kInf = COIN_DBL_MAX;
+constexpr double kInf = kLpInf;
 constexpr double kLpTol = 1e-10;      // Clp primal/dual tolerances of the polish LPs
 constexpr double kActiveTol = 1e-7;   // box scale t >= 1 - this: the bound is active
 constexpr double kIntegerTol = 1e-9;  // CBC integrality tolerance (σ ≈ 0/1 to this)
-
-using Terms = std::vector<std::pair<int, double>>;
-
-// A linear model in triplets, handed to CBC (MIP) or Clp (polish LPs).
-class Model {
- public:
-  int col(double lo, double hi, double cost, bool integral = false) {
-    lb_.push_back(lo);
-    ub_.push_back(hi);
-    obj_.push_back(cost);
-    integer_.push_back(integral ? 1 : 0);
-    start_.push_back(0.0);
-    return static_cast<int>(lb_.size()) - 1;
-  }
-  void row(const Terms& terms, double lo, double hi) {
-    for (const auto& [c, v] : terms) {
-      if (v == 0.0) continue;
-      ri_.push_back(rows_);
-      ci_.push_back(c);
-      val_.push_back(v);
-    }
-    rlo_.push_back(lo);
-    rhi_.push_back(hi);
-    ++rows_;
-  }
-  void set_start(int c, double v) { start_[static_cast<std::size_t>(c)] = v; }
-  int cols() const { return static_cast<int>(lb_.size()); }
-  int rows() const { return rows_; }
-  int integers() const { return static_cast<int>(std::count(integer_.begin(), integer_.end(), 1)); }
-
-  CoinPackedMatrix matrix() const {
-    CoinPackedMatrix m(true, ri_.data(), ci_.data(), val_.data(),
-                       static_cast<CoinBigIndex>(val_.size()));
-    m.setDimensions(rows_, cols());
-    m.removeGaps();
-    return m;
-  }
-
-  Cbc_Model* to_cbc() const {
-    const CoinPackedMatrix m = matrix();
-    Cbc_Model* cbc = Cbc_newModel();
-    Cbc_loadProblem(cbc, cols(), rows_, m.getVectorStarts(), m.getIndices(), m.getElements(),
-                    lb_.data(), ub_.data(), obj_.data(), rlo_.data(), rhi_.data());
-    for (int c = 0; c < cols(); ++c) {
-      if (integer_[static_cast<std::size_t>(c)]) Cbc_setInteger(cbc, c);
-    }
-    Cbc_setObjSense(cbc, 1);
-    std::vector<int> all(static_cast<std::size_t>(cols()));
-    for (int c = 0; c < cols(); ++c) all[static_cast<std::size_t>(c)] = c;
-    Cbc_setMIPStartI(cbc, cols(), all.data(), start_.data());
-    return cbc;
-  }
-
-  // Solves the LP with Clp; empty when not proven optimal.
-  std::vector<double> solve_lp() const {
-    const CoinPackedMatrix m = matrix();
-    ClpSimplex lp;
-    lp.setLogLevel(0);
-    lp.loadProblem(m, lb_.data(), ub_.data(), obj_.data(), rlo_.data(), rhi_.data());
-    lp.setPrimalTolerance(kLpTol);
-    lp.setDualTolerance(kLpTol);
-    lp.dual();
-    if (!lp.isProvenOptimal()) lp.primal();
-    if (!lp.isProvenOptimal()) return {};
-    const double* x = lp.primalColumnSolution();
-    return std::vector<double>(x, x + cols());
-  }
-
- private:
-  std::vector<double> lb_, ub_, obj_, start_, val_, rlo_, rhi_;
-  std::vector<char> integer_;
-  std::vector<int> ri_, ci_;
-  int rows_ = 0;
-};
-
-struct CbcDeleter {
-  void operator()(Cbc_Model* m) const { Cbc_deleteModel(m); }
-};
 
 struct Instance {
   Eigen::MatrixXd Xt;  // n x D rows x̃_i = (x_i, 1)
@@ -158,7 +77,7 @@ struct Layout {
 // Adds θ, c and the residual columns with their rows; `f_terms(i)` gives the
 // terms of f_i − c. Returns the layout.
 template <typename F>
-Layout add_fit(Model& m, const Instance& in, double resid_cost, F f_terms) {
+Layout add_fit(LinearModel& m, const Instance& in, double resid_cost, F f_terms) {
   Layout lay;
   lay.theta0 = m.cols();
   for (int j = 0; j < in.k; ++j) {
@@ -175,7 +94,7 @@ Layout add_fit(Model& m, const Instance& in, double resid_cost, F f_terms) {
     const int e = lay.resid0 + (in.l1 ? i : 0);
     for (const double side : {1.0, -1.0}) {
       // e − side (f_i − y_i) ≥ 0.
-      Terms t = f_terms(i);
+      LpTerms t = f_terms(i);
       if (in.bias) t.emplace_back(lay.c, 1.0);
       for (auto& [c, v] : t) v *= -side;
       t.emplace_back(e, 1.0);
@@ -200,9 +119,9 @@ struct ClassResult {
 // t subject to loss ≤ `target`.
 Net solve_cell(const Instance& in, const std::vector<int>& signs,
                const std::vector<std::vector<char>>& sigma, bool stage2, double target, bool& ok) {
-  Model m;
+  LinearModel m;
   auto f_terms = [&](int i) {
-    Terms t;
+    LpTerms t;
     for (int j = 0; j < in.k; ++j) {
       if (!sigma[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)]) continue;
       for (int q = 0; q < in.D; ++q) {
@@ -214,7 +133,7 @@ Net solve_cell(const Instance& in, const std::vector<int>& signs,
   const Layout lay = add_fit(m, in, stage2 ? 0.0 : 1.0, f_terms);
   for (int j = 0; j < in.k; ++j) {
     for (int i = 0; i < in.n; ++i) {
-      Terms t;
+      LpTerms t;
       for (int q = 0; q < in.D; ++q) t.emplace_back(lay.th(j, q, in.D), in.Xt(i, q));
       if (sigma[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)]) {
         m.row(t, 0.0, kInf);
@@ -225,7 +144,7 @@ Net solve_cell(const Instance& in, const std::vector<int>& signs,
   }
   if (stage2) {
     const int tcol = m.col(0.0, 1.0, 1.0);
-    Terms loss;
+    LpTerms loss;
     for (int e = lay.resid0; e < tcol; ++e) loss.emplace_back(e, 1.0);
     m.row(loss, -kInf, target);
     for (int j = 0; j < in.k; ++j) {
@@ -239,7 +158,10 @@ Net solve_cell(const Instance& in, const std::vector<int>& signs,
       m.row({{lay.c, -1.0}, {tcol, -in.Ba}}, -kInf, 0.0);
     }
   }
-  const std::vector<double> x = m.solve_lp();
+  LpOptions lp_options;
+  lp_options.primal_tolerance = kLpTol;
+  lp_options.dual_tolerance = kLpTol;
+  const std::vector<double> x = solve_lp(m, lp_options).x;
   Net net;
   net.signs = signs;
   net.theta = Eigen::MatrixXd::Zero(in.k, in.D);
@@ -271,7 +193,7 @@ Net polish(const Instance& in, const Net& mip, const std::vector<std::vector<cha
 
 ClassResult solve_class(const Instance& in, const std::vector<int>& signs, double cutoff,
                         double seconds) {
-  Model m;
+  LinearModel m;
   std::vector<std::vector<int>> h(static_cast<std::size_t>(in.n)),
       sg(static_cast<std::size_t>(in.n));
   // h_ij columns first (their indices are needed by f's terms).
@@ -282,7 +204,7 @@ ClassResult solve_class(const Instance& in, const std::vector<int>& signs, doubl
     }
   }
   auto f_terms = [&](int i) {
-    Terms t;
+    LpTerms t;
     for (int j = 0; j < in.k; ++j) {
       t.emplace_back(h[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)],
                      static_cast<double>(signs[static_cast<std::size_t>(j)]));
@@ -295,12 +217,12 @@ ClassResult solve_class(const Instance& in, const std::vector<int>& signs, doubl
     for (int j = 0; j < in.k; ++j) {
       const int hc = h[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
       const int sc = sg[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
-      Terms z;  // −z_ij
+      LpTerms z;  // −z_ij
       for (int q = 0; q < in.D; ++q) z.emplace_back(lay.th(j, q, in.D), -in.Xt(i, q));
-      Terms r1 = z;  // h − z ≥ 0
+      LpTerms r1 = z;  // h − z ≥ 0
       r1.emplace_back(hc, 1.0);
       m.row(r1, 0.0, kInf);
-      Terms r2 = z;  // h − z + M σ ≤ M
+      LpTerms r2 = z;  // h − z + M σ ≤ M
       r2.emplace_back(hc, 1.0);
       r2.emplace_back(sc, M);
       m.row(r2, -kInf, M);
@@ -325,26 +247,23 @@ ClassResult solve_class(const Instance& in, const std::vector<int>& signs, doubl
   out.cols = m.cols();
   out.rows = m.rows();
   out.binaries = m.integers();
-  std::unique_ptr<Cbc_Model, CbcDeleter> cbc(m.to_cbc());
-  Cbc_setLogLevel(cbc.get(), 0);
-  // Serial branch and bound (CBC's default: no threads) with a fixed seed.
-  Cbc_setParameter(cbc.get(), "randomCbcSeed", "1");
-  Cbc_setParameter(cbc.get(), "integerTolerance", "1e-9");
-  Cbc_setAllowableGap(cbc.get(), 1e-9);
-  Cbc_setAllowableFractionGap(cbc.get(), 1e-10);
-  if (std::isfinite(cutoff)) Cbc_setCutoff(cbc.get(), cutoff);
-  if (std::isfinite(seconds)) Cbc_setMaximumSeconds(cbc.get(), std::max(seconds, 0.01));
-  Cbc_solve(cbc.get());
+  MipOptions options;
+  options.integer_tolerance = kIntegerTol;
+  options.allowable_gap = 1e-9;
+  options.fraction_gap = 1e-10;
+  if (std::isfinite(cutoff)) options.cutoff = cutoff;
+  if (std::isfinite(seconds)) options.seconds = std::max(seconds, 0.01);
+  const MipResult mip = solve_mip(m, options);
 
-  out.nodes = Cbc_getNodeCount(cbc.get());
-  out.timed_out = Cbc_isSecondsLimitReached(cbc.get()) != 0;
-  const bool optimal = Cbc_isProvenOptimal(cbc.get()) != 0;
-  const bool infeasible = Cbc_isProvenInfeasible(cbc.get()) != 0;
-  const double* x = Cbc_bestSolution(cbc.get());
+  out.nodes = mip.nodes;
+  out.timed_out = mip.time_limit;
+  const bool optimal = mip.optimal;
+  const bool infeasible = mip.infeasible;
+  const double* x = mip.x.empty() ? nullptr : mip.x.data();
   out.proven = (optimal || infeasible) && !out.timed_out;
   if (x != nullptr) {
     out.have = true;
-    out.mip_objective = Cbc_getObjValue(cbc.get());
+    out.mip_objective = mip.objective;
     Net net;
     net.signs = signs;
     net.theta = Eigen::MatrixXd::Zero(in.k, in.D);
@@ -368,7 +287,7 @@ ClassResult solve_class(const Instance& in, const std::vector<int>& signs, doubl
   } else if (infeasible && std::isfinite(cutoff)) {
     out.lower = cutoff;  // nothing below the cutoff in this class
   } else {
-    const double b = Cbc_getBestPossibleObjValue(cbc.get());
+    const double b = mip.best_bound;
     out.lower = std::isfinite(b) && b < 1e40 ? std::max(b, 0.0) : 0.0;
     if (out.have) out.lower = std::min(out.lower, out.net.loss);
   }
