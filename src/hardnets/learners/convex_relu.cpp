@@ -20,17 +20,21 @@ namespace {
 
 const LearnerRegistration kRegister{std::make_unique<ConvexReluLearner>()};
 
-constexpr int kCheckEvery = 20; // iterations between duality-gap checks
-constexpr double kMaxDenseEntries = 2e8; // n · P · (d + 1) doubles
-constexpr double kNnlsTol = 1e-14;       // relative dual-feasibility tolerance
+constexpr int kCheckEvery = 20;           // iterations between duality-gap checks
+constexpr double kMaxDenseEntries = 2e8;  // n · P · (d + 1) doubles
+constexpr double kNnlsTol = 1e-14;        // relative dual-feasibility tolerance
 
 // Projection of z onto the cone {v : A v ≥ 0} (A: n x D), by Lawson–Hanson
 // NNLS on the dual: v = z + Aᵀλ, λ ≥ 0, min ‖z + Aᵀλ‖.
-Eigen::VectorXd project_cone(const Eigen::MatrixXd &A,
-                             const Eigen::VectorXd &z) {
+// This is not numerics/nnls: the same method with other numerical choices
+// (complete orthogonal decomposition on the passive set, which tolerates the
+// rank-deficient sets of degenerate cones; a drop rule relative to max |λ|;
+// 4n + 10 outer and inner steps). Those choices change λ in the last bits,
+// and FISTA carries them into every later iterate and duality-gap check, so
+// sharing one routine would change this learner's results.
+Eigen::VectorXd project_cone(const Eigen::MatrixXd& A, const Eigen::VectorXd& z) {
   const Eigen::VectorXd Az = A * z;
-  if (Az.minCoeff() >= 0)
-    return z;
+  if (Az.minCoeff() >= 0) return z;
   const int n = static_cast<int>(A.rows());
   const double scale = A.rowwise().norm().maxCoeff() * std::max(1.0, z.norm());
   Eigen::VectorXd lambda = Eigen::VectorXd::Zero(n);
@@ -47,22 +51,18 @@ Eigen::VectorXd project_cone(const Eigen::MatrixXd &A,
         t = i;
       }
     }
-    if (t < 0)
-      break;
+    if (t < 0) break;
     in[static_cast<std::size_t>(t)] = 1;
     for (int inner = 0; inner < 4 * n + 10; ++inner) {
       std::vector<int> P;
       for (int i = 0; i < n; ++i) {
-        if (in[static_cast<std::size_t>(i)])
-          P.push_back(i);
+        if (in[static_cast<std::size_t>(i)]) P.push_back(i);
       }
       Eigen::MatrixXd E(A.cols(), static_cast<Eigen::Index>(P.size()));
-      for (std::size_t q = 0; q < P.size(); ++q)
-        E.col(static_cast<Eigen::Index>(q)) = A.row(P[q]);
+      for (std::size_t q = 0; q < P.size(); ++q) E.col(static_cast<Eigen::Index>(q)) = A.row(P[q]);
       const Eigen::VectorXd s = E.completeOrthogonalDecomposition().solve(-z);
       Eigen::VectorXd trial = Eigen::VectorXd::Zero(n);
-      for (std::size_t q = 0; q < P.size(); ++q)
-        trial[P[q]] = s[static_cast<Eigen::Index>(q)];
+      for (std::size_t q = 0; q < P.size(); ++q) trial[P[q]] = s[static_cast<Eigen::Index>(q)];
       bool positive = true;
       double alpha = 1.0;
       for (const int i : P) {
@@ -89,11 +89,11 @@ Eigen::VectorXd project_cone(const Eigen::MatrixXd &A,
 }
 
 struct Problem {
-  Eigen::MatrixXd Xt; // n x D
+  Eigen::MatrixXd Xt;  // n x D
   Eigen::VectorXd y;
-  std::vector<Eigen::MatrixXd> signs; // per pattern: (2D_i − I) X̃ (n x D)
-  std::vector<std::vector<char>> act; // per pattern: active points
-  Eigen::MatrixXd A;                  // n x P·D: [D_1 X̃, ..., D_P X̃]
+  std::vector<Eigen::MatrixXd> signs;  // per pattern: (2D_i − I) X̃ (n x D)
+  std::vector<std::vector<char>> act;  // per pattern: active points
+  Eigen::MatrixXd A;                   // n x P·D: [D_1 X̃, ..., D_P X̃]
   int n = 0, D = 0, P = 0;
   bool bias = true;
   double beta = 0;
@@ -105,30 +105,26 @@ struct Point {
   double c = 0;
 };
 
-Eigen::VectorXd predict(const Problem &pr, const Point &x) {
+Eigen::VectorXd predict(const Problem& pr, const Point& x) {
   Eigen::VectorXd f = pr.A * (x.v - x.w);
-  if (pr.bias)
-    f.array() += x.c;
+  if (pr.bias) f.array() += x.c;
   return f;
 }
 
-double group_norms(const Problem &pr, const Eigen::VectorXd &u) {
+double group_norms(const Problem& pr, const Eigen::VectorXd& u) {
   double s = 0;
-  for (int i = 0; i < pr.P; ++i)
-    s += u.segment(static_cast<Eigen::Index>(i) * pr.D, pr.D).norm();
+  for (int i = 0; i < pr.P; ++i) s += u.segment(static_cast<Eigen::Index>(i) * pr.D, pr.D).norm();
   return s;
 }
 
-double primal(const Problem &pr, const Point &x) {
+double primal(const Problem& pr, const Point& x) {
   const Eigen::VectorXd r = predict(pr, x) - pr.y;
-  return 0.5 * r.squaredNorm() +
-         pr.beta * (group_norms(pr, x.v) + group_norms(pr, x.w));
+  return 0.5 * r.squaredNorm() + pr.beta * (group_norms(pr, x.v) + group_norms(pr, x.w));
 }
 
 // The dual lower bound from the residual r = f − y.
-double dual_bound(const Problem &pr, Eigen::VectorXd rho) {
-  if (pr.bias)
-    rho.array() -= rho.mean();
+double dual_bound(const Problem& pr, Eigen::VectorXd rho) {
+  if (pr.bias) rho.array() -= rho.mean();
   double worst = 0;
   for (int i = 0; i < pr.P; ++i) {
     Eigen::VectorXd g = Eigen::VectorXd::Zero(pr.D);
@@ -136,7 +132,7 @@ double dual_bound(const Problem &pr, Eigen::VectorXd rho) {
       if (pr.act[static_cast<std::size_t>(i)][static_cast<std::size_t>(p)])
         g += rho[p] * pr.Xt.row(p).transpose();
     }
-    const Eigen::MatrixXd &S = pr.signs[static_cast<std::size_t>(i)];
+    const Eigen::MatrixXd& S = pr.signs[static_cast<std::size_t>(i)];
     worst = std::max(worst, project_cone(S, -g).norm());
     worst = std::max(worst, project_cone(S, g).norm());
   }
@@ -147,15 +143,14 @@ double dual_bound(const Problem &pr, Eigen::VectorXd rho) {
 }
 
 // prox of τβ‖·‖ + ι_K on every block of u (in place).
-void prox_blocks(const Problem &pr, Eigen::VectorXd &u, double tb) {
+void prox_blocks(const Problem& pr, Eigen::VectorXd& u, double tb) {
   for (int i = 0; i < pr.P; ++i) {
     auto blk = u.segment(static_cast<Eigen::Index>(i) * pr.D, pr.D);
     if (blk.norm() <= tb) {
       blk.setZero();
       continue;
     }
-    const Eigen::VectorXd p =
-        project_cone(pr.signs[static_cast<std::size_t>(i)], blk);
+    const Eigen::VectorXd p = project_cone(pr.signs[static_cast<std::size_t>(i)], blk);
     const double norm = p.norm();
     if (norm <= tb) {
       blk.setZero();
@@ -172,20 +167,18 @@ struct SolveResult {
   bool converged = false, timed_out = false;
 };
 
-SolveResult fista(const Problem &pr, double tol, std::int64_t max_iters,
-                  double time_limit, const Stopwatch &clock) {
+SolveResult fista(const Problem& pr, double tol, std::int64_t max_iters, double time_limit,
+                  const Stopwatch& clock) {
   // L = λ_max of the Gram matrix of (v, w, c) ↦ Â(v − w) + c·1.
   Eigen::MatrixXd G = 2.0 * pr.A * pr.A.transpose();
-  if (pr.bias)
-    G.array() += 1.0;
+  if (pr.bias) G.array() += 1.0;
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(G, Eigen::EigenvaluesOnly);
   const double L = std::max(es.eigenvalues().maxCoeff(), 1e-12) * (1.0 + 1e-9);
   const double tau = 1.0 / L, tb = tau * pr.beta;
   const Eigen::Index m = static_cast<Eigen::Index>(pr.P) * pr.D;
 
   SolveResult out;
-  Point x{Eigen::VectorXd::Zero(m), Eigen::VectorXd::Zero(m),
-          pr.bias ? pr.y.mean() : 0.0};
+  Point x{Eigen::VectorXd::Zero(m), Eigen::VectorXd::Zero(m), pr.bias ? pr.y.mean() : 0.0};
   Point z = x;
   double t = 1.0;
   double fx = primal(pr, x);
@@ -200,9 +193,8 @@ SolveResult fista(const Problem &pr, double tol, std::int64_t max_iters,
     out.iterations = it;
     // Restart (O'Donoghue–Candès) when the objective rises beyond rounding or
     // the step points against the momentum: drop the momentum.
-    const double dot = (z.v - xn.v).dot(xn.v - x.v) +
-                       (z.w - xn.w).dot(xn.w - x.w) +
-                       (z.c - xn.c) * (xn.c - x.c);
+    const double dot =
+        (z.v - xn.v).dot(xn.v - x.v) + (z.w - xn.w).dot(xn.w - x.w) + (z.c - xn.c) * (xn.c - x.c);
     if (fn > fx + 1e-14 * std::max(1.0, std::abs(fx)) || (t > 1.0 && dot > 0)) {
       ++out.restarts;
       t = 1.0;
@@ -237,23 +229,18 @@ SolveResult fista(const Problem &pr, double tol, std::int64_t max_iters,
   }
   out.x = x;
   out.primal = fx;
-  if (!out.converged)
-    out.dual = std::max(out.dual, dual_bound(pr, predict(pr, x) - pr.y));
+  if (!out.converged) out.dual = std::max(out.dual, dual_bound(pr, predict(pr, x) - pr.y));
   return out;
 }
 
-} // namespace
+}  // namespace
 
-double regularised_objective(const ReluNet &net, const Matrix &X,
-                             const Vector &y, double beta) {
-  const auto &L = net.layers();
-  if (L.size() != 2)
-    fail("convex_relu: the regularised objective needs one hidden layer");
+double regularised_objective(const ReluNet& net, const Matrix& X, const Vector& y, double beta) {
+  const auto& L = net.layers();
+  if (L.size() != 2) fail("convex_relu: the regularised objective needs one hidden layer");
   const Vector r = net.forward(X) - y;
   return 0.5 * r.squaredNorm() +
-         0.5 * beta *
-             (L[0].W.squaredNorm() + L[0].b.squaredNorm() +
-              L[1].W.squaredNorm());
+         0.5 * beta * (L[0].W.squaredNorm() + L[0].b.squaredNorm() + L[1].W.squaredNorm());
 }
 
 ConvexReluLearner::ConvexReluLearner() : spec_("convex_relu") {
@@ -277,10 +264,8 @@ ConvexReluLearner::ConvexReluLearner() : spec_("convex_relu") {
       .flag("unit_bias", true,
             "hidden units [w·x + b]_+; false: homogeneous units [w·x]_+ "
             "(relu_reduction's class)")
-      .real("tol", 1e-10, 0.0, 1.0,
-            "stop when the duality gap <= tol·max(1, objective)", true)
-      .integer("max_iters", 200'000, 1, 1'000'000'000,
-               "FISTA iterations at most");
+      .real("tol", 1e-10, 0.0, 1.0, "stop when the duality gap <= tol·max(1, objective)", true)
+      .integer("max_iters", 200'000, 1, 1'000'000'000, "FISTA iterations at most");
 }
 
 namespace {
@@ -289,29 +274,25 @@ namespace {
 // contributes nothing, dropped).
 struct PatternList {
   std::vector<std::vector<char>> patterns;
-  bool complete = true; // false: the enumeration stopped at the time limit
+  bool complete = true;  // false: the enumeration stopped at the time limit
 };
 
 // All patterns (sampled == 0: exact_relu's enumeration) or those of
 // `sampled` Gaussian directions g, 1[X̃g > 0], first occurrences in draw order.
-PatternList activation_patterns(const Problem &pr, const Matrix &X,
-                                std::int64_t sampled, bool unit_bias,
-                                const LearnerContext &ctx) {
+PatternList activation_patterns(const Problem& pr, const Matrix& X, std::int64_t sampled,
+                                bool unit_bias, const LearnerContext& ctx) {
   PatternList out;
-  auto &pats = out.patterns;
+  auto& pats = out.patterns;
   if (sampled == 0) {
     if (pr.D > 16) {
-      fail("convex_relu: all patterns need d <= {} (use patterns = P)",
-           unit_bias ? 15 : 16);
+      fail("convex_relu: all patterns need d <= {} (use patterns = P)", unit_bias ? 15 : 16);
     }
     const auto en = exact_relu::enumerate_patterns(X, std::max(1, ctx.threads),
-                                                   ctx.time_limit_seconds,
-                                                   INT64_MAX, unit_bias);
+                                                   ctx.time_limit_seconds, INT64_MAX, unit_bias);
     out.complete = en.complete;
     for (std::size_t p = 0; p < en.patterns.size(); ++p) {
       std::vector<char> a(static_cast<std::size_t>(pr.n));
-      for (int i = 0; i < pr.n; ++i)
-        a[static_cast<std::size_t>(i)] = en.patterns.active(p, i);
+      for (int i = 0; i < pr.n; ++i) a[static_cast<std::size_t>(i)] = en.patterns.active(p, i);
       pats.push_back(std::move(a));
     }
   } else {
@@ -322,13 +303,11 @@ PatternList activation_patterns(const Problem &pr, const Matrix &X,
       rng.fill_normal({g.data(), static_cast<std::size_t>(g.size())});
       const Eigen::VectorXd z = pr.Xt * g;
       std::vector<char> a(static_cast<std::size_t>(pr.n));
-      for (int i = 0; i < pr.n; ++i)
-        a[static_cast<std::size_t>(i)] = z[i] > 0;
-      if (seen.insert(a).second)
-        pats.push_back(std::move(a));
+      for (int i = 0; i < pr.n; ++i) a[static_cast<std::size_t>(i)] = z[i] > 0;
+      if (seen.insert(a).second) pats.push_back(std::move(a));
     }
   }
-  std::erase_if(pats, [](const std::vector<char> &a) {
+  std::erase_if(pats, [](const std::vector<char>& a) {
     return std::none_of(a.begin(), a.end(), [](char c) { return c != 0; });
   });
   return out;
@@ -336,12 +315,13 @@ PatternList activation_patterns(const Problem &pr, const Matrix &X,
 
 // The program's matrices for the patterns: Â = [D_1 X̃, ..., D_P X̃] and the
 // cone rows (2D_i − I) X̃.
-void set_patterns(Problem &pr, const std::vector<std::vector<char>> &pats) {
+void set_patterns(Problem& pr, const std::vector<std::vector<char>>& pats) {
   pr.P = static_cast<int>(pats.size());
   if (static_cast<double>(pr.n) * pr.P * pr.D > kMaxDenseEntries) {
-    fail("convex_relu: {} patterns × n = {} × (d + 1) exceed the dense budget; "
-         "sample fewer",
-         pr.P, pr.n);
+    fail(
+        "convex_relu: {} patterns × n = {} × (d + 1) exceed the dense budget; "
+        "sample fewer",
+        pr.P, pr.n);
   }
   pr.act = pats;
   pr.A = Eigen::MatrixXd::Zero(pr.n, static_cast<Eigen::Index>(pr.P) * pr.D);
@@ -349,8 +329,7 @@ void set_patterns(Problem &pr, const std::vector<std::vector<char>> &pats) {
     Eigen::MatrixXd S = pr.Xt;
     for (int p = 0; p < pr.n; ++p) {
       if (pats[static_cast<std::size_t>(i)][static_cast<std::size_t>(p)]) {
-        pr.A.block(p, static_cast<Eigen::Index>(i) * pr.D, 1, pr.D) =
-            pr.Xt.row(p);
+        pr.A.block(p, static_cast<Eigen::Index>(i) * pr.D, 1, pr.D) = pr.Xt.row(p);
       } else {
         S.row(p) *= -1.0;
       }
@@ -375,16 +354,14 @@ struct Units {
 };
 
 // v_i ≠ 0 gives u = v_i/√‖v_i‖, α = √‖v_i‖; w_i ≠ 0 gives α = −√‖w_i‖.
-Units map_back(const Problem &pr, const Point &x) {
+Units map_back(const Problem& pr, const Point& x) {
   Units out;
   for (int i = 0; i < pr.P; ++i) {
     for (const double side : {1.0, -1.0}) {
       const Eigen::VectorXd blk =
-          (side > 0 ? x.v : x.w)
-              .segment(static_cast<Eigen::Index>(i) * pr.D, pr.D);
+          (side > 0 ? x.v : x.w).segment(static_cast<Eigen::Index>(i) * pr.D, pr.D);
       const double norm = blk.norm();
-      if (norm == 0)
-        continue;
+      if (norm == 0) continue;
       out.us.push_back(blk / std::sqrt(norm));
       out.alphas.push_back(side * std::sqrt(norm));
       out.groups.push_back({i, side > 0 ? 1 : -1, norm});
@@ -398,34 +375,29 @@ Units map_back(const Problem &pr, const Point &x) {
 // cells, whose square-loss program (no weight decay; exact_relu's cell
 // solver, sign constraints included) gives the weights. An upper bound on the
 // k-unit optimum, comparable with exact_relu's. Returns the cell's loss.
-double prune(Units &units, std::size_t prune_to, const Problem &pr,
-             const std::vector<std::vector<char>> &pats, const Dataset &train,
-             bool unit_bias) {
-  auto &groups = units.groups;
-  std::stable_sort(
-      groups.begin(), groups.end(),
-      [](const Group &a, const Group &b) { return a.norm > b.norm; });
+double prune(Units& units, std::size_t prune_to, const Problem& pr,
+             const std::vector<std::vector<char>>& pats, const Dataset& train, bool unit_bias) {
+  auto& groups = units.groups;
+  std::stable_sort(groups.begin(), groups.end(),
+                   [](const Group& a, const Group& b) { return a.norm > b.norm; });
   groups.resize(std::min(groups.size(), prune_to));
   std::vector<exact_relu::Unit> cells;
-  for (const Group &b : groups) {
+  for (const Group& b : groups) {
     exact_relu::Unit unit;
     unit.pattern.assign(static_cast<std::size_t>((pr.n + 63) / 64), 0);
     for (int q = 0; q < pr.n; ++q) {
-      if (pats[static_cast<std::size_t>(b.pattern)]
-              [static_cast<std::size_t>(q)]) {
-        unit.pattern[static_cast<std::size_t>(q / 64)] |= std::uint64_t{1}
-                                                          << (q % 64);
+      if (pats[static_cast<std::size_t>(b.pattern)][static_cast<std::size_t>(q)]) {
+        unit.pattern[static_cast<std::size_t>(q / 64)] |= std::uint64_t{1} << (q % 64);
       }
     }
     unit.sign = b.side;
     cells.push_back(std::move(unit));
   }
-  const exact_relu::CellSolution cell =
-      exact_relu::solve_cell(train.X, train.y, cells, exact_relu::Loss::kSquare,
-                             pr.bias, 1e300, unit_bias);
+  const exact_relu::CellSolution cell = exact_relu::solve_cell(
+      train.X, train.y, cells, exact_relu::Loss::kSquare, pr.bias, 1e300, unit_bias);
   units.us.clear();
   units.alphas.clear();
-  for (const auto &unit : cell.units) {
+  for (const auto& unit : cell.units) {
     units.us.push_back(unit.theta);
     units.alphas.push_back(unit.sign);
   }
@@ -434,11 +406,10 @@ double prune(Units &units, std::size_t prune_to, const Problem &pr,
 }
 
 // The one-hidden-layer network of `units` (at least one hidden unit).
-ReluNet make_network(const Units &units, int d, bool unit_bias,
-                     bool output_bias) {
+ReluNet make_network(const Units& units, int d, bool unit_bias, bool output_bias) {
   const int k = static_cast<int>(units.us.size());
   ReluNet net({d, std::max(k, 1), 1});
-  auto &L = net.layers();
+  auto& L = net.layers();
   for (int j = 0; j < k; ++j) {
     L[0].W.row(j) = units.us[static_cast<std::size_t>(j)].head(d).transpose();
     L[0].b[j] = unit_bias ? units.us[static_cast<std::size_t>(j)][d] : 0.0;
@@ -448,14 +419,13 @@ ReluNet make_network(const Units &units, int d, bool unit_bias,
   return net;
 }
 
-} // namespace
+}  // namespace
 
-Fit ConvexReluLearner::fit(const Dataset &train, const Params &params,
-                           const LearnerContext &ctx) const {
+Fit ConvexReluLearner::fit(const Dataset& train, const Params& params,
+                           const LearnerContext& ctx) const {
   check_training_set("convex_relu", train);
   const double beta = params.real("beta");
-  if (!(beta > 0))
-    fail("convex_relu: beta must be > 0, got {}", beta);
+  if (!(beta > 0)) fail("convex_relu: beta must be > 0, got {}", beta);
   const std::int64_t sampled = params.integer("patterns");
   const Stopwatch clock;
   Problem pr;
@@ -467,13 +437,11 @@ Fit ConvexReluLearner::fit(const Dataset &train, const Params &params,
   pr.beta = beta;
   pr.y = train.y;
 
-  const PatternList pl =
-      activation_patterns(pr, train.X, sampled, unit_bias, ctx);
+  const PatternList pl = activation_patterns(pr, train.X, sampled, unit_bias, ctx);
   const bool complete = pl.complete;
   set_patterns(pr, pl.patterns);
   const SolveResult sol =
-      fista(pr, params.real("tol"), params.integer("max_iters"),
-            ctx.time_limit_seconds, clock);
+      fista(pr, params.real("tol"), params.integer("max_iters"), ctx.time_limit_seconds, clock);
 
   // Map back: one unit per nonzero group, optionally pruned to the heaviest.
   Units mapped = map_back(pr, sol.x);
@@ -484,8 +452,7 @@ Fit ConvexReluLearner::fit(const Dataset &train, const Params &params,
     pruned_loss = prune(mapped, prune_to, pr, pl.patterns, train, unit_bias);
   }
   const int units = static_cast<int>(mapped.us.size());
-  ReluNet net =
-      make_network(mapped, static_cast<int>(train.dim()), unit_bias, pr.bias);
+  ReluNet net = make_network(mapped, static_cast<int>(train.dim()), unit_bias, pr.bias);
   const double nonconvex = regularised_objective(net, train.X, train.y, beta);
   const Vector r = net.forward(train.X) - train.y;
   Fit fit;
@@ -493,25 +460,22 @@ Fit ConvexReluLearner::fit(const Dataset &train, const Params &params,
   std::vector<std::string> notes;
   if (!sol.converged) {
     fit.status = "timeout";
-    notes.push_back(fmt::format("stopped by the {} after {} iterations with "
-                                "duality gap {:.3g}: the objective is an "
-                                "upper bound",
-                                sol.timed_out ? "time limit" : "max_iters",
-                                sol.iterations, sol.primal - sol.dual));
+    notes.push_back(fmt::format(
+        "stopped by the {} after {} iterations with "
+        "duality gap {:.3g}: the objective is an "
+        "upper bound",
+        sol.timed_out ? "time limit" : "max_iters", sol.iterations, sol.primal - sol.dual));
   }
-  if (!complete)
-    notes.push_back(
-        "pattern enumeration stopped by the time limit: an upper bound");
+  if (!complete) notes.push_back("pattern enumeration stopped by the time limit: an upper bound");
   if (sampled > 0) {
-    notes.push_back(fmt::format("{} sampled patterns: the objective is an "
-                                "upper bound on the regularised optimum",
-                                pr.P));
+    notes.push_back(
+        fmt::format("{} sampled patterns: the objective is an "
+                    "upper bound on the regularised optimum",
+                    pr.P));
   }
-  for (std::size_t q = 0; q < notes.size(); ++q)
-    fit.message += (q ? "; " : "") + notes[q];
+  for (std::size_t q = 0; q < notes.size(); ++q) fit.message += (q ? "; " : "") + notes[q];
   // The convex optimum is the regularised optimum of the unpruned network only.
-  if (exact && sol.converged && pruned_loss < 0)
-    fit.stats[metric::kOptLoss] = sol.primal;
+  if (exact && sol.converged && pruned_loss < 0) fit.stats[metric::kOptLoss] = sol.primal;
   fit.stats["objective"] = sol.primal;
   fit.stats["dual_bound"] = sol.dual;
   fit.stats["duality_gap"] = sol.primal - sol.dual;
@@ -521,23 +485,20 @@ Fit ConvexReluLearner::fit(const Dataset &train, const Params &params,
   if (pruned_loss >= 0) {
     fit.stats["convex_units"] = static_cast<double>(convex_units);
     fit.stats["pruned_loss"] = pruned_loss;
-    fit.message +=
-        fmt::format("{}pruned from {} to {} units (heaviest groups, "
-                    "square-loss refit in their cells)",
-                    fit.message.empty() ? "" : "; ", convex_units, units);
+    fit.message += fmt::format(
+        "{}pruned from {} to {} units (heaviest groups, "
+        "square-loss refit in their cells)",
+        fit.message.empty() ? "" : "; ", convex_units, units);
   }
   fit.stats["iterations"] = static_cast<double>(sol.iterations);
   fit.stats["restarts"] = static_cast<double>(sol.restarts);
   fit.stats[metric::kTrainLoss] = r.squaredNorm() / static_cast<double>(pr.n);
-  fit.output = Json{{"network", net.to_json()},
-                    {"objective", sol.primal},
-                    {"dual_bound", sol.dual},
-                    {"nonconvex_objective", nonconvex},
-                    {"units", units},
-                    {"patterns", pr.P},
-                    {"exact", exact && sol.converged}};
+  fit.output =
+      Json{{"network", net.to_json()},         {"objective", sol.primal}, {"dual_bound", sol.dual},
+           {"nonconvex_objective", nonconvex}, {"units", units},          {"patterns", pr.P},
+           {"exact", exact && sol.converged}};
   fit.predictor = std::make_shared<ReluNetPredictor>(std::move(net));
   return fit;
 }
 
-} // namespace hardnets::convex_relu
+}  // namespace hardnets::convex_relu

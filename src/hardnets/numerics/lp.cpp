@@ -12,7 +12,6 @@
 namespace hardnets {
 namespace {
 
-
 // The model's triplets as a column-ordered matrix without gaps.
 CoinPackedMatrix packed(const LinearModel& m) {
   CoinPackedMatrix a(true, m.triplet_rows().data(), m.triplet_cols().data(),
