@@ -1,11 +1,11 @@
 #include "hardnets/learners/dnnt_brute.h"
 
 #include <algorithm>
-#include <chrono>
 #include <type_traits>
 
 #include "hardnets/contracts/dnnt_instance.h"
 #include "hardnets/core/error.h"
+#include "hardnets/core/resources.h"
 
 namespace hardnets {
 namespace {
@@ -48,8 +48,7 @@ class Search {
         symmetry_(symmetry),
         bounds_(bounds),
         max_nodes_(max_nodes),
-        time_limit_(time_limit),
-        start_(std::chrono::steady_clock::now()),
+        deadline_(time_limit),
         n_(inst.n()) {
     for (const auto v : inst.y) y_.push_back(from_i64<Z>(v));
     square_ = inst.loss == dnnt::Loss::kSquare;
@@ -97,11 +96,7 @@ class Search {
   bool tick() {
     ++nodes_;
     if (max_nodes_ > 0 && nodes_ > max_nodes_) timed_out_ = stop_ = true;
-    if ((nodes_ & 1023) == 0 && time_limit_ < 1e300) {
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-      if (elapsed > time_limit_) timed_out_ = stop_ = true;
-    }
+    if ((nodes_ & 1023) == 0 && deadline_.expired()) timed_out_ = stop_ = true;
     return !stop_;
   }
 
@@ -357,8 +352,7 @@ class Search {
   int L_;
   bool symmetry_, bounds_, square_ = true;
   std::int64_t max_nodes_;
-  double time_limit_;
-  std::chrono::steady_clock::time_point start_;
+  Deadline deadline_;
   std::size_t n_;
   std::vector<Z> y_;
   Theta theta_, best_theta_;

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <bit>
-#include <chrono>
 #include <map>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include "hardnets/core/error.h"
+#include "hardnets/core/resources.h"
 
 namespace hardnets::dnnt {
 namespace {
@@ -23,19 +23,10 @@ constexpr i64 kInf = std::numeric_limits<i64>::max();
 
 struct Timeout {};
 
-class Deadline {
- public:
-  explicit Deadline(double seconds) : start_(std::chrono::steady_clock::now()), limit_(seconds) {}
-  void check() const {
-    if (limit_ == std::numeric_limits<double>::infinity()) return;
-    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
-    if (elapsed.count() > limit_) throw Timeout{};
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_;
-  double limit_;
-};
+// Unwinds the DP from any depth once the time budget is spent (solve() catches it).
+void throw_if_expired(const Deadline& deadline) {
+  if (deadline.expired()) throw Timeout{};
+}
 
 // A finite set of integer n-vectors. A vector v inside the bounding box
 // [lo, hi] is packed into the mixed-radix key Σ_i (v_i − lo_i)·stride_i with
@@ -170,7 +161,7 @@ PointSet minkowski_sum(const PointSet& A, const PointSet& B, const SumContext& c
     const double sparse_cost = 1.5 * m * static_cast<double>(sparse.size());
     if (dense_cost <= std::min(pair_cost, sparse_cost)) {
       for (std::size_t p = 0; p < e.size(); ++p) {
-        if ((p & 255) == 0) ctx.deadline->check();
+        if ((p & 255) == 0) throw_if_expired(*ctx.deadline);
         const i64 pos = e[p] + g0;
         u64* out = bits.data() + (pos >> 6);
         const unsigned r = static_cast<unsigned>(pos & 63);
@@ -185,7 +176,7 @@ PointSet minkowski_sum(const PointSet& A, const PointSet& B, const SumContext& c
       }
     } else if (sparse_cost <= pair_cost) {
       for (std::size_t p = 0; p < e.size(); ++p) {
-        if ((p & 255) == 0) ctx.deadline->check();
+        if ((p & 255) == 0) throw_if_expired(*ctx.deadline);
         const i64 pos = e[p] + g0;
         u64* out = bits.data() + (pos >> 6);
         const unsigned r = static_cast<unsigned>(pos & 63);
@@ -200,7 +191,7 @@ PointSet minkowski_sum(const PointSet& A, const PointSet& B, const SumContext& c
       }
     } else {
       for (std::size_t p = 0; p < e.size(); ++p) {
-        if ((p & 255) == 0) ctx.deadline->check();
+        if ((p & 255) == 0) throw_if_expired(*ctx.deadline);
         const i64 base = e[p];
         for (i64 x : g) {
           const i64 pos = base + x;
@@ -236,7 +227,7 @@ PointSet minkowski_sum(const PointSet& A, const PointSet& B, const SumContext& c
     buf.clear();
   };
   for (std::size_t p = 0; p < e.size(); ++p) {
-    if ((p & 63) == 0) ctx.deadline->check();
+    if ((p & 63) == 0) throw_if_expired(*ctx.deadline);
     for (i64 x : g) buf.push_back(e[p] + x);
     if (buf.size() >= chunk) flush();
   }
@@ -442,7 +433,7 @@ class Solver {
       for (int i = 0; i < n_; ++i) flat.push_back(b);
     cls.Z.push_back(make_set(n_, flat));
     for (int t = 0; t < d_; ++t) {
-      deadline_.check();
+      throw_if_expired(deadline_);
       flat.clear();
       for (i64 w : *cls.wdom[t])
         for (int i = 0; i < n_; ++i) flat.push_back(w * inst_.X[i][t]);
@@ -489,7 +480,7 @@ class Solver {
       const int m = (l + r) / 2;
       node.left = build(l, m);
       node.right = build(m, r);
-      deadline_.check();
+      throw_if_expired(deadline_);
       node.set = minkowski_sum(nodes_[node.left].set, nodes_[node.right].set, ctx_);
     }
     nodes_.push_back(std::move(node));
@@ -551,7 +542,7 @@ class Solver {
     Transform1D transform(inst_.loss);
     std::vector<i64> q, f;
     for (int i = 0; i < n_; ++i) {
-      deadline_.check();
+      throw_if_expired(deadline_);
       i64 inner = 1, outer = 1;
       for (int j = 0; j < i; ++j) inner *= dims[j];
       for (int j = i + 1; j < n_; ++j) outer *= dims[j];
@@ -563,7 +554,7 @@ class Solver {
       gather_.resize(static_cast<std::size_t>(kBlock * rad[i]));
       scatter_.resize(static_cast<std::size_t>(kBlock * len[i]));
       for (i64 xo = 0; xo < outer; ++xo) {
-        if ((xo & 63) == 0) deadline_.check();
+        if ((xo & 63) == 0) throw_if_expired(deadline_);
         const i64* in = cur.data() + inner * rad[i] * xo;
         i64* out = next.data() + inner * len[i] * xo;
         for (i64 x0 = 0; x0 < inner; x0 += kBlock) {
@@ -618,7 +609,7 @@ class Solver {
     std::vector<i64> rflat(R.size() * n_);
     for (std::size_t p = 0; p < R.size(); ++p) R.decode(R.keys[p], &rflat[p * n_]);
     for (i64 key : L.keys) {
-      deadline_.check();
+      throw_if_expired(deadline_);
       L.decode(key, l.data());
       for (i64 c : cdom) {
         for (int i = 0; i < n_; ++i) t[i] = inst_.y[i] - c - l[i];

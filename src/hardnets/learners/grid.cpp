@@ -104,7 +104,7 @@ GridLearner::GridLearner() : spec_("grid") {
 
 Fit GridLearner::fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const {
   using namespace lattice;
-  lattice::Stopwatch clock;
+  const Stopwatch clock;
   const AttackTask task = parse_task(ctx.task, "grid", true, true);
   const int d = static_cast<int>(train.dim());
   if (d > 4)

@@ -126,7 +126,7 @@ int max_bits(const IntBasis& basis) {
 ReduceResult reduce(IntBasis& basis, const ReduceOptions& options) {
   ReduceResult result;
   result.bits = max_bits(basis);
-  Stopwatch clock;
+  const Stopwatch clock;
   if (!(options.time_limit_seconds > 0.0)) {
     result.time_limited = true;
     result.status = -1;

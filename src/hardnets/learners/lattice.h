@@ -17,7 +17,6 @@
 //   - the periodic predictor f̂(x) = φ(clip(⟨s,x⟩, −γR, γR)).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -27,6 +26,7 @@
 #include <mpfr.h>
 #include <Eigen/QR>
 
+#include "hardnets/core/resources.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/nets/periodic.h"
 
@@ -71,19 +71,6 @@ int resolve_samples(std::int64_t requested, std::int64_t fallback, const Dataset
 // a capped task, labels within 3σ of the cap value φ(γR) (samples beyond the
 // cap break the relation) are taken only when too few others remain.
 std::vector<Eigen::Index> select_samples(const AttackTask& task, const Dataset& train, int n);
-
-// ---- time ---------------------------------------------------------------
-
-class Stopwatch {
- public:
-  Stopwatch() : start_(std::chrono::steady_clock::now()) {}
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_;
-};
 
 // ---- integer bases and their reduction ------------------------------------
 

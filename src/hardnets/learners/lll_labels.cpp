@@ -22,7 +22,7 @@ LllLabelsLearner::LllLabelsLearner() : spec_("lll_labels") {
 Fit LllLabelsLearner::fit(const Dataset& train, const Params& params,
                           const LearnerContext& ctx) const {
   using namespace lattice;
-  lattice::Stopwatch clock;
+  const Stopwatch clock;
   const AttackTask task = parse_task(ctx.task, "lll_labels", false, true);
   const int d = static_cast<int>(train.dim());
   const int n = resolve_samples(params.integer("n"), 4 * std::int64_t{d}, train, "lll_labels");

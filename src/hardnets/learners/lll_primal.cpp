@@ -22,7 +22,7 @@ LllPrimalLearner::LllPrimalLearner() : spec_("lll_primal") {
 Fit LllPrimalLearner::fit(const Dataset& train, const Params& params,
                           const LearnerContext& ctx) const {
   using namespace lattice;
-  lattice::Stopwatch clock;
+  const Stopwatch clock;
   const AttackTask task = parse_task(ctx.task, "lll_primal", true, false);
   const int d = static_cast<int>(train.dim());
   const int n = resolve_samples(params.integer("n"), 4 * std::int64_t{d}, train, "lll_primal");

@@ -60,7 +60,7 @@ LllRelationLearner::LllRelationLearner() : spec_("lll_relation") {
 Fit LllRelationLearner::fit(const Dataset& train, const Params& params,
                             const LearnerContext& ctx) const {
   using namespace lattice;
-  lattice::Stopwatch clock;
+  const Stopwatch clock;
   const AttackTask task = parse_task(ctx.task, "lll_relation", true, true);
   const int d = static_cast<int>(train.dim());
   const int n = resolve_samples(params.integer("n"), std::int64_t{d} + 1, train, "lll_relation");
