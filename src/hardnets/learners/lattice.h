@@ -1,6 +1,8 @@
 // Shared plumbing of the lattice attacks on CLWE and periodic neurons
 // (lll_relation, lll_primal, lll_labels, and the grid search that shares their
-// task parsing, verification and predictor).
+// task parsing, verification and predictor). The skeleton the three LLL
+// attacks run on top of this (reduce, read off, verify, report) is
+// lattice_attack.h.
 //
 // Everything here follows docs/learners.md, "Lattice attacks on CLWE and
 // periodic neurons":

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "hardnets/core/error.h"
-#include "hardnets/learners/lattice.h"
+#include "hardnets/learners/lattice_attack.h"
 
 namespace hardnets {
 namespace {
@@ -31,18 +31,19 @@ Fit LllLabelsLearner::fit(const Dataset& train, const Params& params,
   const double C = params.real("C") > 0.0 ? params.real("C") : task.gamma / sigma;
   const double S = std::ldexp(1.0, static_cast<int>(params.integer("scale_bits")));
 
-  const std::vector<Eigen::Index> used = select_samples(task, train, n);
-  Matrix X(n, d);
-  Vector t(n);
-  for (int i = 0; i < n; ++i) {
-    X.row(i) = train.X.row(used[static_cast<std::size_t>(i)]);
-    t[i] = half_period_position(task.link, train.y[used[static_cast<std::size_t>(i)]]);
-  }
-  const Matrix Q = left_null_space(X);  // n × m
-
   const int rows = 2 * n;
   const int cols = rows + m;
-  IntBasis B(rows, cols);
+  Attack attack(rows, cols);
+  attack.used = select_samples(task, train, n);
+  attack.X.resize(n, d);
+  Vector t(n);
+  for (int i = 0; i < n; ++i) {
+    attack.X.row(i) = train.X.row(attack.used[static_cast<std::size_t>(i)]);
+    t[i] = half_period_position(task.link, train.y[attack.used[static_cast<std::size_t>(i)]]);
+  }
+  const Matrix Q = left_null_space(attack.X);  // n × m
+
+  IntBasis& B = attack.basis;
   for (int i = 0; i < n; ++i) {
     set_rounded(B[i][i], S);
     set_rounded(B[n + i][n + i], S);
@@ -52,43 +53,23 @@ Fit LllLabelsLearner::fit(const Dataset& train, const Params& params,
     }
   }
 
-  ReduceOptions options;
-  options.bkz = params.text("reducer") == "bkz";
-  options.block_size = static_cast<int>(params.integer("block_size"));
-  options.time_limit_seconds = ctx.time_limit_seconds - clock.seconds();
-  const ReduceResult reduced = reduce(B, options);
-
-  const HeldOut check = held_out(train, used, 4096);
-  const LeastSquares ls(X);
+  // Read-off: a row of the planted shape has an ε-block of ±S; the lifts are
+  // k + ε∘t.
   fplll::Z_NR<mpz_t> s_int;
   set_rounded(s_int, S);
-  Recovery best;
-  for (int r = 0; r < rows && reduced.status >= 0; ++r) {
-    bool signs = true;
-    for (int i = 0; i < n && signs; ++i)
-      signs = mpz_cmpabs(B[r][n + i].get_data(), s_int.get_data()) == 0;
-    if (!signs) continue;
-    ++best.candidates;
+  attack.read_row = [&](const IntBasis& R, int r) -> std::optional<Candidate> {
+    for (int i = 0; i < n; ++i)
+      if (mpz_cmpabs(R[r][n + i].get_data(), s_int.get_data()) != 0) return std::nullopt;
     Vector u(n);
     for (int i = 0; i < n; ++i)
-      u[i] = std::nearbyint(B[r][i].get_d() / S) +
-             static_cast<double>(mpz_sgn(B[r][n + i].get_data())) * t[i];
-    const Vector s = ls.solve(u);
-    const double residual = (Q.transpose() * u).norm() / std::sqrt(static_cast<double>(m));
-    const double score = check.size() > 0 ? periodic_mse(task.link, task.cap(), check.X, check.y, s)
-                                          : std::numeric_limits<double>::quiet_NaN();
-    const double key = check.size() > 0 ? -score : -residual;
-    best.consider(key, s, score, residual, r);
-  }
-  if (best.have) {
-    const double gamma_hat = best.s.norm();
-    best.found = best.residual <= 4.0 * sigma && std::abs(gamma_hat / task.gamma - 1.0) <= 0.1 &&
-                 (check.size() < 16 || best.score <= periodic_threshold(task.link, sigma));
-  }
-  Metrics extra;
-  extra["scale_bits"] = static_cast<double>(params.integer("scale_bits"));
-  extra["C"] = C;
-  return finish_fit(task, train, best, reduced, n, &B, extra);
+      u[i] = std::nearbyint(R[r][i].get_d() / S) +
+             static_cast<double>(mpz_sgn(R[r][n + i].get_data())) * t[i];
+    return Candidate{u, (Q.transpose() * u).norm() / std::sqrt(static_cast<double>(m))};
+  };
+  attack.reduce = lll_or_bkz(params);
+  attack.extra["scale_bits"] = static_cast<double>(params.integer("scale_bits"));
+  attack.extra["C"] = C;
+  return run_attack(task, train, attack, clock, ctx.time_limit_seconds);
 }
 
 }  // namespace hardnets

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "hardnets/core/error.h"
-#include "hardnets/learners/lattice.h"
+#include "hardnets/learners/lattice_attack.h"
 
 namespace hardnets {
 namespace {
@@ -33,15 +33,18 @@ Fit LllPrimalLearner::fit(const Dataset& train, const Params& params,
   const double S = std::ldexp(1.0, static_cast<int>(params.integer("scale_bits")));
   const double tau = task.gamma;
 
-  const Matrix X = train.X.topRows(n);
-  const Vector z = hom ? Vector::Zero(n) : Vector(train.y.head(n));
-  const Matrix Q = left_null_space(X);  // n × m
-  const Vector Qz = Q.transpose() * z;
-
   // Rows: n k-rows, then the τ row (not for hCLWE). Columns: k, τ, constraints.
   const int rows = hom ? n : n + 1;
   const int cols = rows + m;
-  IntBasis B(rows, cols);
+  Attack attack(rows, cols);
+  attack.X = train.X.topRows(n);
+  attack.used.resize(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) attack.used[static_cast<std::size_t>(i)] = i;
+  const Vector z = hom ? Vector::Zero(n) : Vector(train.y.head(n));
+  const Matrix Q = left_null_space(attack.X);  // n × m
+  const Vector Qz = Q.transpose() * z;
+
+  IntBasis& B = attack.basis;
   for (int i = 0; i < n; ++i) {
     set_rounded(B[i][i], S);
     for (int j = 0; j < m; ++j) set_rounded(B[i][rows + j], S * C * Q(i, j));
@@ -51,53 +54,30 @@ Fit LllPrimalLearner::fit(const Dataset& train, const Params& params,
     for (int j = 0; j < m; ++j) set_rounded(B[n][rows + j], S * C * Qz[j]);
   }
 
-  ReduceOptions options;
-  options.bkz = params.text("reducer") == "bkz";
-  options.block_size = static_cast<int>(params.integer("block_size"));
-  options.time_limit_seconds = ctx.time_limit_seconds - clock.seconds();
-  const ReduceResult reduced = reduce(B, options);
-
-  // Read-off: every row of the planted shape, verified on held-out samples.
-  std::vector<Eigen::Index> used(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) used[static_cast<std::size_t>(i)] = i;
-  const HeldOut check = held_out(train, used, 4096);
-  const LeastSquares ls(X);
+  // Read-off: a row of the planted shape has τ-coordinate ±Sτ (CLWE) or is
+  // nonzero (hCLWE); its k-block gives the lifts z + k.
   fplll::Z_NR<mpz_t> tau_int;
   set_rounded(tau_int, S * tau);
-  Recovery best;
-  for (int r = 0; r < rows && reduced.status >= 0; ++r) {
+  attack.read_row = [&](const IntBasis& R, int r) -> std::optional<Candidate> {
     int sign = 1;
     if (!hom) {
-      const int c = mpz_cmpabs(B[r][n].get_data(), tau_int.get_data());
-      if (c != 0) continue;
-      sign = mpz_sgn(B[r][n].get_data());
+      if (mpz_cmpabs(R[r][n].get_data(), tau_int.get_data()) != 0) return std::nullopt;
+      sign = mpz_sgn(R[r][n].get_data());
     }
     Vector k(n);
     bool zero = true;
     for (int i = 0; i < n; ++i) {
-      k[i] = sign * std::nearbyint(B[r][i].get_d() / S);
+      k[i] = sign * std::nearbyint(R[r][i].get_d() / S);
       zero = zero && k[i] == 0.0;
     }
-    if (hom && zero) continue;
-    ++best.candidates;
+    if (hom && zero) return std::nullopt;
     const Vector u = z + k;
-    const Vector s = ls.solve(u);
-    const double residual = (Q.transpose() * u).norm() / std::sqrt(static_cast<double>(m));
-    const double score =
-        check.size() > 0 ? circular_score(check.X, hom ? Vector::Zero(check.size()) : check.y, s)
-                         : std::numeric_limits<double>::quiet_NaN();
-    const double key = check.size() > 0 ? score : -residual;
-    best.consider(key, s, score, residual, r);
-  }
-  if (best.have) {
-    const double gamma_hat = best.s.norm();
-    best.found = best.residual <= 4.0 * beta && std::abs(gamma_hat / task.gamma - 1.0) <= 0.1 &&
-                 (check.size() < 16 || best.score >= circular_threshold(beta, check.size()));
-  }
-  Metrics extra;
-  extra["scale_bits"] = static_cast<double>(params.integer("scale_bits"));
-  extra["C"] = C;
-  return finish_fit(task, train, best, reduced, n, &B, extra);
+    return Candidate{u, (Q.transpose() * u).norm() / std::sqrt(static_cast<double>(m))};
+  };
+  attack.reduce = lll_or_bkz(params);
+  attack.extra["scale_bits"] = static_cast<double>(params.integer("scale_bits"));
+  attack.extra["C"] = C;
+  return run_attack(task, train, attack, clock, ctx.time_limit_seconds);
 }
 
 }  // namespace hardnets
