@@ -379,6 +379,58 @@ TEST(PrgNetworkDepth2, GeneratesAndJudges) {
   EXPECT_EQ(m.at("simulator_failure_rate"), 0.0);
 }
 
+// --- what the two problems share ----------------------------------------------
+
+// auto materialises while units x F x rows <= 1e10: n = 16, k = 3 at depth 3
+// has 3360 units x 72 features, so 1000 rows (2.4e8) materialise and 1e8 rows
+// (2.4e13) do not; n = 64 with p5 (9e8 units) never fits.
+TEST(PrgNetworkShared, EvaluationModeFollowsTheWork) {
+  const Network net = make_net(Kind::kDepth3, {"n=16", "predicate=xor", "k=3"}, 1);
+  EXPECT_EQ(evaluation_mode(net, "auto", 1000), "materialised");
+  EXPECT_EQ(evaluation_mode(net, "auto", 1e8), "implicit");
+  EXPECT_EQ(evaluation_mode(net, "implicit", 1000), "implicit");
+  EXPECT_EQ(evaluation_mode(net, "materialised", 1e8), "materialised");
+  const Network big = make_net(Kind::kDepth2, {"n=64", "predicate=p5"}, 1);
+  EXPECT_EQ(evaluation_mode(big, "auto", 10), "implicit");
+  EXPECT_CONTAINS(user_error([&] { evaluation_mode(big, "materialised", 10); }),
+                  "evaluation = materialised");
+}
+
+// generate_labelled labels with the evaluator its mode names (bit for bit)
+// and keeps the secret as the truth; common_task and common_card hold the
+// keys both problems publish, and each problem's task starts with them.
+TEST(PrgNetworkShared, LabelledInstanceTaskAndCard) {
+  for (const Kind kind : {Kind::kDepth3, Kind::kDepth2}) {
+    const std::string name = kind == Kind::kDepth3 ? "prg_depth3" : "prg_depth2_smoothed";
+    const Problem& problem = problem_registry().get(name);
+    for (const char* evaluation : {"evaluation=implicit", "evaluation=materialised"}) {
+      const Params params =
+          params_of(name, {"n=8", "predicate=xor", "k=3", "tau=1e-4", evaluation});
+      const LabelledInstance g = generate_labelled(problem, kind, params, 4, {200, 50}, {1});
+      SCOPED_TRACE(name + " " + evaluation);
+      EXPECT_EQ(g.evaluation, std::string(evaluation).substr(11));
+      EXPECT_EQ(g.secret, instance_seed(kind, 4, 8));
+      EXPECT_EQ(g.inst.truth.at("seed").get<std::string>(), goldreich::seed_to_string(g.secret));
+      EXPECT_TRUE(same_bits(g.inst.train.y, label_implicit(g.net, g.secret, g.inst.train.X, 1)));
+      EXPECT_TRUE(
+          same_bits(g.inst.test.y, Materialised(g.net, g.secret).forward(g.inst.test.X, 1)));
+
+      const Json common = common_task(name, g.net);
+      const Instance inst = problem.generate(params, 4, {200, 50}, {1});
+      EXPECT_EQ(inst.train.X, g.inst.train.X);
+      auto key = inst.task.begin();
+      for (auto it = common.begin(); it != common.end(); ++it, ++key) {
+        ASSERT_NE(key, inst.task.end());
+        EXPECT_EQ(key.key(), it.key());
+        EXPECT_EQ(key.value(), it.value());
+      }
+      EXPECT_EQ(inst.card.at("evaluation"), g.evaluation);
+      EXPECT_EQ(inst.card.at("width"), g.net.units());
+      EXPECT_EQ(inst.card.at("clean_fraction_train"), clean_fraction(g.net, inst.train.X));
+    }
+  }
+}
+
 // --- bad input ----------------------------------------------------------------
 
 TEST(PrgNetworkParams, BadInputHasClearMessages) {

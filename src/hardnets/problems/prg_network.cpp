@@ -582,197 +582,146 @@ std::vector<char> clean_rows(const Network& net, const Matrix& X) {
 }
 
 // ---------------------------------------------------------------------------
-// The problems
+// What the two problems share
 
-namespace {
+void declare_predicate_and_tau(ParamSpec& spec, const std::string& tau_doc) {
+  goldreich::declare_predicate_params(spec);
+  spec.real("tau", 0.0, 0.0, 1e6, tau_doc);
+}
 
-class PrgNetworkProblem : public Problem {
- public:
-  explicit PrgNetworkProblem(Kind kind) : kind_(kind), spec_(kind_name(kind)) {
-    goldreich::declare_predicate_params(spec_);
-    spec_.real("tau", 0.0, 0.0, 1e6,
-               kind == Kind::kDepth3
-                   ? "parameter smoothing: N(0, tau^2) added once to every parameter of the fixed "
-                     "architecture (the simulator is exact below about 0.01 delta)"
-                   : "parameter smoothing: N(0, tau^2) added once to every parameter of the fixed "
-                     "architecture (the simulator is exact while tau |x| sqrt(2 ln(n^(k) N)) "
-                     "<~ 0.3)");
-    if (kind == Kind::kDepth3) {
-      spec_.real("delta", 0.0, 0.0, 10.0, "band half-width delta of the sign gadgets; 0 = 0.1 / R")
-          .real("gate", 4.0, 1.0, 1e6,
-                "gate M: each coordinate inside the band subtracts M from every detector");
-    } else {
-      spec_.real("omega", 0.02, 0.0, 10.0, "input smoothing: x = (mu(S), 0) + N(0, omega^2 I_d)")
-          .choice("base", "distinct", {"distinct", "hypercube"},
-                  "base tuple S: uniform over distinct tuples, or uniform sign bits (repeated "
-                  "indices allowed; their label is the output bias)");
-    }
-    spec_
-        .integer("pad", -1, -1, 1 << 24,
-                 "padding coordinates p, d = R + p (R = k log2 n); -1 = n (p >= n keeps the "
-                 "width n^(k) <= d^k)")
-        .choice("evaluation", "auto", {"auto", "implicit", "materialised"},
-                "labels from the active unit only (implicit), from every unit (materialised), "
-                "or materialised when n^(k) <= 2^20 and the work is small (auto)");
+void declare_pad_and_evaluation(ParamSpec& spec) {
+  spec.integer("pad", -1, -1, 1 << 24,
+               "padding coordinates p, d = R + p (R = k log2 n); -1 = n (p >= n keeps the "
+               "width n^(k) <= d^k)")
+      .choice("evaluation", "auto", {"auto", "implicit", "materialised"},
+              "labels from the active unit only (implicit), from every unit (materialised), "
+              "or materialised when n^(k) <= 2^20 and the work is small (auto)");
+}
+
+std::string evaluation_mode(const Network& net, const std::string& requested, double rows) {
+  if (requested == "implicit") return requested;
+  if (requested == "materialised") {
+    check_materialisable(net);
+    return requested;
   }
+  const double work = static_cast<double>(net.units()) * net.features() * rows;
+  return materialisable(net) && work <= kAutoMaterialisedWork ? "materialised" : "implicit";
+}
 
-  std::string name() const override { return kind_name(kind_); }
-  TaskPublication publishes() const override {
-    return {kind_ == Kind::kDepth3 ? &prg_depth3_schema() : &prg_depth2_schema(),
-            &hidden_width_schema()};
+LabelledInstance generate_labelled(const Problem& problem, Kind kind, const Params& params,
+                                   Seed seed, const Sizes& sizes, const GenerateContext& ctx) {
+  const std::string name = problem.name();
+  check_sizes(name, sizes);
+  LabelledInstance g;
+  g.net = Network::from_params(kind, params, seed);
+  const Network& net = g.net;
+  const double rows = static_cast<double>(sizes.n_train + sizes.n_test);
+  if (rows * net.d() > 2e9) {
+    fail("{}: d * (n_train + n_test) = {:.3g} values is too large (limit 2e9)", name,
+         rows * net.d());
   }
-  std::string summary() const override {
-    return kind_ == Kind::kDepth3
-               ? "Daniely–Srebro–Vardi depth-3 ReLU network planting Goldreich's PRG under N(0, I) "
-                 "inputs "
-                 "(hyperedge detectors, sign and band gadgets), optional parameter smoothing"
-               : "Daniely–Srebro–Vardi depth-2 ReLU network planting Goldreich's PRG under "
-                 "Gaussian-blurred "
-                 "hypercube inputs, optional parameter smoothing";
+  g.evaluation = evaluation_mode(net, params.text("evaluation"), rows);
+  g.sizes = sizes;
+  const Rng root = network_root(kind, seed);
+  g.secret = instance_seed(kind, seed, net.n());
+
+  Instance& inst = g.inst;
+  inst.problem = name;
+  inst.params = params;
+  inst.seed = seed;
+  inst.train.X =
+      draw_network_inputs(net, sizes.n_train, root.substream("train_inputs"), ctx.threads);
+  inst.test.X = draw_network_inputs(net, sizes.n_test, root.substream("test_inputs"), ctx.threads);
+  if (g.evaluation == "materialised") {
+    const Materialised mat(net, g.secret, ctx.threads);
+    inst.train.y = mat.forward(inst.train.X, ctx.threads);
+    inst.test.y = mat.forward(inst.test.X, ctx.threads);
+  } else {
+    inst.train.y = label_implicit(net, g.secret, inst.train.X, ctx.threads);
+    inst.test.y = label_implicit(net, g.secret, inst.test.X, ctx.threads);
   }
-  const ParamSpec& spec() const override { return spec_; }
+  inst.truth = Json{{"seed", goldreich::seed_to_string(g.secret)}};
+  return g;
+}
 
-  Instance generate(const Params& params, Seed seed, const Sizes& sizes,
-                    const GenerateContext& ctx) const override {
-    check_sizes(name(), sizes);
-    const Network net = Network::from_params(kind_, params, seed);
-    const double rows = static_cast<double>(sizes.n_train + sizes.n_test);
-    if (rows * net.d() > 2e9) {
-      fail("{}: d * (n_train + n_test) = {:.3g} values is too large (limit 2e9)", name(),
-           rows * net.d());
-    }
-    const std::string mode = evaluation_mode(net, params.text("evaluation"), rows);
-    const Rng root = network_root(kind_, seed);
-    const auto secret = instance_seed(kind_, seed, net.n());
+Json common_task(const std::string& family, const Network& net) {
+  const auto& p = net.predicate();
+  return Json{{"family", family},
+              {"n", net.n()},
+              {"k", p.k},
+              {"predicate", p.label()},
+              {"table", p.hex()},
+              {"pad", net.pad()},
+              {"tau", net.tau()},
+              {"d", net.d()},
+              {"L", net.L()},
+              {"R", net.R()},
+              {kHiddenWidth.name, net.units()}};
+}
 
-    Instance inst;
-    inst.problem = name();
-    inst.params = params;
-    inst.seed = seed;
-    inst.train.X =
-        draw_network_inputs(net, sizes.n_train, root.substream("train_inputs"), ctx.threads);
-    inst.test.X =
-        draw_network_inputs(net, sizes.n_test, root.substream("test_inputs"), ctx.threads);
-    if (mode == "materialised") {
-      const Materialised mat(net, secret, ctx.threads);
-      inst.train.y = mat.forward(inst.train.X, ctx.threads);
-      inst.test.y = mat.forward(inst.test.X, ctx.threads);
-    } else {
-      inst.train.y = label_implicit(net, secret, inst.train.X, ctx.threads);
-      inst.test.y = label_implicit(net, secret, inst.test.X, ctx.threads);
-    }
-
-    const auto& p = net.predicate();
-    inst.task = Json{{"family", name()},
-                     {"n", net.n()},
-                     {"k", p.k},
-                     {"predicate", p.label()},
-                     {"table", p.hex()},
-                     {"pad", net.pad()},
-                     {"tau", net.tau()},
-                     {"d", net.d()},
-                     {"L", net.L()},
-                     {"R", net.R()},
-                     {kHiddenWidth.name, net.units()}};
-    if (kind_ == Kind::kDepth3) {
-      inst.task["delta"] = net.delta();
-      inst.task["gate"] = net.gate();
-      inst.task["H"] = net.features();
-    } else {
-      inst.task["omega"] = net.omega();
-      inst.task["base"] = params.text("base");
-    }
-    inst.truth = Json{{"seed", goldreich::seed_to_string(secret)}};
-
-    inst.card = base_card(*this, params, seed, sizes);
-    inst.card["width"] = net.units();
-    for (const char* key : {"d", "L", "R", "tau", "H", "delta", "gate", "omega"}) {
-      if (inst.task.contains(key)) inst.card[key] = inst.task[key];
-    }
-    inst.card["pad"] = net.pad();
-    inst.card["predicate"] = p.label();
-    inst.card["k"] = p.k;
-    inst.card["table"] = p.hex();
-    inst.card["evaluation"] = mode;
-    const CaseFractions predicted = predicted_cases(net.n(), p.k, net.delta());
-    if (kind_ == Kind::kDepth3) {
-      inst.card["tau_over_delta"] = net.tau() / net.delta();
-      inst.card["predicted_cases"] = predicted.to_json();
-      inst.card["measured_cases_train"] = measured_cases(net, inst.train.X).to_json();
-    } else {
-      inst.card["base"] = params.text("base");
-      inst.card["predicted_repeated"] = net.hypercube_base() ? predicted.repeated : 0.0;
-      inst.card["measured_repeated_train"] = measured_cases(net, inst.train.X).repeated;
-    }
-    const auto clean = clean_rows(net, inst.train.X);
-    inst.card["clean_fraction_train"] =
-        static_cast<double>(std::count(clean.begin(), clean.end(), 1)) /
-        static_cast<double>(sizes.n_train);
-    return inst;
+Json common_card(const Problem& problem, const LabelledInstance& g) {
+  const Network& net = g.net;
+  const Instance& inst = g.inst;
+  Json card = base_card(problem, inst.params, inst.seed, g.sizes);
+  card["width"] = net.units();
+  for (const char* key : {"d", "L", "R", "tau", "H", "delta", "gate", "omega"}) {
+    if (inst.task.contains(key)) card[key] = inst.task[key];
   }
+  card["pad"] = net.pad();
+  card["predicate"] = net.predicate().label();
+  card["k"] = net.k();
+  card["table"] = net.predicate().hex();
+  card["evaluation"] = g.evaluation;
+  return card;
+}
 
-  Metrics judge(const Instance& instance, const Fit& fit) const override {
-    Metrics m;
-    const Network net = Network::from_params(kind_, instance.params, instance.seed);
-    const auto secret =
-        goldreich::seed_from_string(instance.truth.at("seed").get<std::string>(), net.n(), name());
-    judge_seed(net.predicate(), secret, fit, m);
-    if (!fit.predictor || instance.test.empty()) return m;
-    const Vector pred = fit.predictor->predict(instance.test.X);
-    const Metrics regression = regression_metrics(instance.test, pred);
-    m.insert(regression.begin(), regression.end());
+double clean_fraction(const Network& net, const Matrix& X) {
+  const auto clean = clean_rows(net, X);
+  return static_cast<double>(std::count(clean.begin(), clean.end(), 1)) /
+         static_cast<double>(X.rows());
+}
 
-    // Hyperedges (ordered tuples, by rank) decoded from the training inputs.
-    std::int32_t tuple[goldreich::kMaxArity];
-    const std::span<const std::int32_t> edge(tuple, static_cast<std::size_t>(net.k()));
-    std::unordered_set<std::uint64_t> seen_tuples;
-    for (Eigen::Index i = 0; i < instance.train.X.rows(); ++i) {
-      if (net.decode(instance.train.X.row(i).data(), tuple)) {
-        seen_tuples.insert(goldreich::rank_tuple(edge, net.n()));
-      }
+Metrics judge_network(const std::string& name, Kind kind, const Instance& instance,
+                      const Fit& fit) {
+  Metrics m;
+  const Network net = Network::from_params(kind, instance.params, instance.seed);
+  const auto secret =
+      goldreich::seed_from_string(instance.truth.at("seed").get<std::string>(), net.n(), name);
+  judge_seed(net.predicate(), secret, fit, m);
+  if (!fit.predictor || instance.test.empty()) return m;
+  const Vector pred = fit.predictor->predict(instance.test.X);
+  const Metrics regression = regression_metrics(instance.test, pred);
+  m.insert(regression.begin(), regression.end());
+
+  // Hyperedges (ordered tuples, by rank) decoded from the training inputs.
+  std::int32_t tuple[goldreich::kMaxArity];
+  const std::span<const std::int32_t> edge(tuple, static_cast<std::size_t>(net.k()));
+  std::unordered_set<std::uint64_t> seen_tuples;
+  for (Eigen::Index i = 0; i < instance.train.X.rows(); ++i) {
+    if (net.decode(instance.train.X.row(i).data(), tuple)) {
+      seen_tuples.insert(goldreich::rank_tuple(edge, net.n()));
     }
-    const Matrix& X = instance.test.X;
-    const auto t = static_cast<std::size_t>(X.rows());
-    const std::vector<char> clean = clean_rows(net, X);
-    const auto bits = hidden_bits(net, secret, X);
-    std::vector<char> correct(t), seen(t);
-    for (std::size_t i = 0; i < t; ++i) {
-      const auto row = static_cast<Eigen::Index>(i);
-      correct[i] = (pred[row] > 0.5 ? 1 : 0) == bits[i];
-      seen[i] = net.decode(X.row(row).data(), tuple) &&
-                seen_tuples.count(goldreich::rank_tuple(edge, net.n())) > 0;
-    }
-    split_accuracy(correct, seen, clean, m);
-    m["clean_fraction"] =
-        static_cast<double>(std::count(clean.begin(), clean.end(), 1)) / static_cast<double>(t);
-    if (materialisable(net) &&
-        static_cast<double>(net.units()) * net.features() * static_cast<double>(t) <=
-            kJudgeAuditWork) {
-      m["simulator_failure_rate"] = audit_simulator(Materialised(net, secret), X, 1).failure_rate();
-    }
-    return m;
   }
-
- private:
-  // "implicit" or "materialised" for the requested evaluation and `rows`.
-  static std::string evaluation_mode(const Network& net, const std::string& requested,
-                                     double rows) {
-    if (requested == "implicit") return requested;
-    if (requested == "materialised") {
-      check_materialisable(net);
-      return requested;
-    }
-    const double work = static_cast<double>(net.units()) * net.features() * rows;
-    return materialisable(net) && work <= kAutoMaterialisedWork ? "materialised" : "implicit";
+  const Matrix& X = instance.test.X;
+  const auto t = static_cast<std::size_t>(X.rows());
+  const std::vector<char> clean = clean_rows(net, X);
+  const auto bits = hidden_bits(net, secret, X);
+  std::vector<char> correct(t), seen(t);
+  for (std::size_t i = 0; i < t; ++i) {
+    const auto row = static_cast<Eigen::Index>(i);
+    correct[i] = (pred[row] > 0.5 ? 1 : 0) == bits[i];
+    seen[i] = net.decode(X.row(row).data(), tuple) &&
+              seen_tuples.count(goldreich::rank_tuple(edge, net.n())) > 0;
   }
-
-  Kind kind_;
-  ParamSpec spec_;
-};
-
-const ProblemRegistration kRegisterDepth3{std::make_unique<PrgNetworkProblem>(Kind::kDepth3)};
-const ProblemRegistration kRegisterDepth2{std::make_unique<PrgNetworkProblem>(Kind::kDepth2)};
-
-}  // namespace
+  split_accuracy(correct, seen, clean, m);
+  m["clean_fraction"] =
+      static_cast<double>(std::count(clean.begin(), clean.end(), 1)) / static_cast<double>(t);
+  if (materialisable(net) &&
+      static_cast<double>(net.units()) * net.features() * static_cast<double>(t) <=
+          kJudgeAuditWork) {
+    m["simulator_failure_rate"] = audit_simulator(Materialised(net, secret), X, 1).failure_rate();
+  }
+  return m;
+}
 
 }  // namespace hardnets::prg_network

@@ -1,6 +1,9 @@
-// Problems `prg_depth3` and `prg_depth2_smoothed`: Goldreich's local PRG
-// planted in ReLU networks under Gaussian (or Gaussian-blurred) inputs, after
-// Daniely–Srebro–Vardi (NeurIPS 2023, arXiv 2302.07426). The networks below are
+// The networks of the problems `prg_depth3` and `prg_depth2_smoothed`
+// (prg_depth3.h, prg_depth2_smoothed.h): Goldreich's local PRG planted in ReLU
+// networks under Gaussian (or Gaussian-blurred) inputs, after
+// Daniely–Srebro–Vardi (NeurIPS 2023, arXiv 2302.07426). Here: the network's
+// construction and its evaluators, and what the two problems share
+// (generation, the common task and card keys, the judge). The networks below are
 // OUR RECONSTRUCTION (docs/problems.md, `prg_depth3` and `prg_depth2_smoothed`):
 // they match the paper's theorem shapes, not a construction read in the paper.
 //
@@ -219,5 +222,44 @@ CaseFractions measured_cases(const Network& net, const Matrix& X);
 // S(x) the only active sign pattern at τ = 0 with u_S > 1/2
 // (Σ|x_c| − 2 min|x_c| <= R − 1 and Σ|x_c| − (R − 1) > 1/2).
 std::vector<char> clean_rows(const Network& net, const Matrix& X);
+
+// ---- what the two problems share -------------------------------------------
+
+// The parameters both declare around their own: the predicate's and `tau`
+// (documented per problem) first, `pad` and `evaluation` last.
+void declare_predicate_and_tau(ParamSpec& spec, const std::string& tau_doc);
+void declare_pad_and_evaluation(ParamSpec& spec);
+
+// "implicit" or "materialised" for the requested evaluation (auto:
+// materialised when the network fits and units x F x rows <= 1e10).
+// UserError when materialised is requested for a network that does not fit.
+std::string evaluation_mode(const Network& net, const std::string& requested, double rows);
+
+// An instance's network and secret with its inputs, labels and truth; the
+// problem adds its task and card.
+struct LabelledInstance {
+  Network net;
+  std::vector<std::uint8_t> secret;
+  std::string evaluation;  // "implicit" or "materialised"
+  Sizes sizes;
+  Instance inst;  // problem, params, seed, train, test, truth
+};
+// UserError for bad sizes or parameters, and for more than 2e9 input values.
+LabelledInstance generate_labelled(const Problem& problem, Kind kind, const Params& params,
+                                   Seed seed, const Sizes& sizes, const GenerateContext& ctx);
+
+// The task keys both publish (family = `family` .. hidden_width); each
+// problem appends its own.
+Json common_task(const std::string& family, const Network& net);
+// The card both start from (base card, width, the task's geometry, the
+// predicate, the evaluation), read from g.inst.task, so after the task.
+Json common_card(const Problem& problem, const LabelledInstance& g);
+// The fraction of the rows of X that the judge scores (clean_rows).
+double clean_fraction(const Network& net, const Matrix& X);
+
+// The judge of both problems: the seed's metrics (judge_seed), regression
+// metrics, accuracy split by seen hyperedges and clean rows, and the
+// simulator's failure rate on the test inputs when that is cheap.
+Metrics judge_network(const std::string& name, Kind kind, const Instance& instance, const Fit& fit);
 
 }  // namespace hardnets::prg_network
