@@ -2,6 +2,8 @@
 // independent certifiers (subset-sum DP, dancing links) and the exact solver
 // dnnt_brute: planted YES ⇒ loss 0; certified NO ⇒ loss ≥ 1; brute force
 // equals plain enumeration; the x3c origin point matters.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "hardnets/contracts/dnnt_instance.h"
@@ -307,6 +309,103 @@ TEST(DnntReduction, ImpossibleNoRequestIsAClearError) {
                     {"source=subset_sum", "planted=false", "m=1", "magnitude=1", "tries=5"}, 0),
                UserError);
   EXPECT_THROW(make("dnnt_reduction", {"source=x3c", "m=1", "q=2"}, 0), UserError);
+}
+
+// ---- the stages of dnnt_reduction, each alone ----------------------------------
+
+DnntInstance one_unit(int d) {
+  DnntInstance inst;
+  inst.d = d;
+  inst.hidden = {1};
+  inst.set_shared_domain({0, 1});
+  inst.gamma = 0;
+  return inst;
+}
+
+TEST(DnntReductionStages, SubsetSumDrawAndReduction) {
+  for (Seed seed = 0; seed < 20; ++seed) {
+    const Rng root(seed, stream_id("dnnt_reduction"));
+    for (const bool planted : {true, false}) {
+      const SubsetSum ss = draw_subset_sum(root, 6, 25, planted, 1000);
+      ASSERT_EQ(ss.items.size(), 6u);
+      std::int64_t total = 0;
+      for (const auto s : ss.items) {
+        EXPECT_GE(s, 1);
+        EXPECT_LE(s, 25);
+        total += s;
+      }
+      EXPECT_GE(ss.target, 1);
+      EXPECT_LE(ss.target, total);
+      EXPECT_EQ(subset_sum_solve(ss.items, ss.target).has_value(), planted);
+      if (planted) {
+        std::int64_t sum = 0;
+        for (const int i : ss.subset) sum += ss.items[static_cast<std::size_t>(i)];
+        EXPECT_EQ(sum, ss.target);
+        EXPECT_FALSE(ss.subset.empty());
+      }
+      DnntInstance inst = one_unit(6);
+      const Json truth = reduce_subset_sum(ss, planted, inst);
+      ASSERT_EQ(inst.X.size(), 1u);
+      for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(inst.X[0][i], 3 * ss.items[i]);
+      EXPECT_EQ(inst.y, std::vector<std::int64_t>{3 * ss.target});
+      EXPECT_EQ(truth["yes"].get<bool>(), planted);
+      EXPECT_EQ(truth.contains("planted_network"), planted);
+      if (planted) EXPECT_EQ(inst.total_loss(theta_from_json(truth["planted_network"])), 0);
+      // The problem is exactly these two stages.
+      const Instance made =
+          make("dnnt_reduction",
+               {"m=6", "magnitude=25", planted ? "planted=true" : "planted=false"}, seed);
+      EXPECT_EQ(made.truth, truth);
+    }
+  }
+}
+
+TEST(DnntReductionStages, ExactCoverDrawAndReduction) {
+  for (Seed seed = 0; seed < 20; ++seed) {
+    const Rng root(seed, stream_id("dnnt_reduction"));
+    for (const bool planted : {true, false}) {
+      const ExactCover ec = draw_exact_cover(root, 7, 2, planted, 1000);
+      ASSERT_EQ(ec.universe, 6);
+      ASSERT_EQ(ec.sets.size(), 7u);
+      std::vector<int> hits(6, 0);
+      for (const auto& t : ec.sets) {
+        ASSERT_EQ(t.size(), 3u);
+        EXPECT_TRUE(std::is_sorted(t.begin(), t.end()));
+        for (const int e : t) ++hits[static_cast<std::size_t>(e)];
+      }
+      EXPECT_EQ(exact_cover_solve(ec.universe, ec.sets, nullptr).has_value(), planted);
+      if (planted) {
+        // The cover's two triples hold every element exactly once.
+        std::vector<int> once(6, 0);
+        ASSERT_EQ(ec.cover.size(), 2u);
+        for (const int j : ec.cover)
+          for (const int e : ec.sets[static_cast<std::size_t>(j)])
+            ++once[static_cast<std::size_t>(e)];
+        EXPECT_EQ(once, std::vector<int>(6, 1));
+      } else {
+        for (const int h : hits) EXPECT_GE(h, 1);  // a non-trivial NO instance
+      }
+      DnntInstance inst = one_unit(7);
+      const Json truth = reduce_exact_cover(ec, planted, true, inst);
+      ASSERT_EQ(inst.X.size(), 7u);  // one point per element, then the origin
+      for (int u = 0; u < 6; ++u) {
+        EXPECT_EQ(inst.y[static_cast<std::size_t>(u)], 1);
+        for (int j = 0; j < 7; ++j) {
+          const auto& t = ec.sets[static_cast<std::size_t>(j)];
+          const bool in = std::find(t.begin(), t.end(), u) != t.end();
+          EXPECT_EQ(inst.X[static_cast<std::size_t>(u)][static_cast<std::size_t>(j)], in ? 1 : 0);
+        }
+      }
+      EXPECT_EQ(inst.X.back(), std::vector<std::int64_t>(7, 0));
+      EXPECT_EQ(inst.y.back(), 0);
+      EXPECT_EQ(truth["yes"].get<bool>(), planted);
+      if (planted) EXPECT_EQ(inst.total_loss(theta_from_json(truth["planted_network"])), 0);
+      const Instance made =
+          make("dnnt_reduction",
+               {"source=x3c", "m=7", "q=2", planted ? "planted=true" : "planted=false"}, seed);
+      EXPECT_EQ(made.truth, truth);
+    }
+  }
 }
 
 }  // namespace

@@ -244,173 +244,209 @@ std::string DnntReductionProblem::summary() const {
          "instances or certified NO instances (loss 0 ⇔ YES, otherwise ≥ 1)";
 }
 
+namespace {
+
+// The planted network of both reductions: w = indicator of `chosen` (the
+// subset's items, the cover's sets), b = 0, a = 1, c = 0.
+Json indicator_network(const DnntInstance& inst, const std::vector<int>& chosen) {
+  Theta theta(inst.num_params(), 0);
+  for (const int i : chosen) theta[inst.index_weight(1, 0, i)] = 1;
+  theta[inst.index_weight(2, 0, 0)] = 1;
+  return network_json(inst, theta);
+}
+
+}  // namespace
+
+SubsetSum draw_subset_sum(const Rng& root, int m, std::int64_t magnitude, bool planted,
+                          std::int64_t tries) {
+  if (static_cast<double>(m) * static_cast<double>(magnitude) > 1e8) {
+    fail("dnnt_reduction: m * magnitude = {} exceeds 1e8 (the certifying DP's table)",
+         static_cast<double>(m) * static_cast<double>(magnitude));
+  }
+  SubsetSum ss;
+  ss.items.resize(static_cast<std::size_t>(m));
+  bool found = false;
+  for (std::int64_t attempt = 0; attempt < (planted ? 1 : tries) && !found; ++attempt) {
+    Rng rng = root.substream("subset_sum").substream(static_cast<std::uint64_t>(attempt));
+    for (auto& s : ss.items) s = uniform_in(rng, 1, magnitude);
+    const std::int64_t total = std::accumulate(ss.items.begin(), ss.items.end(), std::int64_t{0});
+    if (planted) {
+      // A random non-empty subset; its sum is the target.
+      do {
+        ss.subset.clear();
+        for (int i = 0; i < m; ++i) {
+          if (rng.bernoulli(0.5)) ss.subset.push_back(i);
+        }
+      } while (ss.subset.empty());
+      ss.target = 0;
+      for (const int i : ss.subset) ss.target += ss.items[static_cast<std::size_t>(i)];
+      found = true;
+    } else {
+      // T ≥ 1 (the proof needs 3T > max c) and T ≤ Σ s (else trivially NO).
+      ss.target = uniform_in(rng, 1, total);
+      found = !subset_sum_solve(ss.items, ss.target).has_value();
+    }
+  }
+  if (!found) {
+    fail(
+        "dnnt_reduction: no NO instance of subset sum in {} tries (m = {} items up to {} reach "
+        "almost every target): use fewer items, a larger magnitude or more tries",
+        tries, m, magnitude);
+  }
+  // The certificate is checked by the independent DP in both cases.
+  const auto dp = subset_sum_solve(ss.items, ss.target);
+  if (dp.has_value() != planted) throw std::logic_error("dnnt_reduction: subset-sum DP disagrees");
+  return ss;
+}
+
+Json reduce_subset_sum(const SubsetSum& ss, bool planted, DnntInstance& inst) {
+  std::vector<std::int64_t> x(ss.items.size());
+  for (std::size_t i = 0; i < ss.items.size(); ++i) x[i] = 3 * ss.items[i];
+  inst.X = {x};
+  inst.y = {3 * ss.target};
+  Json truth{{"yes", planted},
+             {"source", "subset_sum"},
+             {"items", ss.items},
+             {"target", ss.target},
+             {"certifier", "subset_sum_dp"}};
+  if (planted) {
+    truth["certificate"] = ss.subset;
+    truth["planted_network"] = indicator_network(inst, ss.subset);
+  }
+  return truth;
+}
+
+namespace {
+
+// Three distinct elements of [0, universe), sorted.
+std::vector<int> random_triple(Rng& rng, int universe) {
+  std::vector<int> t;
+  while (t.size() < 3) {
+    const int e = static_cast<int>(rng.uniform_int(static_cast<std::uint64_t>(universe)));
+    if (std::find(t.begin(), t.end(), e) == t.end()) t.push_back(e);
+  }
+  std::sort(t.begin(), t.end());
+  return t;
+}
+
+// A random partition of U into q triples, m - q random decoys, all shuffled;
+// ec.cover lists where the partition's triples went.
+void plant_exact_cover(Rng& rng, int m, int q, ExactCover& ec) {
+  std::vector<int> elements(static_cast<std::size_t>(ec.universe));
+  std::iota(elements.begin(), elements.end(), 0);
+  shuffle(elements, rng);
+  for (int j = 0; j < q; ++j) {
+    std::vector<int> t(elements.begin() + 3 * j, elements.begin() + 3 * j + 3);
+    std::sort(t.begin(), t.end());
+    ec.sets.push_back(t);
+  }
+  for (int j = q; j < m; ++j) ec.sets.push_back(random_triple(rng, ec.universe));
+  std::vector<int> order(static_cast<std::size_t>(m));
+  std::iota(order.begin(), order.end(), 0);
+  shuffle(order, rng);
+  std::vector<std::vector<int>> shuffled(static_cast<std::size_t>(m));
+  ec.cover.clear();
+  for (int j = 0; j < m; ++j) {
+    shuffled[static_cast<std::size_t>(j)] = ec.sets[static_cast<std::size_t>(order[j])];
+    if (order[j] < q) ec.cover.push_back(j);
+  }
+  ec.sets = std::move(shuffled);
+}
+
+// m random triples covering every element of U, certified to have no exact
+// cover by dancing links; false when they leave an element uncovered or have
+// a cover.
+bool draw_no_exact_cover(Rng& rng, int m, ExactCover& ec) {
+  for (int j = 0; j < m; ++j) ec.sets.push_back(random_triple(rng, ec.universe));
+  // Non-trivial NO instances only: every element lies in some set.
+  std::vector<char> covered(static_cast<std::size_t>(ec.universe), 0);
+  for (const auto& t : ec.sets) {
+    for (const int e : t) covered[static_cast<std::size_t>(e)] = 1;
+  }
+  if (std::find(covered.begin(), covered.end(), 0) != covered.end()) return false;
+  return !exact_cover_solve(ec.universe, ec.sets, &ec.nodes).has_value();
+}
+
+}  // namespace
+
+ExactCover draw_exact_cover(const Rng& root, int m, int q, bool planted, std::int64_t tries) {
+  ExactCover ec;
+  ec.universe = 3 * q;
+  if (m < q) {
+    fail("dnnt_reduction: x3c needs m >= q sets (a cover has q sets), got m = {}, q = {}", m, q);
+  }
+  bool found = false;
+  for (std::int64_t attempt = 0; attempt < (planted ? 1 : tries) && !found; ++attempt) {
+    Rng rng = root.substream("x3c").substream(static_cast<std::uint64_t>(attempt));
+    ec.sets.clear();
+    if (planted) {
+      plant_exact_cover(rng, m, q, ec);
+      found = true;
+    } else {
+      found = draw_no_exact_cover(rng, m, ec);
+    }
+  }
+  if (!found) {
+    fail(
+        "dnnt_reduction: no NO instance of x3c in {} tries (m = {} sets on {} elements): "
+        "use fewer sets or more tries",
+        tries, m, ec.universe);
+  }
+  const auto dlx = exact_cover_solve(ec.universe, ec.sets, &ec.nodes);
+  if (dlx.has_value() != planted) throw std::logic_error("dnnt_reduction: dancing links disagrees");
+  return ec;
+}
+
+Json reduce_exact_cover(const ExactCover& ec, bool planted, bool origin, DnntInstance& inst) {
+  const int m = static_cast<int>(ec.sets.size());
+  for (int u = 0; u < ec.universe; ++u) {
+    std::vector<std::int64_t> x(static_cast<std::size_t>(m), 0);
+    for (int j = 0; j < m; ++j) {
+      const auto& t = ec.sets[static_cast<std::size_t>(j)];
+      if (std::find(t.begin(), t.end(), u) != t.end()) x[static_cast<std::size_t>(j)] = 1;
+    }
+    inst.X.push_back(x);
+    inst.y.push_back(1);
+  }
+  if (origin) {
+    inst.X.emplace_back(static_cast<std::size_t>(m), 0);
+    inst.y.push_back(0);
+  }
+  Json truth{{"yes", planted},
+             {"source", "x3c"},
+             {"universe", ec.universe},
+             {"sets", ec.sets},
+             {"origin", origin},
+             {"certifier", "dancing_links"},
+             {"certifier_nodes", ec.nodes}};
+  if (!origin) {
+    // Without the origin the reduction is broken: w = 0, b = 1, a = 1, c = 0 fits.
+    truth["yes"] = true;
+    truth["source_yes"] = planted;
+    truth["note"] = "origin=false: the D-NNT instance is YES whatever the source";
+  }
+  if (planted) {
+    truth["certificate"] = ec.cover;
+    truth["planted_network"] = indicator_network(inst, ec.cover);
+  }
+  return truth;
+}
+
 Instance DnntReductionProblem::generate(const Params& params, Seed seed, const Sizes& sizes,
                                         const GenerateContext&) const {
-  const std::string& source = params.text("source");
   const bool planted = params.flag("planted");
   const int m = static_cast<int>(params.integer("m"));
   const std::int64_t tries = params.integer("tries");
   const Rng root(seed, stream_id("dnnt_reduction"));
   DnntInstance inst = one_unit_01(m, params.text("loss"));
   Json truth;
-
-  if (source == "subset_sum") {
-    const std::int64_t magnitude = params.integer("magnitude");
-    if (static_cast<double>(m) * static_cast<double>(magnitude) > 1e8) {
-      fail("dnnt_reduction: m * magnitude = {} exceeds 1e8 (the certifying DP's table)",
-           static_cast<double>(m) * static_cast<double>(magnitude));
-    }
-    std::vector<std::int64_t> items(static_cast<std::size_t>(m));
-    std::int64_t target = 0;
-    std::vector<int> subset;
-    bool found = false;
-    for (std::int64_t attempt = 0; attempt < (planted ? 1 : tries) && !found; ++attempt) {
-      Rng rng = root.substream("subset_sum").substream(static_cast<std::uint64_t>(attempt));
-      for (auto& s : items) s = uniform_in(rng, 1, magnitude);
-      const std::int64_t total = std::accumulate(items.begin(), items.end(), std::int64_t{0});
-      if (planted) {
-        // A random non-empty subset; its sum is the target.
-        do {
-          subset.clear();
-          for (int i = 0; i < m; ++i) {
-            if (rng.bernoulli(0.5)) subset.push_back(i);
-          }
-        } while (subset.empty());
-        target = 0;
-        for (const int i : subset) target += items[static_cast<std::size_t>(i)];
-        found = true;
-      } else {
-        // T ≥ 1 (the proof needs 3T > max c) and T ≤ Σ s (else trivially NO).
-        target = uniform_in(rng, 1, total);
-        found = !subset_sum_solve(items, target).has_value();
-      }
-    }
-    if (!found) {
-      fail(
-          "dnnt_reduction: no NO instance of subset sum in {} tries (m = {} items up to {} reach "
-          "almost every target): use fewer items, a larger magnitude or more tries",
-          tries, m, magnitude);
-    }
-    // The certificate is checked by the independent DP in both cases.
-    const auto dp = subset_sum_solve(items, target);
-    if (dp.has_value() != planted)
-      throw std::logic_error("dnnt_reduction: subset-sum DP disagrees");
-    std::vector<std::int64_t> x(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) x[i] = 3 * items[i];
-    inst.X = {x};
-    inst.y = {3 * target};
-    truth = Json{{"yes", planted},
-                 {"source", "subset_sum"},
-                 {"items", items},
-                 {"target", target},
-                 {"certifier", "subset_sum_dp"}};
-    if (planted) {
-      truth["certificate"] = subset;
-      // w = indicator of the subset, b = 0, a = 1, c = 0.
-      Theta theta(inst.num_params(), 0);
-      for (const int i : subset) theta[inst.index_weight(1, 0, i)] = 1;
-      theta[inst.index_weight(2, 0, 0)] = 1;
-      truth["planted_network"] = network_json(inst, theta);
-    }
+  if (params.text("source") == "subset_sum") {
+    const SubsetSum ss = draw_subset_sum(root, m, params.integer("magnitude"), planted, tries);
+    truth = reduce_subset_sum(ss, planted, inst);
   } else {
     const int q = static_cast<int>(params.integer("q"));
-    const int universe = 3 * q;
-    if (m < q) {
-      fail("dnnt_reduction: x3c needs m >= q sets (a cover has q sets), got m = {}, q = {}", m, q);
-    }
-    std::vector<std::vector<int>> sets;
-    std::vector<int> cover;
-    std::int64_t nodes = 0;
-    bool found = false;
-    auto random_triple = [&](Rng& rng) {
-      std::vector<int> t;
-      while (t.size() < 3) {
-        const int e = static_cast<int>(rng.uniform_int(static_cast<std::uint64_t>(universe)));
-        if (std::find(t.begin(), t.end(), e) == t.end()) t.push_back(e);
-      }
-      std::sort(t.begin(), t.end());
-      return t;
-    };
-    for (std::int64_t attempt = 0; attempt < (planted ? 1 : tries) && !found; ++attempt) {
-      Rng rng = root.substream("x3c").substream(static_cast<std::uint64_t>(attempt));
-      sets.clear();
-      if (planted) {
-        // A random partition of U into q triples, m - q random decoys, all shuffled.
-        std::vector<int> elements(static_cast<std::size_t>(universe));
-        std::iota(elements.begin(), elements.end(), 0);
-        shuffle(elements, rng);
-        for (int j = 0; j < q; ++j) {
-          std::vector<int> t(elements.begin() + 3 * j, elements.begin() + 3 * j + 3);
-          std::sort(t.begin(), t.end());
-          sets.push_back(t);
-        }
-        for (int j = q; j < m; ++j) sets.push_back(random_triple(rng));
-        std::vector<int> order(static_cast<std::size_t>(m));
-        std::iota(order.begin(), order.end(), 0);
-        shuffle(order, rng);
-        std::vector<std::vector<int>> shuffled(static_cast<std::size_t>(m));
-        cover.clear();
-        for (int j = 0; j < m; ++j) {
-          shuffled[static_cast<std::size_t>(j)] = sets[static_cast<std::size_t>(order[j])];
-          if (order[j] < q) cover.push_back(j);
-        }
-        sets = std::move(shuffled);
-        found = true;
-      } else {
-        for (int j = 0; j < m; ++j) sets.push_back(random_triple(rng));
-        // Non-trivial NO instances only: every element lies in some set.
-        std::vector<char> covered(static_cast<std::size_t>(universe), 0);
-        for (const auto& t : sets) {
-          for (const int e : t) covered[static_cast<std::size_t>(e)] = 1;
-        }
-        if (std::find(covered.begin(), covered.end(), 0) != covered.end()) continue;
-        found = !exact_cover_solve(universe, sets, &nodes).has_value();
-      }
-    }
-    if (!found) {
-      fail(
-          "dnnt_reduction: no NO instance of x3c in {} tries (m = {} sets on {} elements): "
-          "use fewer sets or more tries",
-          tries, m, universe);
-    }
-    const auto dlx = exact_cover_solve(universe, sets, &nodes);
-    if (dlx.has_value() != planted)
-      throw std::logic_error("dnnt_reduction: dancing links disagrees");
-    // One point per element u: x_u[j] = 1 iff u ∈ F_j, label 1; then the origin, label 0.
-    for (int u = 0; u < universe; ++u) {
-      std::vector<std::int64_t> x(static_cast<std::size_t>(m), 0);
-      for (int j = 0; j < m; ++j) {
-        const auto& t = sets[static_cast<std::size_t>(j)];
-        if (std::find(t.begin(), t.end(), u) != t.end()) x[static_cast<std::size_t>(j)] = 1;
-      }
-      inst.X.push_back(x);
-      inst.y.push_back(1);
-    }
-    if (params.flag("origin")) {
-      inst.X.emplace_back(static_cast<std::size_t>(m), 0);
-      inst.y.push_back(0);
-    }
-    truth = Json{{"yes", planted},
-                 {"source", "x3c"},
-                 {"universe", universe},
-                 {"sets", sets},
-                 {"origin", params.flag("origin")},
-                 {"certifier", "dancing_links"},
-                 {"certifier_nodes", nodes}};
-    if (!params.flag("origin")) {
-      // Without the origin the reduction is broken: w = 0, b = 1, a = 1, c = 0 fits.
-      truth["yes"] = true;
-      truth["source_yes"] = planted;
-      truth["note"] = "origin=false: the D-NNT instance is YES whatever the source";
-    }
-    if (planted) {
-      truth["certificate"] = cover;
-      // w = indicator of the cover, b = 0, a = 1, c = 0.
-      Theta theta(inst.num_params(), 0);
-      for (const int j : cover) theta[inst.index_weight(1, 0, j)] = 1;
-      theta[inst.index_weight(2, 0, 0)] = 1;
-      truth["planted_network"] = network_json(inst, theta);
-    }
+    const ExactCover ec = draw_exact_cover(root, m, q, planted, tries);
+    truth = reduce_exact_cover(ec, planted, params.flag("origin"), inst);
   }
   inst.validate();
   if (truth.contains("planted_network") &&

@@ -18,6 +18,7 @@
 // subset-sum DP or by dancing links. γ = 0: loss 0 ⇔ YES, otherwise ≥ 1.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,43 @@ class DnntRandomProblem : public DnntProblem {
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                     const GenerateContext& ctx) const override;
 };
+
+// ---- the stages of dnnt_reduction ----------------------------------------
+// Each draws from `root` (the problem's stream for the instance seed) and
+// fails (UserError) like the problem does.
+
+// A subset-sum instance and, when planted, the subset reaching its target.
+struct SubsetSum {
+  std::vector<std::int64_t> items;
+  std::int64_t target = 0;
+  std::vector<int> subset;  // planted only: increasing item indices
+};
+// m items uniform in [1, magnitude] with a random non-empty subset's sum as
+// the target, or (planted = false) a random target in [1, Σ items] certified
+// unreachable by the DP, within `tries` draws. Either way the DP checks the
+// answer. UserError for m · magnitude > 1e8 or no NO instance in `tries`.
+SubsetSum draw_subset_sum(const Rng& root, int m, std::int64_t magnitude, bool planted,
+                          std::int64_t tries);
+// The reduction: one point x = 3s with label 3T into `inst` (one unit, 0/1
+// domains); returns the truth (with the certificate and the planted network
+// when planted).
+Json reduce_subset_sum(const SubsetSum& ss, bool planted, DnntInstance& inst);
+
+// An exact-cover-by-3-sets instance and, when planted, the sets of a cover.
+struct ExactCover {
+  int universe = 0;                    // 3q elements
+  std::vector<std::vector<int>> sets;  // m sorted triples
+  std::vector<int> cover;              // planted only: the cover's indices into sets
+  std::int64_t nodes = 0;              // dancing-links search nodes of the certification
+};
+// A random partition of the 3q elements into q triples plus m − q random
+// decoys, shuffled; or (planted = false) m random triples covering every
+// element with no exact cover, within `tries` draws. Either way dancing links
+// checks the answer. UserError for m < q or no NO instance in `tries`.
+ExactCover draw_exact_cover(const Rng& root, int m, int q, bool planted, std::int64_t tries);
+// The reduction: one point per element u, x_u[j] = 1 iff u ∈ F_j, label 1,
+// then (origin) the origin with label 0, into `inst`; returns the truth.
+Json reduce_exact_cover(const ExactCover& ec, bool planted, bool origin, DnntInstance& inst);
 
 class DnntReductionProblem : public DnntProblem {
  public:
