@@ -16,6 +16,7 @@
 
 #include "hardnets/contracts/goldreich.h"
 #include "hardnets/core/rng.h"
+#include "hardnets/learners/gf2.h"
 #include "hardnets/learners/gf2_system.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/problems/problem.h"
@@ -256,6 +257,43 @@ std::int64_t n_log_n(int n) {
 }
 
 // ---------------------------------------------------------------- gf2
+
+// The linearization of P5 = x1 ⊕ x2 ⊕ x3 ⊕ x4 x5 on n = 8: three linear
+// monomials and one of degree 2 (C(8,1) + C(8,2) = 36 unknowns); degree 1
+// drops x4 x5 and leaves the 8 unknowns of a 3-XOR.
+TEST(PrgAttacksGf2Stages, LinearizeSplitsTheAnfByDegree) {
+  const gf2::Linearization exact = gf2::linearize(goldreich::p5_predicate(), 8, 0);
+  EXPECT_EQ(exact.degree, 2);
+  EXPECT_EQ(exact.linear, (std::vector<std::uint32_t>{1, 2, 4}));
+  EXPECT_EQ(exact.high, (std::vector<std::uint32_t>{8 | 16}));
+  EXPECT_EQ(exact.dropped, 0);
+  EXPECT_EQ(exact.full_unknowns, 36);
+  const gf2::Linearization low = gf2::linearize(goldreich::p5_predicate(), 8, 1);
+  EXPECT_EQ(low.degree, 1);
+  EXPECT_TRUE(low.high.empty());
+  EXPECT_EQ(low.dropped, 1);
+  EXPECT_EQ(low.full_unknowns, 8);
+  EXPECT_EQ(gf2::linearize(goldreich::xor_predicate(3), 8, 0).full_unknowns, 8);
+}
+
+// Two P5 hyperedges on n = 8, (0,1,2,3,4) and (5,6,7,4,3): their x4 x5
+// monomials are the same pair {3, 4}, one high column; the linear positions
+// cover seed bits 0, 1, 2, 5, 6, 7 (columns 1..6 in index order), and bits
+// 3, 4 have no linear occurrence.
+TEST(PrgAttacksGf2Stages, NumberColumnsHighMonomialsFirstThenSeedBits) {
+  goldreich::Hypergraph g;
+  g.n = 8;
+  g.k = 5;
+  g.indices = {0, 1, 2, 3, 4, 5, 6, 7, 4, 3};
+  const gf2::Linearization lin = gf2::linearize(goldreich::p5_predicate(), 8, 0);
+  const gf2::Columns c = gf2::number_columns(g, lin, 8, 5);
+  EXPECT_EQ(c.H, 1);
+  EXPECT_EQ(c.V, 6);
+  EXPECT_EQ(c.count(), 7);
+  EXPECT_EQ(c.eq_cols, (std::vector<int>{0, 0}));
+  EXPECT_EQ(c.var_col, (std::vector<int>{1, 2, 3, -1, -1, 4, 5, 6}));
+  EXPECT_EQ(c.col_var, (std::vector<int>{0, 1, 2, 5, 6, 7}));
+}
 
 TEST(PrgAttacksGf2, RecoversXor3SeedsAtNLogN) {
   // m = ⌈n ln n⌉ = 267 at n = 64: E[unseen variables] = n e^{-3m/n} ≈ 2e-4,

@@ -82,47 +82,42 @@ void check_memory(double rows, double columns, double full_unknowns, double max_
   }
 }
 
-Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerContext& ctx,
-                  const Deadline& deadline) {
-  const goldreich::Task task = goldreich::Task::from_json(ctx.task, kWho);
-  const goldreich::Predicate& P = task.predicate;
-  const goldreich::Hypergraph g = goldreich::decode(train.X, task, kWho);
-  const auto labels = gf2::label_bits(train.y, kWho);
-  const int n = task.n, k = P.k;
-  const std::int64_t m = g.size();
+}  // namespace
 
-  const auto anf = goldreich::algebraic_normal_form(P);
-  const int p_degree = goldreich::gf2_degree(P);
-  const int degree =
-      params.integer("degree") == 0 ? p_degree : static_cast<int>(params.integer("degree"));
-  std::vector<std::uint32_t> high, linear;  // ANF monomials T (bitmasks over positions)
-  int dropped = 0;
-  std::vector<char> degree_present(static_cast<std::size_t>(k) + 1, 0);
-  for (std::uint32_t T = 1; T < anf.size(); ++T) {
-    if (!anf[T]) continue;
+namespace gf2 {
+
+// D = `requested`, or P's GF(2) degree (exact) when 0.
+Linearization linearize(const goldreich::Predicate& P, int n, std::int64_t requested) {
+  Linearization lin;
+  lin.anf = goldreich::algebraic_normal_form(P);
+  lin.degree = requested == 0 ? goldreich::gf2_degree(P) : static_cast<int>(requested);
+  std::vector<char> degree_present(static_cast<std::size_t>(P.k) + 1, 0);
+  for (std::uint32_t T = 1; T < lin.anf.size(); ++T) {
+    if (!lin.anf[T]) continue;
     const int d = std::popcount(T);
-    if (d > degree) {
-      ++dropped;
+    if (d > lin.degree) {
+      ++lin.dropped;
       continue;
     }
     degree_present[static_cast<std::size_t>(d)] = 1;
-    (d == 1 ? linear : high).push_back(T);
+    (d == 1 ? lin.linear : lin.high).push_back(T);
   }
-  double full_unknowns = 0;
-  for (int d = 1; d <= k; ++d) {
-    if (degree_present[static_cast<std::size_t>(d)]) full_unknowns += binomial(n, d);
+  for (int d = 1; d <= P.k; ++d) {
+    if (degree_present[static_cast<std::size_t>(d)]) lin.full_unknowns += binomial(n, d);
   }
+  return lin;
+}
 
-  // Columns: the higher-degree monomials that occur (in order of first
-  // occurrence), then the seed bits with a linear occurrence (in index order).
+Columns number_columns(const goldreich::Hypergraph& g, const Linearization& lin, int n, int k) {
+  const std::int64_t m = g.size();
+  Columns c;
   std::unordered_map<std::string, int> high_col;
-  std::vector<int> eq_cols;  // per equation, its high columns (then replaced)
-  eq_cols.reserve(static_cast<std::size_t>(m) * high.size());
-  std::vector<int> var_col(static_cast<std::size_t>(n), -1);
+  c.eq_cols.reserve(static_cast<std::size_t>(m) * lin.high.size());
+  c.var_col.assign(static_cast<std::size_t>(n), -1);
   std::string key;
   for (std::int64_t i = 0; i < m; ++i) {
     const auto e = g.edge(i);
-    for (std::uint32_t T : high) {
+    for (std::uint32_t T : lin.high) {
       std::int32_t idx[goldreich::kMaxArity];
       int len = 0;
       for (int j = 0; j < k; ++j) {
@@ -131,122 +126,183 @@ Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerConte
       std::sort(idx, idx + len);
       key.assign(reinterpret_cast<const char*>(idx), sizeof(std::int32_t) * len);
       const auto [it, inserted] = high_col.try_emplace(key, static_cast<int>(high_col.size()));
-      eq_cols.push_back(it->second);
+      c.eq_cols.push_back(it->second);
     }
-    for (std::uint32_t T : linear) var_col[static_cast<std::size_t>(e[std::countr_zero(T)])] = 0;
+    for (std::uint32_t T : lin.linear)
+      c.var_col[static_cast<std::size_t>(e[std::countr_zero(T)])] = 0;
   }
-  const int H = static_cast<int>(high_col.size());
-  int V = 0;
-  std::vector<int> col_var;  // degree-1 column H + j → seed index
+  c.H = static_cast<int>(high_col.size());
   for (int v = 0; v < n; ++v) {
-    if (var_col[static_cast<std::size_t>(v)] == 0) {
-      var_col[static_cast<std::size_t>(v)] = H + V++;
-      col_var.push_back(v);
+    if (c.var_col[static_cast<std::size_t>(v)] == 0) {
+      c.var_col[static_cast<std::size_t>(v)] = c.H + c.V++;
+      c.col_var.push_back(v);
     }
   }
-  high_col = {};
-  const int columns = H + V;
-  check_memory(static_cast<double>(m), columns, full_unknowns, params.real("max_mb"));
+  return c;
+}
 
-  gf2::System system(columns);
+}  // namespace gf2
+
+namespace {
+
+using gf2::Columns;
+using gf2::Linearization;
+
+// One equation per output: its monomials' columns = label ⊕ a_∅.
+void add_equations(gf2::System& system, const goldreich::Hypergraph& g, const Linearization& lin,
+                   const Columns& c, const std::vector<std::uint8_t>& labels) {
+  const std::int64_t m = g.size();
   system.reserve(m);
   std::vector<int> cols;
   for (std::int64_t i = 0; i < m; ++i) {
     const auto e = g.edge(i);
-    cols.assign(eq_cols.begin() + static_cast<std::ptrdiff_t>(i * high.size()),
-                eq_cols.begin() + static_cast<std::ptrdiff_t>((i + 1) * high.size()));
-    for (std::uint32_t T : linear) {
-      cols.push_back(var_col[static_cast<std::size_t>(e[std::countr_zero(T)])]);
+    cols.assign(c.eq_cols.begin() + static_cast<std::ptrdiff_t>(i * lin.high.size()),
+                c.eq_cols.begin() + static_cast<std::ptrdiff_t>((i + 1) * lin.high.size()));
+    for (std::uint32_t T : lin.linear) {
+      cols.push_back(c.var_col[static_cast<std::size_t>(e[std::countr_zero(T)])]);
     }
-    system.add_sparse(cols, (labels[static_cast<std::size_t>(i)] ^ anf[0]) != 0);
+    system.add_sparse(cols, (labels[static_cast<std::size_t>(i)] ^ lin.anf[0]) != 0);
   }
-  eq_cols = {};
+}
 
-  Fit fit;
-  fit.stats[metric::kSamples] = static_cast<double>(m);
-  fit.stats["equations"] = static_cast<double>(m);
-  fit.stats["unknowns"] = full_unknowns;
-  fit.stats["columns"] = columns;
-  fit.stats["degree"] = degree;
-  fit.stats["dropped_terms"] = dropped;
-  fit.stats["unseen_variables"] = n - V;
-  fit.stats["matrix_mb"] = gf2::System::matrix_bytes(static_cast<double>(m), columns) / 1048576.0;
-  std::vector<std::uint8_t> seed(static_cast<std::size_t>(n), 0);
-  auto finish = [&](bool found, bool consistent) {
-    fit.output["seed"] = goldreich::seed_to_string(seed);
-    fit.output["found"] = found;
-    fit.output["consistent"] = consistent;
-    fit.stats["found"] = found ? 1.0 : 0.0;
-    fit.stats["consistent"] = consistent ? 1.0 : 0.0;
-    fit.predictor = std::make_shared<goldreich::SeedPredictor>(task, seed);
-    return fit;
-  };
-  if (deadline.expired()) {
-    fit.status = "timeout";
-    fit.message = "gf2: the time limit ran out while the equations were built";
-    return finish(false, false);
-  }
-
+// Eliminates, with kernel vectors for the seed's columns; records rank,
+// kernel dimensions and (when the kernel is complete) the determined bits.
+gf2::Solution eliminate(const gf2::System& system, const Columns& c, double full_unknowns,
+                        Fit& fit) {
   gf2::SolveOptions options;
-  options.kernel_first = H;
+  options.kernel_first = c.H;
   options.kernel_limit = kKernelLimit;
   const Deadline elimination;
-  const gf2::Solution sol = system.solve(options);
+  gf2::Solution sol = system.solve(options);
   fit.stats["elimination_seconds"] = elimination.seconds();
   fit.stats["rank"] = sol.rank;
   fit.stats["kernel_dim"] = full_unknowns - sol.rank;
-  const int seed_kernel_dim = sol.free_from(H);
-  fit.stats["seed_kernel_dim"] = seed_kernel_dim;
+  fit.stats["seed_kernel_dim"] = sol.free_from(c.H);
   if (sol.kernel_complete) {
-    std::vector<char> free_bit(static_cast<std::size_t>(V), 0);
+    std::vector<char> free_bit(static_cast<std::size_t>(c.V), 0);
     for (const auto& d : sol.kernel) {
-      for (int j = 0; j < V; ++j)
+      for (int j = 0; j < c.V; ++j)
         free_bit[static_cast<std::size_t>(j)] |= d[static_cast<std::size_t>(j)];
     }
     fit.stats["determined_bits"] =
-        V - static_cast<double>(std::count(free_bit.begin(), free_bit.end(), 1));
+        c.V - static_cast<double>(std::count(free_bit.begin(), free_bit.end(), 1));
   }
-  for (int j = 0; j < V; ++j) {
-    seed[static_cast<std::size_t>(col_var[static_cast<std::size_t>(j)])] =
-        sol.x[static_cast<std::size_t>(H + j)];
-  }
-  fit.output["unique"] = sol.consistent && seed_kernel_dim == 0 && V == n;
+  return sol;
+}
 
-  // The seed, then (when it misses labels) other seeds of the solution space.
-  std::int64_t wrong = gf2::mismatches(P, g, seed, labels);
-  std::int64_t candidates = 1;
-  if (sol.consistent && wrong > 0 && !sol.kernel.empty()) {
+// The seed of a solution: its degree-1 part (bits without a column stay 0).
+std::vector<std::uint8_t> seed_of(const gf2::Solution& sol, const Columns& c, int n) {
+  std::vector<std::uint8_t> seed(static_cast<std::size_t>(n), 0);
+  for (int j = 0; j < c.V; ++j) {
+    seed[static_cast<std::size_t>(c.col_var[static_cast<std::size_t>(j)])] =
+        sol.x[static_cast<std::size_t>(c.H + j)];
+  }
+  return seed;
+}
+
+// The best seed of the solution space: `seed` first, then (when it misses
+// labels) the seeds seed ⊕ Σ kernel vectors in Gray-code order, up to
+// max_candidates in all, until one reproduces every label.
+struct SeedSearch {
+  std::vector<std::uint8_t> seed;
+  std::int64_t wrong = 0;       // its mismatched labels
+  std::int64_t candidates = 1;  // seeds tried
+  bool timed_out = false;
+};
+
+SeedSearch search_seeds(const goldreich::Predicate& P, const goldreich::Hypergraph& g,
+                        const std::vector<std::uint8_t>& labels, const gf2::Solution& sol,
+                        const Columns& c, std::vector<std::uint8_t> seed,
+                        std::int64_t max_candidates, const Deadline& deadline) {
+  SeedSearch search;
+  search.wrong = gf2::mismatches(P, g, seed, labels);
+  if (sol.consistent && search.wrong > 0 && !sol.kernel.empty()) {
     const int basis = static_cast<int>(std::min<std::size_t>(sol.kernel.size(), 62));
-    const std::int64_t max_candidates = params.integer("max_candidates");
     const std::int64_t total = std::min<std::int64_t>(max_candidates, std::int64_t{1} << basis);
     std::vector<std::uint8_t> trial = seed, best = seed;
-    for (std::int64_t t = 1; t < total && wrong > 0; ++t) {
+    for (std::int64_t t = 1; t < total && search.wrong > 0; ++t) {
       if ((t & 255) == 0 && deadline.expired()) {
-        fit.status = "timeout";
-        fit.message = fmt::format(
-            "gf2: the time limit stopped the search of the solution space after {} candidates",
-            candidates);
+        search.timed_out = true;
         break;
       }
       const auto& d =
           sol.kernel[static_cast<std::size_t>(std::countr_zero(static_cast<std::uint64_t>(t)))];
-      for (int j = 0; j < V; ++j) {
-        trial[static_cast<std::size_t>(col_var[static_cast<std::size_t>(j)])] ^=
+      for (int j = 0; j < c.V; ++j) {
+        trial[static_cast<std::size_t>(c.col_var[static_cast<std::size_t>(j)])] ^=
             d[static_cast<std::size_t>(j)];
       }
-      ++candidates;
-      const std::int64_t w = gf2::mismatches(P, g, trial, labels, wrong);
-      if (w < wrong) {
-        wrong = w;
+      ++search.candidates;
+      const std::int64_t w = gf2::mismatches(P, g, trial, labels, search.wrong);
+      if (w < search.wrong) {
+        search.wrong = w;
         best = trial;
       }
     }
     seed = best;
   }
-  fit.stats["candidates"] = static_cast<double>(candidates);
-  fit.stats["mismatches"] = static_cast<double>(wrong);
-  fit.stats[metric::kTrainLoss] = static_cast<double>(wrong) / static_cast<double>(m);
-  return finish(sol.consistent && wrong == 0, sol.consistent);
+  search.seed = std::move(seed);
+  return search;
+}
+
+// Fit.output {seed, found, consistent}, their stats and the seed's predictor.
+Fit finish_goldreich(Fit fit, const goldreich::Task& task, const std::vector<std::uint8_t>& seed,
+                     bool found, bool consistent) {
+  fit.output["seed"] = goldreich::seed_to_string(seed);
+  fit.output["found"] = found;
+  fit.output["consistent"] = consistent;
+  fit.stats["found"] = found ? 1.0 : 0.0;
+  fit.stats["consistent"] = consistent ? 1.0 : 0.0;
+  fit.predictor = std::make_shared<goldreich::SeedPredictor>(task, seed);
+  return fit;
+}
+
+Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerContext& ctx,
+                  const Deadline& deadline) {
+  const goldreich::Task task = goldreich::Task::from_json(ctx.task, kWho);
+  const goldreich::Predicate& P = task.predicate;
+  const goldreich::Hypergraph g = goldreich::decode(train.X, task, kWho);
+  const auto labels = gf2::label_bits(train.y, kWho);
+  const int n = task.n;
+  const std::int64_t m = g.size();
+
+  const Linearization lin = gf2::linearize(P, n, params.integer("degree"));
+  Columns columns = gf2::number_columns(g, lin, n, P.k);
+  check_memory(static_cast<double>(m), columns.count(), lin.full_unknowns, params.real("max_mb"));
+  gf2::System system(columns.count());
+  add_equations(system, g, lin, columns, labels);
+  columns.eq_cols = {};  // in the system now
+
+  Fit fit;
+  fit.stats[metric::kSamples] = static_cast<double>(m);
+  fit.stats["equations"] = static_cast<double>(m);
+  fit.stats["unknowns"] = lin.full_unknowns;
+  fit.stats["columns"] = columns.count();
+  fit.stats["degree"] = lin.degree;
+  fit.stats["dropped_terms"] = lin.dropped;
+  fit.stats["unseen_variables"] = n - columns.V;
+  fit.stats["matrix_mb"] =
+      gf2::System::matrix_bytes(static_cast<double>(m), columns.count()) / 1048576.0;
+  if (deadline.expired()) {
+    fit.status = "timeout";
+    fit.message = "gf2: the time limit ran out while the equations were built";
+    return finish_goldreich(std::move(fit), task, std::vector<std::uint8_t>(n, 0), false, false);
+  }
+
+  const gf2::Solution sol = eliminate(system, columns, lin.full_unknowns, fit);
+  fit.output["unique"] = sol.consistent && sol.free_from(columns.H) == 0 && columns.V == n;
+  const SeedSearch search = search_seeds(P, g, labels, sol, columns, seed_of(sol, columns, n),
+                                         params.integer("max_candidates"), deadline);
+  if (search.timed_out) {
+    fit.status = "timeout";
+    fit.message = fmt::format(
+        "gf2: the time limit stopped the search of the solution space after {} candidates",
+        search.candidates);
+  }
+  fit.stats["candidates"] = static_cast<double>(search.candidates);
+  fit.stats["mismatches"] = static_cast<double>(search.wrong);
+  fit.stats[metric::kTrainLoss] = static_cast<double>(search.wrong) / static_cast<double>(m);
+  return finish_goldreich(std::move(fit), task, search.seed, sol.consistent && search.wrong == 0,
+                          sol.consistent);
 }
 
 Fit fit_parity(const Dataset& train, const Params& params, const LearnerContext& ctx,

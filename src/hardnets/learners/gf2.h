@@ -55,6 +55,35 @@ std::int64_t mismatches(const goldreich::Predicate& p, const goldreich::Hypergra
                         const std::vector<std::uint8_t>& seed,
                         const std::vector<std::uint8_t>& labels,
                         std::int64_t stop_above = INT64_MAX);
+
+// ---- stages of gf2's Goldreich attack ----------------------------------------
+
+// The predicate's ANF linearized up to degree D: the monomials kept (degree
+// 1 and higher), how many were dropped, and the unknowns of the full
+// linearization (Σ C(n, d) over the degrees d that occur).
+struct Linearization {
+  std::vector<std::uint8_t> anf;            // algebraic_normal_form(P)
+  std::vector<std::uint32_t> high, linear;  // kept ANF monomials T (bitmasks over positions)
+  int degree = 0;                           // D
+  int dropped = 0;                          // monomials of degree > D
+  double full_unknowns = 0;
+};
+// D = `degree`, or P's GF(2) degree (the exact linearization) when 0.
+Linearization linearize(const goldreich::Predicate& P, int n, std::int64_t degree);
+
+// The system's columns: the higher-degree monomials that occur (in order of
+// first occurrence), then the seed bits with a linear occurrence (in index
+// order), so that the echelon rows with degree-1 pivots constrain the seed.
+struct Columns {
+  std::vector<int> eq_cols;  // per equation, the columns of its high monomials
+  std::vector<int> var_col;  // seed index → its column (−1: no linear occurrence)
+  std::vector<int> col_var;  // degree-1 column H + j → seed index
+  int H = 0, V = 0;          // high-degree and degree-1 columns
+  int count() const { return H + V; }
+};
+// Numbers the columns of the equations of the hyperedges of `g` (arity k,
+// seed length n).
+Columns number_columns(const goldreich::Hypergraph& g, const Linearization& lin, int n, int k);
 }  // namespace gf2
 
 class Gf2Learner : public Learner {
