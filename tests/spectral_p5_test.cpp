@@ -12,6 +12,7 @@
 
 #include "hardnets/contracts/goldreich.h"
 #include "hardnets/learners/learner.h"
+#include "hardnets/learners/spectral_p5.h"
 #include "hardnets/problems/problem.h"
 #include "test_util.h"
 
@@ -140,6 +141,22 @@ TEST(SpectralP5Determinism, SameSeedSameResultWhateverTheThreads) {
   const Fit b = l.fit(inst.train, l.spec().resolve(std::vector<std::string>{}), ctx);
   EXPECT_EQ(a.output, b.output);
   EXPECT_EQ(a.stats, b.stats);
+}
+
+// Outputs (0,1,2,·,·), (0,3,4,·,·), (0,1,5,·,·) on n = 6 (only the XOR
+// triple counts): the first pairs with nothing, the second with the first
+// through index 0 (1 pairing), the third with both through 0 and with the
+// first through 1 (3 more): 0, 1, 4 pairings cumulated, 8 entries each.
+TEST(SpectralP5Budget, FittingPrefixCountsPairingsAsOutputsArrive) {
+  goldreich::Hypergraph g;
+  g.n = 6;
+  g.k = 5;
+  g.indices = {0, 1, 2, 3, 4, 0, 3, 4, 1, 2, 0, 1, 5, 2, 3};
+  EXPECT_EQ(spectral_p5::fitting_prefix(g, 6, 8.0, 7), 1);
+  EXPECT_EQ(spectral_p5::fitting_prefix(g, 6, 8.0, 8), 2);
+  EXPECT_EQ(spectral_p5::fitting_prefix(g, 6, 8.0, 31), 2);
+  EXPECT_EQ(spectral_p5::fitting_prefix(g, 6, 8.0, 32), 3);
+  EXPECT_EQ(spectral_p5::fitting_prefix(g, 6, 2.0, 8), 3);
 }
 
 TEST(SpectralP5Budget, PrefixTimeLimitAndBadInput) {

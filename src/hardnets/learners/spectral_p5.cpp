@@ -406,7 +406,172 @@ class LocalSearch {
   std::vector<std::int64_t> outputs_;  // the outputs
 };
 
+// The learner's parameters, read once.
+struct Settings {
+  bool mixed = true;  // arrangement = mixed (else clause)
+  int iterations = 0;
+  double tolerance = 0;
+  int permutations = 0;
+  double threshold = 0;
+  std::int64_t max_flips = 0;
+  std::int64_t max_entries = 0;
+  bool random_start = false;  // rounding = random
+};
+
+Settings settings_of(const Params& params) {
+  Settings s;
+  s.mixed = params.text("arrangement") == "mixed";
+  s.iterations = static_cast<int>(params.integer("iterations"));
+  s.tolerance = params.real("tolerance");
+  s.permutations = static_cast<int>(params.integer("null_permutations"));
+  s.threshold = params.real("ratio_threshold");
+  s.max_flips = params.integer("max_flips");
+  s.max_entries = params.integer("max_entries");
+  s.random_start = params.text("rounding") == "random";
+  return s;
+}
+
+// The unit start vector of every power iteration (planted and baselines):
+// Gaussian, made symmetric as an n × n array for `mixed`.
+Vec start_vector(const Rng& root, std::int64_t dim, int n, bool mixed) {
+  Vec start(static_cast<std::size_t>(dim));
+  root.substream("start").fill_normal(start);
+  if (mixed) {  // symmetric n × n: the operator keeps it so
+    for (int r = 0; r < n; ++r) {
+      for (int c = 0; c < r; ++c)
+        start[static_cast<std::size_t>(c) * n + r] = start[static_cast<std::size_t>(r) * n + c];
+    }
+  }
+  const double start_norm = std::sqrt(dot(start, start));
+  for (double& x : start) x /= start_norm;
+  return start;
+}
+
+// lambda_max of the matrix under `permutations` random permutations of the
+// signs: their mean, sample standard deviation and most iterations.
+struct NullBaseline {
+  double mean = 0, sd = 0;
+  int iterations = 0;
+};
+
+NullBaseline null_baseline(PairMatrix& A, const std::vector<std::int8_t>& sign, const Vec& start,
+                           const Settings& s, const Rng& null_rng, const Deadline& deadline) {
+  double sum = 0, sum2 = 0;
+  NullBaseline out;
+  for (int k = 0; k < s.permutations; ++k) {
+    std::vector<std::int8_t> permuted = sign;
+    Rng rng = null_rng.substream(static_cast<std::uint64_t>(k));
+    shuffle(permuted, rng);
+    A.set_signs(permuted);
+    const Eigenpair base = top_eigenpair(A, start, s.iterations, s.tolerance, deadline);
+    sum += base.lambda;
+    sum2 += base.lambda * base.lambda;
+    out.iterations = std::max(out.iterations, base.iterations);
+  }
+  const int permutations = s.permutations;
+  out.mean = sum / permutations;
+  out.sd = permutations > 1 ? std::sqrt(std::max(0.0, (sum2 - permutations * out.mean * out.mean) /
+                                                          (permutations - 1)))
+                            : 0.0;
+  return out;
+}
+
+// Records the test of lambda_max against the baseline; returns distinguished.
+bool record_distinction(double lambda_max, const NullBaseline& null, double threshold, Fit& fit) {
+  const double ratio = null.mean > 0 ? lambda_max / null.mean : 0.0;
+  fit.stats["lambda_null"] = null.mean;
+  fit.stats["lambda_null_sd"] = null.sd;
+  fit.stats["null_iterations"] = null.iterations;
+  fit.stats["spectral_ratio"] = ratio;
+  fit.stats["spectral_z"] = null.sd > 0 ? (lambda_max - null.mean) / null.sd : 0.0;
+  return null.mean > 0 && ratio > threshold;
+}
+
+// The local search's start: the signs of the spike's top eigenvector, or
+// (random_start) a uniform random seed.
+std::vector<std::uint8_t> rounded_seed(const PairMatrix& A, const Vec& top, const Rng& root,
+                                       bool random_start, const Deadline& deadline) {
+  std::vector<std::uint8_t> rounded(static_cast<std::size_t>(A.n()));
+  if (random_start) {
+    Rng rng = root.substream("random_start");
+    for (auto& bit : rounded) bit = rng.bernoulli(0.5);
+  } else {
+    const Vec w = round_spike(A, top, root.substream("round"), 100, deadline);
+    for (int a = 0; a < A.n(); ++a)
+      rounded[static_cast<std::size_t>(a)] = w[static_cast<std::size_t>(a)] < 0;
+  }
+  return rounded;
+}
+
+// `rounded` and its complement, each improved by local search: `seed` holds
+// the better one so far (so a timeout in the second keeps the first).
+void improve_seed(const goldreich::Predicate& p5, const goldreich::Hypergraph& g,
+                  const std::vector<std::uint8_t>& labels, const std::vector<std::uint8_t>& rounded,
+                  std::int64_t max_flips, const Deadline& deadline, std::vector<std::uint8_t>& seed,
+                  Fit& fit) {
+  const LocalSearch search(p5, g, labels);
+  std::int64_t best_wrong = INT64_MAX, best_rounded = INT64_MAX, flips_total = 0;
+  for (int complement = 0; complement < 2; ++complement) {
+    std::vector<std::uint8_t> candidate = rounded;
+    if (complement) {
+      for (auto& bit : candidate) bit ^= 1;
+    }
+    best_rounded = std::min(best_rounded, gf2::mismatches(p5, g, candidate, labels));
+    std::int64_t flips = 0;
+    const std::int64_t wrong = search.run(candidate, max_flips, deadline, flips);
+    flips_total += flips;
+    if (wrong < best_wrong) {
+      best_wrong = wrong;
+      seed = candidate;
+    }
+    if (wrong == 0) break;
+  }
+  fit.stats["rounded_agreement"] =
+      1.0 - static_cast<double>(best_rounded) / static_cast<double>(g.size());
+  fit.stats["flips"] = static_cast<double>(flips_total);
+}
+
+// The seed's verification against all outputs, its stats, output and predictor.
+void report_seed(const goldreich::Task& task, const goldreich::Hypergraph& g,
+                 const std::vector<std::uint8_t>& labels, const std::vector<std::uint8_t>& seed,
+                 bool distinguished, Fit& fit) {
+  const std::int64_t m = g.size();
+  const std::int64_t wrong = gf2::mismatches(task.predicate, g, seed, labels);
+  const bool found = wrong == 0;
+  fit.stats["mismatches"] = static_cast<double>(wrong);
+  fit.stats["agreement"] = 1.0 - static_cast<double>(wrong) / static_cast<double>(m);
+  fit.stats[metric::kTrainLoss] = static_cast<double>(wrong) / static_cast<double>(m);
+  fit.stats["seed_weight"] =
+      static_cast<double>(std::count(seed.begin(), seed.end(), std::uint8_t{1})) / task.n;
+  fit.stats["distinguished"] = distinguished ? 1.0 : 0.0;
+  fit.stats["found"] = found ? 1.0 : 0.0;
+  fit.output["seed"] = goldreich::seed_to_string(seed);
+  fit.output["found"] = found;
+  fit.output["distinguished"] = distinguished;
+  fit.predictor = std::make_shared<goldreich::SeedPredictor>(task, seed);
+}
+
 }  // namespace
+
+namespace spectral_p5 {
+
+std::int64_t fitting_prefix(const goldreich::Hypergraph& g, int n, double per_pairing,
+                            std::int64_t max_entries) {
+  std::vector<std::int64_t> degree(static_cast<std::size_t>(n), 0);
+  double pairings = 0;
+  std::int64_t used = 0;
+  for (; used < g.size(); ++used) {
+    const auto e = g.edge(used);
+    double more = 0;
+    for (int j = 0; j < 3; ++j) more += static_cast<double>(degree[static_cast<std::size_t>(e[j])]);
+    if (per_pairing * (pairings + more) > static_cast<double>(max_entries)) break;
+    pairings += more;
+    for (int j = 0; j < 3; ++j) ++degree[static_cast<std::size_t>(e[j])];
+  }
+  return used;
+}
+
+}  // namespace spectral_p5
 
 SpectralP5Learner::SpectralP5Learner() : spec_("spectral_p5") {
   spec_
@@ -441,46 +606,24 @@ Fit SpectralP5Learner::fit(const Dataset& train, const Params& params,
   const goldreich::Task task = gf2::p5_task(
       ctx.task, kWho,
       "gf2 is the general algebraic (linearization) attack, p5_collision the other P5 attack");
-  const goldreich::Predicate& p5 = task.predicate;
   const int n = task.n;
-  const bool mixed = params.text("arrangement") == "mixed";
+  const Settings s = settings_of(params);
   const std::int64_t dim =
-      mixed ? static_cast<std::int64_t>(n) * n : static_cast<std::int64_t>(n) * (n - 1) / 2;
-  const double per_pairing = mixed ? 8.0 : 2.0;  // matrix entries of one pairing
-  const std::int64_t max_entries = params.integer("max_entries");
-  if (dim > max_entries) {
+      s.mixed ? static_cast<std::int64_t>(n) * n : static_cast<std::int64_t>(n) * (n - 1) / 2;
+  const double per_pairing = s.mixed ? 8.0 : 2.0;  // matrix entries of one pairing
+  if (dim > s.max_entries) {
     fail(
         "spectral_p5: the {} arrangement's vectors have {} entries (n = {}), over max_entries = {}",
-        mixed ? "mixed" : "clause", dim, n, max_entries);
+        s.mixed ? "mixed" : "clause", dim, n, s.max_entries);
   }
   const goldreich::Hypergraph g = goldreich::decode(train.X, task, kWho);
   const auto labels = gf2::label_bits(train.y, kWho);
   const std::int64_t m = g.size();
-  const int iterations = static_cast<int>(params.integer("iterations"));
-  const double tolerance = params.real("tolerance");
-  const int permutations = static_cast<int>(params.integer("null_permutations"));
-  const double threshold = params.real("ratio_threshold");
-  const std::int64_t max_flips = params.integer("max_flips");
-  const bool random_start = params.text("rounding") == "random";
   const Rng root(ctx.seed, stream_id("spectral_p5"));
 
-  // The longest prefix of the outputs whose pairings fit max_entries.
-  std::int64_t used = 0;
-  {
-    std::vector<std::int64_t> degree(static_cast<std::size_t>(n), 0);
-    double pairings = 0;
-    for (; used < m; ++used) {
-      const auto e = g.edge(used);
-      double more = 0;
-      for (int j = 0; j < 3; ++j)
-        more += static_cast<double>(degree[static_cast<std::size_t>(e[j])]);
-      if (per_pairing * (pairings + more) > static_cast<double>(max_entries)) break;
-      pairings += more;
-      for (int j = 0; j < 3; ++j) ++degree[static_cast<std::size_t>(e[j])];
-    }
-  }
+  const std::int64_t used = spectral_p5::fitting_prefix(g, n, per_pairing, s.max_entries);
   std::unique_ptr<PairMatrix> A;
-  if (mixed) {
+  if (s.mixed) {
     A = std::make_unique<MixedMatrix>(g, used);
   } else {
     A = std::make_unique<ClauseMatrix>(g, used);
@@ -499,108 +642,33 @@ Fit SpectralP5Learner::fit(const Dataset& train, const Params& params,
     fit.message = fmt::format(
         "spectral_p5: the spectral step used the first {} of {} outputs (max_entries = {}); the "
         "local search and the verification use all",
-        used, m, max_entries);
+        used, m, s.max_entries);
   }
 
   std::vector<std::uint8_t> seed(static_cast<std::size_t>(n), 0);
   bool distinguished = false;
   try {
-    Vec start(static_cast<std::size_t>(dim));
-    root.substream("start").fill_normal(start);
-    if (mixed) {  // symmetric n × n: the operator keeps it so
-      for (int r = 0; r < n; ++r) {
-        for (int c = 0; c < r; ++c)
-          start[static_cast<std::size_t>(c) * n + r] = start[static_cast<std::size_t>(r) * n + c];
-      }
-    }
-    const double start_norm = std::sqrt(dot(start, start));
-    for (double& x : start) x /= start_norm;
-
+    const Vec start = start_vector(root, dim, n, s.mixed);
     std::vector<std::int8_t> sign(static_cast<std::size_t>(m));
     for (std::int64_t i = 0; i < m; ++i)
       sign[static_cast<std::size_t>(i)] = labels[static_cast<std::size_t>(i)] ? -1 : 1;
     A->set_signs(sign);
-    const Eigenpair top = top_eigenpair(*A, start, iterations, tolerance, deadline);
+    const Eigenpair top = top_eigenpair(*A, start, s.iterations, s.tolerance, deadline);
     fit.stats["lambda_max"] = top.lambda;
     fit.stats["iterations"] = top.iterations;
+    const NullBaseline null = null_baseline(*A, sign, start, s, root.substream("null"), deadline);
+    distinguished = record_distinction(top.lambda, null, s.threshold, fit);
 
-    double sum = 0, sum2 = 0;
-    int null_iterations = 0;
-    const Rng null_rng = root.substream("null");
-    for (int k = 0; k < permutations; ++k) {
-      std::vector<std::int8_t> permuted = sign;
-      Rng rng = null_rng.substream(static_cast<std::uint64_t>(k));
-      shuffle(permuted, rng);
-      A->set_signs(permuted);
-      const Eigenpair base = top_eigenpair(*A, start, iterations, tolerance, deadline);
-      sum += base.lambda;
-      sum2 += base.lambda * base.lambda;
-      null_iterations = std::max(null_iterations, base.iterations);
-    }
-    const double lambda_null = sum / permutations;
-    const double spread =
-        permutations > 1
-            ? std::sqrt(std::max(
-                  0.0, (sum2 - permutations * lambda_null * lambda_null) / (permutations - 1)))
-            : 0.0;
-    const double ratio = lambda_null > 0 ? top.lambda / lambda_null : 0.0;
-    distinguished = lambda_null > 0 && ratio > threshold;
-    fit.stats["lambda_null"] = lambda_null;
-    fit.stats["lambda_null_sd"] = spread;
-    fit.stats["null_iterations"] = null_iterations;
-    fit.stats["spectral_ratio"] = ratio;
-    fit.stats["spectral_z"] = spread > 0 ? (top.lambda - lambda_null) / spread : 0.0;
-
-    // Seed: the signs of the spike's top eigenvector (or a random seed), and
-    // the complement, each improved by local search.
-    std::vector<std::uint8_t> rounded(static_cast<std::size_t>(n));
-    if (random_start) {
-      Rng rng = root.substream("random_start");
-      for (auto& bit : rounded) bit = rng.bernoulli(0.5);
-    } else {
-      const Vec w = round_spike(*A, top.v, root.substream("round"), 100, deadline);
-      for (int a = 0; a < n; ++a)
-        rounded[static_cast<std::size_t>(a)] = w[static_cast<std::size_t>(a)] < 0;
-    }
+    // Seed: the rounded spike and its complement, each improved by local search.
+    const auto rounded = rounded_seed(*A, top.v, root, s.random_start, deadline);
     fit.stats["rounded_spike_overlap"] = std::abs(A->spike_overlap(top.v, rounded));
-    const LocalSearch search(p5, g, labels);
-    std::int64_t best_wrong = INT64_MAX, best_rounded = INT64_MAX, flips_total = 0;
-    for (int complement = 0; complement < 2; ++complement) {
-      std::vector<std::uint8_t> candidate = rounded;
-      if (complement) {
-        for (auto& bit : candidate) bit ^= 1;
-      }
-      best_rounded = std::min(best_rounded, gf2::mismatches(p5, g, candidate, labels));
-      std::int64_t flips = 0;
-      const std::int64_t wrong = search.run(candidate, max_flips, deadline, flips);
-      flips_total += flips;
-      if (wrong < best_wrong) {
-        best_wrong = wrong;
-        seed = candidate;
-      }
-      if (wrong == 0) break;
-    }
-    fit.stats["rounded_agreement"] =
-        1.0 - static_cast<double>(best_rounded) / static_cast<double>(m);
-    fit.stats["flips"] = static_cast<double>(flips_total);
+    improve_seed(task.predicate, g, labels, rounded, s.max_flips, deadline, seed, fit);
     fit.stats["spike_overlap"] = std::abs(A->spike_overlap(top.v, seed));
   } catch (const Timeout&) {
     fit.status = "timeout";
     fit.message = "spectral_p5: the time limit stopped the power iterations or the local search";
   }
-  const std::int64_t wrong = gf2::mismatches(p5, g, seed, labels);
-  const bool found = wrong == 0;
-  fit.stats["mismatches"] = static_cast<double>(wrong);
-  fit.stats["agreement"] = 1.0 - static_cast<double>(wrong) / static_cast<double>(m);
-  fit.stats[metric::kTrainLoss] = static_cast<double>(wrong) / static_cast<double>(m);
-  fit.stats["seed_weight"] =
-      static_cast<double>(std::count(seed.begin(), seed.end(), std::uint8_t{1})) / n;
-  fit.stats["distinguished"] = distinguished ? 1.0 : 0.0;
-  fit.stats["found"] = found ? 1.0 : 0.0;
-  fit.output["seed"] = goldreich::seed_to_string(seed);
-  fit.output["found"] = found;
-  fit.output["distinguished"] = distinguished;
-  fit.predictor = std::make_shared<goldreich::SeedPredictor>(task, seed);
+  report_seed(task, g, labels, seed, distinguished, fit);
   return fit;
 }
 

@@ -44,9 +44,21 @@
 // verified against ALL outputs: found = a seed reproducing every output.
 #pragma once
 
+#include <cstdint>
+
+#include "hardnets/contracts/goldreich.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
+
+namespace spectral_p5 {
+// The outputs the spectral step uses: the longest prefix of g's outputs
+// whose pairings (two outputs sharing an index of their XOR triples, counted
+// as each output arrives) take at most max_entries matrix entries at
+// `per_pairing` entries each (8 mixed, 2 clause). n: the seed length.
+std::int64_t fitting_prefix(const goldreich::Hypergraph& g, int n, double per_pairing,
+                            std::int64_t max_entries);
+}  // namespace spectral_p5
 
 class SpectralP5Learner : public Learner {
  public:
