@@ -88,3 +88,18 @@ TEST(Nnls, HandWorkedCases) {
 
 }  // namespace
 }  // namespace hardnets
+
+namespace hardnets {
+namespace {
+
+// Degenerate shapes return λ = 0 rather than reaching Eigen's QR of an empty
+// matrix (which crashed `run relu_reduction exact_relu -l k=0`).
+TEST(Nnls, EmptyShapesGiveZero) {
+  EXPECT_EQ(nnls(Eigen::MatrixXd(3, 0), Eigen::VectorXd::Ones(3)).size(), 0);
+  const Eigen::VectorXd no_rows = nnls(Eigen::MatrixXd(0, 2), Eigen::VectorXd(0));
+  ASSERT_EQ(no_rows.size(), 2);
+  EXPECT_EQ(no_rows, Eigen::VectorXd::Zero(2));
+}
+
+}  // namespace
+}  // namespace hardnets

@@ -11,6 +11,9 @@ namespace hardnets {
 Eigen::VectorXd nnls(const Eigen::MatrixXd& E, const Eigen::VectorXd& f) {
   const Eigen::Index N = E.cols();
   Eigen::VectorXd lambda = Eigen::VectorXd::Zero(N);
+  // No columns or no rows: λ = 0 is the (only or a) minimiser; and
+  // maxCoeff below is undefined on an empty matrix.
+  if (E.size() == 0) return lambda;
   std::vector<char> passive(static_cast<std::size_t>(N), 0),
       excluded(static_cast<std::size_t>(N), 0);
   const double tol = 1e-13 * (1.0 + f.norm()) * std::max(1.0, E.cwiseAbs().maxCoeff());
@@ -36,6 +39,10 @@ Eigen::VectorXd nnls(const Eigen::MatrixXd& E, const Eigen::VectorXd& f) {
       for (Eigen::Index j = 0; j < N; ++j) {
         if (passive[static_cast<std::size_t>(j)]) P.push_back(j);
       }
+      // The step can zero every passive coefficient; λ = 0 is then the
+      // feasible point and the outer loop picks the next column (Eigen's QR
+      // of a matrix with no columns is not defined).
+      if (P.empty()) break;
       Eigen::MatrixXd EP(E.rows(), static_cast<Eigen::Index>(P.size()));
       for (std::size_t q = 0; q < P.size(); ++q) EP.col(static_cast<Eigen::Index>(q)) = E.col(P[q]);
       const Eigen::VectorXd z = EP.colPivHouseholderQr().solve(f);
