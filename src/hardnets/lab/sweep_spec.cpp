@@ -441,31 +441,20 @@ Entry read_entry(const toml::table& t, const Where& where, bool is_problem) {
 
 }  // namespace
 
-SweepPlan parse_sweep(const std::string& text, const std::string& source) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    fail("{}:{}: TOML syntax error: {}", source, e.source().begin.line,
-         escaped(e.description(), 300));
-  }
-  const Where top{source, 0, ""};
-  check_keys(root, top, {"sweep", "problems", "learners", "report"});
-  const toml::node* sweep_node = root.get("sweep");
-  if (!sweep_node || !sweep_node->is_table())
-    spec_fail(Where{source, 0, "sweep"}, "missing [sweep] table");
-  const toml::table& sweep = *sweep_node->as_table();
-  const Where sw = top.child("sweep", sweep_node);
-  check_keys(sweep, sw, {"name", "seeds", "repeats", "n_train", "n_test", "threads", "budget"});
+namespace {
 
-  SweepPlan plan;
-  plan.source = source;
-  const toml::node* name = sweep.get("name");
-  if (!name || !name->is_string() || name->as_string()->get().empty()) {
-    spec_fail(sw, "needs name = \"...\" (names the sweep in the results database)");
-  }
-  plan.name = name->as_string()->get();
+using Point = std::map<std::string, RawValue>;
 
+// The [sweep] table: what every run of the sweep shares.
+struct SweepHeader {
+  std::string name;
+  std::vector<Seed> seeds{1};
+  int threads = 1;
+  SweepBudget budget;
+  std::vector<Axis> size_axes;  // n_train, n_test: the defaults of every problem entry
+};
+
+std::vector<Seed> read_seeds(const toml::table& sweep, const Where& sw) {
   std::vector<Seed> seeds{1};
   if (sweep.contains("seeds") && sweep.contains("repeats"))
     spec_fail(sw, "give seeds or repeats, not both");
@@ -481,15 +470,29 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
     seeds.clear();
     for (std::int64_t i = 1; i <= k; ++i) seeds.push_back(static_cast<Seed>(i));
   }
-  int threads = 1;
-  if (const toml::node* t = sweep.get("threads")) {
-    threads = static_cast<int>(get_int(*t, sw.child("threads", t), 1, 1024));
+  return seeds;
+}
+
+SweepHeader read_sweep_header(const toml::table& root, const Where& top) {
+  const toml::node* sweep_node = root.get("sweep");
+  if (!sweep_node || !sweep_node->is_table())
+    spec_fail(Where{top.source, 0, "sweep"}, "missing [sweep] table");
+  const toml::table& sweep = *sweep_node->as_table();
+  const Where sw = top.child("sweep", sweep_node);
+  check_keys(sweep, sw, {"name", "seeds", "repeats", "n_train", "n_test", "threads", "budget"});
+
+  SweepHeader header;
+  const toml::node* name = sweep.get("name");
+  if (!name || !name->is_string() || name->as_string()->get().empty()) {
+    spec_fail(sw, "needs name = \"...\" (names the sweep in the results database)");
   }
-  SweepBudget budget;
+  header.name = name->as_string()->get();
+  header.seeds = read_seeds(sweep, sw);
+  if (const toml::node* t = sweep.get("threads")) {
+    header.threads = static_cast<int>(get_int(*t, sw.child("threads", t), 1, 1024));
+  }
   if (const toml::node* b = sweep.get("budget"))
-    budget = read_budget(*b, sw.child("budget", b), budget);
-  // Sweep-level sizes are the defaults of every problem entry.
-  std::vector<Axis> size_axes;
+    header.budget = read_budget(*b, sw.child("budget", b), header.budget);
   for (const char* size : {"n_train", "n_test"}) {
     Axis axis{{size}, {}};
     if (const toml::node* n = sweep.get(size)) {
@@ -497,27 +500,37 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
     } else {
       axis.tuples.push_back({{Json(1000), sw.child(size, nullptr)}});
     }
-    size_axes.push_back(std::move(axis));
+    header.size_axes.push_back(std::move(axis));
   }
+  return header;
+}
 
-  std::vector<Entry> problems, learners;
-  const auto& problem_tables = require_array_of_tables(root, "problems", top);
-  for (std::size_t i = 0; i < problem_tables.size(); ++i) {
-    problems.push_back(read_entry(*problem_tables.get(i)->as_table(),
-                                  top.child(fmt::format("problems[{}]", i), problem_tables.get(i)),
-                                  true));
+// Whether a learner's `problems = [...]` entry `name` names problem entry `pe`.
+bool names_entry(const std::string& name, const Entry& pe) {
+  return pe.name == name || (!pe.label.empty() && pe.label == name);
+}
+
+bool pairs_with(const Entry& le, const Entry& pe) {
+  return le.problems.empty() ||
+         std::any_of(le.problems.begin(), le.problems.end(),
+                     [&](const std::string& name) { return names_entry(name, pe); });
+}
+
+std::vector<Entry> read_entries(const toml::table& root, const Where& top, const char* key) {
+  std::vector<Entry> entries;
+  const auto& tables = require_array_of_tables(root, key, top);
+  const bool is_problem = std::string(key) == "problems";
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    entries.push_back(read_entry(*tables.get(i)->as_table(),
+                                 top.child(fmt::format("{}[{}]", key, i), tables.get(i)),
+                                 is_problem));
   }
-  const auto& learner_tables = require_array_of_tables(root, "learners", top);
-  for (std::size_t i = 0; i < learner_tables.size(); ++i) {
-    learners.push_back(read_entry(*learner_tables.get(i)->as_table(),
-                                  top.child(fmt::format("learners[{}]", i), learner_tables.get(i)),
-                                  false));
-  }
-  // A learner restricted to some problems must name problems (or problem
-  // labels) the spec has.
-  auto names_entry = [](const std::string& name, const Entry& pe) {
-    return pe.name == name || (!pe.label.empty() && pe.label == name);
-  };
+  return entries;
+}
+
+// A learner restricted to some problems must name problems (or problem
+// labels) the spec has.
+void check_pairings(const std::vector<Entry>& problems, const std::vector<Entry>& learners) {
   for (const Entry& le : learners) {
     for (const std::string& name : le.problems) {
       if (std::none_of(problems.begin(), problems.end(),
@@ -529,6 +542,107 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
       }
     }
   }
+}
+
+// One point of a problem entry, resolved once for all its learners: the
+// problem's side of every run there (seed set per run) and the numeric
+// values learner expressions may use (its parameters, n_train, n_test).
+struct ProblemPoint {
+  ResolvedGenerate instance;
+  std::map<std::string, double> numeric;
+};
+
+ProblemPoint resolve_problem_point(const Problem& problem, const Entry& pe, const Point& point,
+                                   int threads) {
+  const std::map<std::string, double> none;
+  PointResolver resolver(&problem.spec(), point, none);
+  Json problem_params = Json::object();
+  for (const auto& [key, raw] : point) {
+    const bool size = key == "n_train" || key == "n_test";
+    if (!size && !problem.spec().find(key)) {
+      at(raw.where, [&] { problem.spec().parse(key, ""); });  // names the known parameters
+    }
+    const Json v = resolver.resolve(key);
+    if (!size) problem_params[key] = v;
+  }
+  ProblemPoint out;
+  for (const auto& d : problem.spec().decls()) {
+    const Json v =
+        problem_params.contains(d.name) ? problem_params[d.name] : value_to_json(d.default_value);
+    if (v.is_number()) out.numeric[d.name] = v.get<double>();
+  }
+  const Sizes sizes{resolver.resolve("n_train").get<std::int64_t>(),
+                    resolver.resolve("n_test").get<std::int64_t>()};
+  out.numeric["n_train"] = static_cast<double>(sizes.n_train);
+  out.numeric["n_test"] = static_cast<double>(sizes.n_test);
+  at(point.at("n_train").where, [&] { check_sizes(problem.name(), sizes); });
+  out.instance = at(pe.where, [&] {
+    return resolve_generate({problem.name(), problem_params, 1, sizes, threads});
+  });
+  return out;
+}
+
+// A learner entry's budget over the sweep's: each limit it sets replaces
+// the sweep's.
+SweepBudget entry_budget(const Entry& le, const SweepBudget& sweep) {
+  if (!le.budget) return sweep;
+  return SweepBudget{std::isinf(le.budget->seconds) ? sweep.seconds : le.budget->seconds,
+                     le.budget->memory_mb > 0 ? le.budget->memory_mb : sweep.memory_mb};
+}
+
+// Every run of learner entry `le` at a problem point: one per learner
+// point and seed, appended to `plan` (a run id seen before is an error).
+void plan_learner_runs(const SweepHeader& header, const ProblemPoint& at_point, const Entry& le,
+                       std::set<std::string>& ids, SweepPlan& plan) {
+  const Learner& learner = learner_registry().get(le.name);
+  const SweepBudget budget = entry_budget(le, header.budget);
+  for (const auto& lpoint : expand(le.axes)) {
+    PointResolver lresolver(&learner.spec(), lpoint, at_point.numeric);
+    Json learner_params = Json::object();
+    for (const auto& [key, raw] : lpoint) {
+      if (!learner.spec().find(key)) at(raw.where, [&] { learner.spec().parse(key, ""); });
+      learner_params[key] = lresolver.resolve(key);
+    }
+    for (Seed seed : header.seeds) {
+      RunRequest request;
+      request.learner = learner.name();
+      request.learner_params = learner_params;
+      request.threads = header.threads;
+      request.sweep = header.name;
+      request.time_limit_seconds = budget.seconds;
+      request.memory_mb = budget.memory_mb;
+      ResolvedGenerate instance = at_point.instance;
+      instance.seed = seed;
+      PlannedRun run = at(le.where, [&] { return resolve_run(instance, request); });
+      if (!ids.insert(run.run_id).second) {
+        spec_fail(le.where,
+                  "the same run appears twice ({} on {} with seed {}); remove the duplicate",
+                  learner.name(), instance.problem->name(), seed);
+      }
+      plan.runs.push_back(std::move(run));
+    }
+  }
+}
+
+}  // namespace
+
+SweepPlan parse_sweep(const std::string& text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    fail("{}:{}: TOML syntax error: {}", source, e.source().begin.line,
+         escaped(e.description(), 300));
+  }
+  const Where top{source, 0, ""};
+  check_keys(root, top, {"sweep", "problems", "learners", "report"});
+  const SweepHeader header = read_sweep_header(root, top);
+  SweepPlan plan;
+  plan.source = source;
+  plan.name = header.name;
+  const std::vector<Entry> problems = read_entries(root, top, "problems");
+  const std::vector<Entry> learners = read_entries(root, top, "learners");
+  check_pairings(problems, learners);
   if (const toml::node* r = root.get("report")) {
     if (!r->is_table()) spec_fail(top.child("report", r), "expected a [report] table");
     plan.report = toml_to_json(*r, top.child("report", r));
@@ -538,78 +652,16 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
   for (const Entry& pe : problems) {
     const Problem& problem = problem_registry().get(pe.name);
     std::vector<Axis> axes = pe.axes;
-    for (const Axis& size : size_axes) {
+    for (const Axis& size : header.size_axes) {
       const bool overridden = std::any_of(axes.begin(), axes.end(), [&](const Axis& a) {
         return std::find(a.names.begin(), a.names.end(), size.names[0]) != a.names.end();
       });
       if (!overridden) axes.push_back(size);
     }
     for (const auto& point : expand(axes)) {
-      const std::map<std::string, double> none;
-      PointResolver resolver(&problem.spec(), point, none);
-      Json problem_params = Json::object();
-      std::map<std::string, double> numeric;  // what learner expressions may use
-      for (const auto& [key, raw] : point) {
-        if (key != "n_train" && key != "n_test" && !problem.spec().find(key)) {
-          at(raw.where, [&] { problem.spec().parse(key, ""); });  // names the known parameters
-        }
-        const Json v = resolver.resolve(key);
-        if (key != "n_train" && key != "n_test") problem_params[key] = v;
-      }
-      for (const auto& d : problem.spec().decls()) {
-        const Json v = problem_params.contains(d.name) ? problem_params[d.name]
-                                                       : value_to_json(d.default_value);
-        if (v.is_number()) numeric[d.name] = v.get<double>();
-      }
-      const Sizes sizes{resolver.resolve("n_train").get<std::int64_t>(),
-                        resolver.resolve("n_test").get<std::int64_t>()};
-      numeric["n_train"] = static_cast<double>(sizes.n_train);
-      numeric["n_test"] = static_cast<double>(sizes.n_test);
-      at(point.at("n_train").where, [&] { check_sizes(problem.name(), sizes); });
-      // The problem's side of every run at this point, resolved once.
-      const ResolvedGenerate point_instance = at(pe.where, [&] {
-        return resolve_generate({problem.name(), problem_params, 1, sizes, threads});
-      });
-
+      const ProblemPoint at_point = resolve_problem_point(problem, pe, point, header.threads);
       for (const Entry& le : learners) {
-        if (!le.problems.empty() &&
-            std::none_of(le.problems.begin(), le.problems.end(),
-                         [&](const std::string& name) { return names_entry(name, pe); })) {
-          continue;
-        }
-        const Learner& learner = learner_registry().get(le.name);
-        for (const auto& lpoint : expand(le.axes)) {
-          PointResolver lresolver(&learner.spec(), lpoint, numeric);
-          Json learner_params = Json::object();
-          for (const auto& [key, raw] : lpoint) {
-            if (!learner.spec().find(key)) at(raw.where, [&] { learner.spec().parse(key, ""); });
-            learner_params[key] = lresolver.resolve(key);
-          }
-          for (Seed seed : seeds) {
-            RunRequest request;
-            request.learner = learner.name();
-            request.learner_params = learner_params;
-            request.threads = threads;
-            request.sweep = plan.name;
-            const SweepBudget run_budget =
-                le.budget ? SweepBudget{std::isinf(le.budget->seconds) ? budget.seconds
-                                                                       : le.budget->seconds,
-                                        le.budget->memory_mb > 0 ? le.budget->memory_mb
-                                                                 : budget.memory_mb}
-                          : budget;
-            request.time_limit_seconds = run_budget.seconds;
-            request.memory_mb = run_budget.memory_mb;
-            ResolvedGenerate instance = point_instance;
-            instance.seed = seed;
-            PlannedRun run = at(le.where, [&] { return resolve_run(instance, request); });
-            if (!ids.insert(run.run_id).second) {
-              spec_fail(le.where,
-                        "the same run appears twice ({} on {} with seed {}); remove the duplicate",
-                        learner.name(), problem.name(), seed);
-            }
-            plan.runs.push_back(std::move(run));
-          }
-        }
+        if (pairs_with(le, pe)) plan_learner_runs(header, at_point, le, ids, plan);
       }
     }
   }
