@@ -68,9 +68,22 @@ void print_metrics(const Metrics& metrics) {
 
 // ---- list / describe ----
 
+// The outcomes a fit or run can end in, as a Markdown table (docs/architecture.md embeds it).
+void print_outcomes() {
+  fmt::print("| outcome | stored as | judged | meaning |\n|---|---|---|---|\n");
+  for (const OutcomeInfo& info : outcomes()) {
+    fmt::print("| `{}` | `{}` | {} | {} |\n", info.name, info.text, info.judged ? "yes" : "no",
+               info.meaning);
+  }
+}
+
 void cmd_list(const std::string& what) {
+  if (what == "outcomes") {
+    print_outcomes();
+    return;
+  }
   if (what != "problems" && what != "learners" && what != "all") {
-    fail("list: expected 'problems' or 'learners', got '{}'", what);
+    fail("list: expected 'problems', 'learners', 'all' or 'outcomes', got '{}'", escaped(what));
   }
   if (what != "learners") {
     fmt::print("problems:\n");
@@ -86,8 +99,12 @@ void cmd_list(const std::string& what) {
   }
 }
 
-void cmd_describe(const std::string& name, bool as_json, bool as_markdown) {
+void cmd_describe(const std::string& name, bool as_json, bool as_markdown, bool task_markdown) {
   const Json description = describe(name);  // UserError for an unknown name
+  if (task_markdown) {
+    std::cout << task_contract_markdown(name);
+    return;
+  }
   if (as_json) {
     std::cout << description.dump(2) << "\n";
     return;
@@ -207,8 +224,9 @@ int cmd_fit(const FitOptions& o) {
   add_final_figures(result, train);
   const Metrics& metrics = result.metrics;
   if (!o.out.empty()) {
-    Json model{
-        {"learner", learner.name()}, {"params", params.to_json()}, {"status", result.status}};
+    Json model{{"learner", learner.name()},
+               {"params", params.to_json()},
+               {"status", std::string(outcome_text(result.status))}};
     if (fit.predictor) model["predictor"] = fit.predictor->to_json();
     model["output"] = fit.output;
     std::ofstream file(o.out);
@@ -221,20 +239,20 @@ int cmd_fit(const FitOptions& o) {
                       {"data", o.data},
                       {"seed", o.seed},
                       {"threads", o.threads},
-                      {"status", result.status},
+                      {"status", std::string(outcome_text(result.status))},
                       {"message", result.message},
                       {"metrics", metrics_json(metrics)}}
                      .dump()
               << "\n";
   } else {
     fmt::print("{} on {} ({} samples, d = {}): {}{}\n", learner.name(), o.data, train.size(),
-               train.dim(), result.status,
+               train.dim(), outcome_text(result.status),
                result.message.empty() ? "" : " (" + result.message + ")");
     print_metrics(metrics);
   }
   // As `run`: a diverged training is a result (exit 0), a learner that failed
   // exits 1 after its message.
-  return result.status == "error" ? 1 : 0;
+  return result.status == Outcome::error ? 1 : 0;
 }
 
 // ---- run ----
@@ -274,21 +292,21 @@ int cmd_run(const RunOptions& o) {
 
   if (o.json) {
     Json out = result.config;
-    out["status"] = result.status;
+    out["status"] = std::string(outcome_text(result.status));
     out["message"] = result.message;
     out["metrics"] = metrics_json(result.metrics);
     out["card"] = result.card;
     std::cout << out.dump() << "\n";
   } else {
-    fmt::print("{} on {} (seed {}, {} train / {} test): {}{}\n",
-               result.config["learner"].get<std::string>(),
-               result.config["problem"].get<std::string>(), o.seed,
-               result.card.is_object() ? result.card.value("train_samples", o.n_train) : o.n_train,
-               result.card.is_object() ? result.card.value("test_samples", o.n_test) : o.n_test,
-               result.status, result.message.empty() ? "" : " (" + result.message + ")");
+    fmt::print(
+        "{} on {} (seed {}, {} train / {} test): {}{}\n",
+        result.config["learner"].get<std::string>(), result.config["problem"].get<std::string>(),
+        o.seed, result.card.is_object() ? result.card.value("train_samples", o.n_train) : o.n_train,
+        result.card.is_object() ? result.card.value("test_samples", o.n_test) : o.n_test,
+        outcome_text(result.status), result.message.empty() ? "" : " (" + result.message + ")");
     print_metrics(result.metrics);
   }
-  return result.status == "error" ? 1 : 0;
+  return result.status == Outcome::error ? 1 : 0;
 }
 
 // ---- export ----
@@ -389,15 +407,18 @@ int main(int argc, char** argv) {
 
   std::string list_what = "all";
   auto* list = app.add_subcommand("list", "List the registered problems and learners");
-  list->add_option("what", list_what, "problems, learners or all")
-      ->check(CLI::IsMember({"problems", "learners", "all"}));
+  list->add_option("what", list_what,
+                   "problems, learners, all, or outcomes (how a fit or run can end)")
+      ->check(CLI::IsMember({"problems", "learners", "all", "outcomes"}));
 
   std::string describe_name;
-  bool describe_json = false, describe_markdown = false;
+  bool describe_json = false, describe_markdown = false, describe_task = false;
   auto* describe = app.add_subcommand("describe", "Show a problem's or learner's parameters");
   describe->add_option("name", describe_name, "problem or learner name")->required();
   describe->add_flag("--json", describe_json, "print as JSON");
   describe->add_flag("--markdown", describe_markdown, "print the parameter table as Markdown");
+  describe->add_flag("--task-markdown", describe_task,
+                     "print the task contract (what it publishes or reads) as Markdown");
 
   GenOptions gen_opts;
   auto* gen = app.add_subcommand("gen", "Generate an instance and write it as .npy files");
@@ -495,7 +516,8 @@ int main(int argc, char** argv) {
 
   try {
     if (list->parsed()) cmd_list(list_what);
-    if (describe->parsed()) cmd_describe(describe_name, describe_json, describe_markdown);
+    if (describe->parsed())
+      cmd_describe(describe_name, describe_json, describe_markdown, describe_task);
     if (gen->parsed()) cmd_gen(gen_opts);
     if (fit->parsed()) return cmd_fit(fit_opts);
     if (run->parsed()) return cmd_run(run_opts);

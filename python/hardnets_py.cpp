@@ -300,7 +300,7 @@ py::dict run(const std::string& problem, const std::string& learner, std::uint64
   // The object `hardnets run --json` prints (metrics keep NaN as NaN), and the
   // stored run's id when there is a database.
   py::dict out = to_python(result.config);
-  out["status"] = result.status;
+  out["status"] = std::string(outcome_text(result.status));
   out["message"] = result.message;
   out["metrics"] = metrics_dict(result.metrics);
   out["card"] = to_python(result.card);
@@ -349,8 +349,8 @@ py::dict judge(const PyInstance& inst, const py::object& predictions,
 }
 
 std::string fit_repr(const PyFit& f) {
-  std::string text =
-      "<hardnets.Fit " + f.learner + " on " + f.instance->instance.problem + ": " + f.result.status;
+  std::string text = "<hardnets.Fit " + f.learner + " on " + f.instance->instance.problem + ": " +
+                     std::string(outcome_text(f.result.status));
   for (const char* name : {"nmse", "accuracy", "success", "cosine"}) {
     if (auto it = f.result.metrics.find(name); it != f.result.metrics.end()) {
       text += fmt::format(" {}={:.4g}", name, it->second);
@@ -429,7 +429,8 @@ PYBIND11_MODULE(hardnets, m) {
       m, "Fit", "A built-in learner's fit on an instance, judged as `hardnets run` judges it.")
       .def_property_readonly("learner", [](const PyFit& f) { return f.learner; })
       .def_property_readonly("params", [](const PyFit& f) { return to_python(f.params.to_json()); })
-      .def_property_readonly("status", [](const PyFit& f) { return f.result.status; })
+      .def_property_readonly(
+          "status", [](const PyFit& f) { return std::string(outcome_text(f.result.status)); })
       .def_property_readonly("message", [](const PyFit& f) { return f.result.message; })
       .def_property_readonly("metrics",
                              [](const PyFit& f) { return metrics_dict(f.result.metrics); })

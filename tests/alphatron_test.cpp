@@ -91,7 +91,7 @@ TEST(Alphatron, TwoStepsMatchHandComputation) {
   // α²: its training loss 0.074 beats α¹'s 0.208 and α⁰'s 0.625.
   Dataset data{X, y};
   const Fit fit = run(data, {"degree=2", "iterations=2", "val_fraction=0"});
-  ASSERT_EQ(fit.status, "ok") << fit.message;
+  ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
   EXPECT_EQ(fit.stats.at("best_iteration"), 2.0);
   EXPECT_EQ(fit.stats.at("input_scale"), 1.0);
   const auto* model = dynamic_cast<const alphatron::AlphatronPredictor*>(fit.predictor.get());
@@ -121,7 +121,7 @@ TEST(Alphatron, LearnsAPlantedReluOnTheSphere) {
   const Dataset train = planted_sphere(2000, w, 0.05, 1);
   const Dataset test = planted_sphere(2000, w, 0.0, 2);  // noiseless: excess error
   const Fit fit = run(train, {"degree=2", "iterations=300"});
-  ASSERT_EQ(fit.status, "ok") << fit.message;
+  ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
   const Vector pred = fit.predictor->predict(test.X);
   const double var = (test.y.array() - test.y.mean()).square().mean();
   const double net_error = (pred - test.y).squaredNorm() / test.size() / var;
@@ -148,7 +148,7 @@ TEST(Alphatron, TimeLimitStopsWithTheBestIterate) {
   LearnerContext ctx;
   ctx.time_limit_seconds = 0.0;
   const Fit fit = learner().fit(data, learner().spec().resolve(std::vector<std::string>{}), ctx);
-  EXPECT_EQ(fit.status, "timeout");
+  EXPECT_EQ(fit.status, Outcome::time_limit);
   EXPECT_CONTAINS(fit.message, "time limit");
   EXPECT_EQ(fit.stats.at("iterations"), 0.0);  // the clock is read before each step
   ASSERT_NE(fit.predictor, nullptr);
@@ -163,7 +163,7 @@ TEST(Alphatron, RefusesLargeGramMatricesNamingTheParameter) {
   EXPECT_CONTAINS(msg, "max_gram = 50");
   EXPECT_CONTAINS(msg, "lower n_train");
   // Exactly at the limit it runs.
-  EXPECT_EQ(run(data, {"max_gram=80", "iterations=2"}).status, "ok");
+  EXPECT_EQ(run(data, {"max_gram=80", "iterations=2"}).status, Outcome::ok);
 }
 
 TEST(Alphatron, BadInputGivesClearErrors) {

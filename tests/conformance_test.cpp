@@ -10,10 +10,11 @@
 // rows and labels of different counts) is a UserError naming the learner,
 // before any fitting.
 //
-// Not yet here (docs/architecture.md, "Not yet"): fitting each learner on a
-// compatible problem chosen through declared task contracts (determinism,
-// thread invariance, the time budget, the outcome), which needs the task
-// schemas declared first.
+// Per learner, fitted on a compatible problem chosen through the declared
+// task contracts (compatible_problem): deterministic and thread-count
+// invariant, a judged outcome with usable outputs, a zero time budget
+// honoured, and no truth in what it reads.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -31,6 +32,8 @@
 
 namespace hardnets {
 namespace {
+
+constexpr double kNoTimeLimit = std::numeric_limits<double>::infinity();
 
 Instance generate(const std::string& name, Seed seed, int threads) {
   const Problem& problem = problem_registry().get(name);
@@ -146,6 +149,145 @@ TEST_P(ConformanceLearner, BadTrainingDataIsAUserErrorNamingTheLearner) {
       ADD_FAILURE() << defect << ": not a UserError: " << e.what();
     }
   }
+}
+
+// The problem a learner is fitted on: with no declared need, the plain
+// regression problem `teacher`; otherwise the first registered problem
+// (alphabetical) whose publication satisfies the need with the learner's
+// default parameters, found through the contracts alone.
+std::string compatible_problem(const Learner& learner) {
+  const TaskNeed need = learner.needs(learner.spec().defaults());
+  if (need.empty()) return "teacher";
+  // teacher first when it serves (the plain regression problem, small at
+  // its defaults), then the others alphabetically.
+  std::vector<std::string> names = problem_registry().names();
+  std::stable_partition(names.begin(), names.end(),
+                        [](const std::string& name) { return name == "teacher"; });
+  for (const std::string& name : names) {
+    const Problem& problem = problem_registry().get(name);
+    if (task_contract_error(name, problem.publishes(), learner.name(), need).empty()) return name;
+  }
+  return "";
+}
+
+struct FitOnProblem {
+  Instance instance;
+  Fit fit;
+};
+
+FitOnProblem fit_on_compatible_problem(const std::string& learner_name, int threads,
+                                       double time_limit_seconds) {
+  const Learner& learner = learner_registry().get(learner_name);
+  const std::string problem = compatible_problem(learner);
+  EXPECT_FALSE(problem.empty()) << learner_name
+                                << ": no registered problem publishes what it needs";
+  const testing::LearnerTestSetup setup = testing::learner_test_setup(learner_name);
+  std::vector<std::string> problem_params = testing::small_params_of(problem);
+  problem_params.insert(problem_params.end(), setup.problem_params.begin(),
+                        setup.problem_params.end());
+  const Problem& generator = problem_registry().get(problem);
+  FitOnProblem out{
+      generator.generate(generator.spec().resolve(problem_params), 7, {setup.n_train, 25}, {1}),
+      {}};
+  LearnerContext ctx;
+  ctx.task = out.instance.task;
+  ctx.seed = 11;
+  ctx.threads = threads;
+  ctx.time_limit_seconds = time_limit_seconds;
+  out.fit = learner.fit(out.instance.train, learner.spec().resolve(setup.learner_params), ctx);
+  return out;
+}
+
+// A learner's own statistics without the ones that measure time (those
+// differ between two otherwise identical fits).
+Json deterministic_stats(const Fit& fit) {
+  Json stats = Json::object();
+  for (const auto& [key, value] : fit.stats) {
+    if (key.find("seconds") != std::string::npos || key.find("time") != std::string::npos) {
+      continue;
+    }
+    stats[key] = std::isnan(value) ? Json("nan") : Json(value);
+  }
+  return stats;
+}
+
+// Same seed, same data: the same outcome, message, statistics, output and
+// predictions (bit for bit), whether fitted on one thread or three.
+TEST_P(ConformanceLearner, FitIsDeterministicWhateverTheThreads) {
+  const FitOnProblem one = fit_on_compatible_problem(GetParam(), 1, kNoTimeLimit);
+  const FitOnProblem again = fit_on_compatible_problem(GetParam(), 1, kNoTimeLimit);
+  const FitOnProblem threaded = fit_on_compatible_problem(GetParam(), 3, kNoTimeLimit);
+  for (const FitOnProblem* other : {&again, &threaded}) {
+    EXPECT_EQ(one.fit.status, other->fit.status);
+    EXPECT_EQ(one.fit.message, other->fit.message);
+    EXPECT_EQ(deterministic_stats(one.fit).dump(), deterministic_stats(other->fit).dump());
+    EXPECT_EQ(one.fit.output.dump(), other->fit.output.dump());
+    ASSERT_EQ(bool(one.fit.predictor), bool(other->fit.predictor));
+    if (one.fit.predictor) {
+      const Matrix& X = one.instance.test.X;
+      EXPECT_TRUE(same_bits(Matrix(one.fit.predictor->predict(X).transpose()),
+                            Matrix(other->fit.predictor->predict(X).transpose())));
+    }
+  }
+}
+
+// On its compatible problem with default parameters a learner ends in a
+// judged outcome, and what it returns is usable: predictions for every test
+// row, finite (or NaN where it abstains), and a JSON description.
+TEST_P(ConformanceLearner, FitsItsCompatibleProblemWithDeclaredOutputs) {
+  const FitOnProblem run = fit_on_compatible_problem(GetParam(), 1, kNoTimeLimit);
+  EXPECT_TRUE(is_judged(run.fit.status)) << outcome_text(run.fit.status) << ": " << run.fit.message;
+  EXPECT_TRUE(run.fit.predictor || !run.fit.output.empty());
+  EXPECT_TRUE(run.fit.output.is_object());
+  if (run.fit.predictor) {
+    const Vector predictions = run.fit.predictor->predict(run.instance.test.X);
+    EXPECT_EQ(predictions.size(), run.instance.test.size());
+    EXPECT_FALSE(predictions.array().isInf().any());
+    EXPECT_TRUE(run.fit.predictor->to_json().is_object());
+  }
+}
+
+// A budget already spent when the fit starts (0 s) is honoured: the fit
+// returns (it does not run to completion regardless) with a judged outcome
+// — time_limit for a learner that checks its deadline, ok for one that is
+// done before its first check — or a UserError naming the learner when it
+// has nothing at all to return within the budget. Never another exception.
+TEST_P(ConformanceLearner, AZeroTimeBudgetIsHonoured) {
+  try {
+    const FitOnProblem run = fit_on_compatible_problem(GetParam(), 1, 0.0);
+    EXPECT_TRUE(is_judged(run.fit.status))
+        << outcome_text(run.fit.status) << ": " << run.fit.message;
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find(GetParam()), std::string::npos) << e.what();
+  }
+}
+
+// What a learner cannot read: LearnerContext carries the public task alone,
+// and the task is checked against its declared schemas
+// (ConformanceProblem.TaskFollowsItsDeclaredSchemas), so no truth can reach
+// a fit. Here: the compatible problem's task shares no key with its truth.
+TEST_P(ConformanceLearner, ItsTaskCarriesNoTruth) {
+  const Learner& learner = learner_registry().get(GetParam());
+  const Instance inst = generate(compatible_problem(learner), 7, 1);
+  for (const auto& [key, value] : inst.truth.items()) {
+    if (inst.task.contains(key)) {
+      EXPECT_NE(inst.task[key].dump(), value.dump()) << key << " is in both task and truth";
+    }
+  }
+}
+
+// What the docs list (declared_needs) covers what a run with default
+// parameters is checked for (needs(defaults)).
+TEST_P(ConformanceLearner, ItsDefaultNeedIsDeclared) {
+  const Learner& learner = learner_registry().get(GetParam());
+  const TaskNeed need = learner.needs(learner.spec().defaults());
+  if (need.empty()) return;
+  bool declared = false;
+  for (const TaskNeed& listed : learner.declared_needs()) {
+    declared |= listed.any_of == need.any_of && listed.because == need.because;
+  }
+  EXPECT_TRUE(declared) << GetParam() << ": needs " << schema_names(need.any_of)
+                        << " with its defaults but declared_needs does not list it";
 }
 
 INSTANTIATE_TEST_SUITE_P(Every, ConformanceLearner, ::testing::ValuesIn(learner_registry().names()),

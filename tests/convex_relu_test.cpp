@@ -103,7 +103,7 @@ TEST(ConvexRelu, MappedNetworkAndGridMatchConvexOptimum) {
     const Dataset data = random_data(6, 1, seed);
     const double beta = 0.1;
     const Fit fit = run(data, {"beta=0.1"});
-    ASSERT_EQ(fit.status, "ok") << fit.message;
+    ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
     const double opt = fit.stats.at(metric::kOptLoss);
     EXPECT_NEAR(fit.stats.at("nonconvex_objective"), opt, 1e-9 * (1 + opt));
     EXPECT_LE(fit.stats.at("duality_gap"), 1e-9 * std::max(1.0, opt));
@@ -122,7 +122,7 @@ TEST(ConvexRelu, MappedNetworkAndGridMatchConvexOptimum) {
 TEST(ConvexRelu, SampledPatternsGiveAnUpperBound) {
   const Dataset data = random_data(10, 2, 4);
   const Fit exact = run(data, {"beta=0.05"});
-  ASSERT_EQ(exact.status, "ok") << exact.message;
+  ASSERT_EQ(exact.status, Outcome::ok) << exact.message;
   const double opt = exact.stats.at(metric::kOptLoss);
   EXPECT_NEAR(exact.stats.at("nonconvex_objective"), opt, 1e-9 * (1 + opt));
   EXPECT_LE(exact.stats.at("units"), 2.0 * exact.stats.at("patterns"));
@@ -144,7 +144,7 @@ TEST(ConvexRelu, HomogeneousOnLiftedDataEqualsAffine) {
   lifted.X = exact_relu::lift_inputs(data.X, true);
   const Fit affine = run(data, {"beta=0.1"});
   const Fit central = run(lifted, {"beta=0.1", "unit_bias=false"});
-  ASSERT_EQ(central.status, "ok") << central.message;
+  ASSERT_EQ(central.status, Outcome::ok) << central.message;
   const double opt = affine.stats.at(metric::kOptLoss);
   EXPECT_NEAR(central.stats.at(metric::kOptLoss), opt, 1e-6 * (1 + opt));
   const auto& net = dynamic_cast<const ReluNetPredictor&>(*central.predictor).net();

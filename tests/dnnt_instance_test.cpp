@@ -239,7 +239,7 @@ TEST(DnntInstance, MakeFitAndVerification) {
   const Theta theta{1, 0, 0, 0, 1, 0, 1, -1, 0};
   Solution solution{theta, inst.total_loss(theta)};
   const Fit fit = make_fit(inst, solution, "test");
-  EXPECT_EQ(fit.status, "ok");
+  EXPECT_EQ(fit.status, Outcome::ok);
   EXPECT_EQ(fit.stats.at(metric::kOptLoss), solution.loss.get_d());
   EXPECT_EQ(fit.output["opt_loss"], solution.loss.get_str());
   EXPECT_EQ(theta_from_json(fit.output["network"]), theta);
@@ -263,7 +263,7 @@ TEST(DnntInstance, MakeFitAndVerification) {
   Solution wrong{theta, solution.loss + 1};
   EXPECT_THROW(make_fit(inst, wrong, "test"), std::logic_error);
   Solution stopped{theta, solution.loss, false};
-  EXPECT_EQ(make_fit(inst, stopped, "test").status, "timeout");
+  EXPECT_EQ(make_fit(inst, stopped, "test").status, Outcome::time_limit);
 }
 
 }  // namespace

@@ -213,7 +213,7 @@ TEST(DnntBrute, PruningCutsTheSearch) {
 TEST(DnntBrute, NodeLimitGivesTimeout) {
   const Instance inst = make("dnnt_random", {"n=4", "d=2", "width=3", "flips=1"}, 3);
   const Fit fit = brute(inst, {"max_nodes=10", "bounds=false"});
-  EXPECT_EQ(fit.status, "timeout");
+  EXPECT_EQ(fit.status, Outcome::time_limit);
   EXPECT_FALSE(fit.output["optimal"].get<bool>());
 }
 
@@ -245,7 +245,7 @@ void check_separation(const std::vector<std::string>& base, Seed seeds) {
       ASSERT_EQ(inst.truth["yes"].get<bool>(), planted);
       EXPECT_EQ(inst.task["gamma"], 0);
       const Fit fit = brute(inst);
-      ASSERT_EQ(fit.status, "ok");
+      ASSERT_EQ(fit.status, Outcome::ok);
       const double loss = fit.stats.at(metric::kOptLoss);
       if (planted) {
         EXPECT_EQ(loss, 0.0) << base[0] << " seed " << seed;

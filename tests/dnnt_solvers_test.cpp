@@ -64,7 +64,7 @@ std::string opt_loss(const Fit& fit) {
 }
 
 void expect_certified(const DnntInstance& inst, const Fit& fit, const std::string& what) {
-  EXPECT_EQ(fit.status, "ok") << what << ": " << fit.message;
+  EXPECT_EQ(fit.status, Outcome::ok) << what << ": " << fit.message;
   EXPECT_TRUE(fit.output.at("optimal").get<bool>()) << what;
   const Verification v = verify_output(inst, fit.output);
   EXPECT_TRUE(v.ok) << what << ": " << v.message;
@@ -174,7 +174,7 @@ TEST(DnntDp, TimeLimitGivesTimeoutStatus) {
                        1, {}, {});
   const DnntInstance inst = DnntInstance::from_task(instance.task, instance.train);
   const Fit fit = run("dnnt_dp", inst, {}, 1e-3);
-  EXPECT_EQ(fit.status, "timeout");
+  EXPECT_EQ(fit.status, Outcome::time_limit);
   EXPECT_EQ(fit.predictor, nullptr);
 }
 
@@ -188,8 +188,8 @@ TEST(DnntMip, TimeLimitStillReturnsAVerifiedNetwork) {
                        2, {}, {});
   const DnntInstance inst = DnntInstance::from_task(instance.task, instance.train);
   const Fit fit = run("dnnt_mip", inst, {"cuts=false"}, 1e-3);
-  EXPECT_TRUE(fit.status == "timeout" || fit.status == "ok") << fit.status;
-  if (fit.status == "timeout") {
+  EXPECT_TRUE(fit.status == Outcome::time_limit || fit.status == Outcome::ok) << fit.status;
+  if (fit.status == Outcome::time_limit) {
     EXPECT_FALSE(fit.output.at("optimal").get<bool>());
     EXPECT_NE(fit.message.find("upper bound"), std::string::npos) << fit.message;
   }

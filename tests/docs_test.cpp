@@ -1,5 +1,5 @@
 // The docs cannot drift: every registered problem and learner has a parameter
-// table in docs/ equal to its ParamSpec, and docs/cli.md embeds the current
+// table and a task contract in docs/ equal to its declarations, and docs/cli.md embeds the current
 // --help of every subcommand. Regenerate with scripts/update-docs.
 #include <fstream>
 #include <regex>
@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 
 #include "cli_test.h"
+#include "hardnets/lab/catalog.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/problems/problem.h"
+#include "test_learners.h"
 
 namespace hardnets {
 namespace {
@@ -44,9 +46,33 @@ TEST(Docs, EveryProblemHasItsParameterTable) {
 TEST(Docs, EveryLearnerHasItsParameterTable) {
   const std::string doc = read_doc("learners.md");
   for (const auto& name : learner_registry().names()) {
+    if (testing::is_test_learner(name)) continue;  // the test binary's own, not the product's
     EXPECT_EQ(block(doc, "PARAMS", name), learner_registry().get(name).spec().markdown_table())
         << "docs/learners.md: " << name << kHint;
   }
+}
+
+// The task contracts are documented from their declarations too: each
+// problem's published schemas and each learner's needs.
+TEST(Docs, EveryProblemAndLearnerHasItsTaskContract) {
+  const std::string problems = read_doc("problems.md");
+  for (const auto& name : problem_registry().names()) {
+    EXPECT_EQ(block(problems, "TASK", name), task_contract_markdown(name))
+        << "docs/problems.md: " << name << kHint;
+  }
+  const std::string learners = read_doc("learners.md");
+  for (const auto& name : learner_registry().names()) {
+    if (testing::is_test_learner(name)) continue;
+    EXPECT_EQ(block(learners, "TASK", name), task_contract_markdown(name))
+        << "docs/learners.md: " << name << kHint;
+  }
+}
+
+TEST(Docs, ArchitectureEmbedsTheOutcomeTable) {
+  const auto outcomes = testing::run_cli("list outcomes");
+  ASSERT_EQ(outcomes.exit_code, 0);
+  EXPECT_EQ(block(read_doc("architecture.md"), "LIST", "outcomes"), outcomes.output)
+      << "docs/architecture.md" << kHint;
 }
 
 TEST(Docs, CliReferenceEmbedsCurrentHelp) {

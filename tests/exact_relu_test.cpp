@@ -442,7 +442,7 @@ TEST(ExactRelu, LpResultIndependentOfThreadsAndEqualsColdSolves) {
 TEST(ExactRelu, OutputDescribesTheNetworkAndPattern) {
   const Dataset data = random_data(9, 2, 8);
   const Fit fit = run(data, {"k=2"});
-  EXPECT_EQ(fit.status, "ok");
+  EXPECT_EQ(fit.status, Outcome::ok);
   const ReluNet net = ReluNet::from_json(fit.output["network"]);
   EXPECT_EQ(net.sizes(), (std::vector<int>{2, 2, 1}));
   EXPECT_EQ(fit.output["units"].size(), 2u);
@@ -469,7 +469,7 @@ TEST(ExactRelu, OutputDescribesTheNetworkAndPattern) {
 TEST(ExactRelu, BudgetsGiveTimeoutWithBestSoFar) {
   const Dataset data = random_data(30, 2, 3);
   const Fit fit = run(data, {"max_patterns=50"});
-  EXPECT_EQ(fit.status, "timeout");
+  EXPECT_EQ(fit.status, Outcome::time_limit);
   EXPECT_EQ(fit.stats.at("time_limited"), 1.0);
   const Vector r = fit.predictor->predict(data.X) - data.y;
   EXPECT_NEAR(r.squaredNorm(), fit.stats.at(metric::kOptLoss), 1e-12);
@@ -478,7 +478,7 @@ TEST(ExactRelu, BudgetsGiveTimeoutWithBestSoFar) {
   LearnerContext ctx;
   ctx.time_limit_seconds = 0.0;
   const Fit timed = exact().fit(data, exact().spec().defaults(), ctx);
-  EXPECT_EQ(timed.status, "timeout");
+  EXPECT_EQ(timed.status, Outcome::time_limit);
   ASSERT_NE(timed.predictor, nullptr);
 }
 

@@ -84,7 +84,7 @@ TEST(Glmtron, LearnerReturnsTheBestIterate) {
   data.y.resize(3);
   data.y << 1, 2, 0;
   const Fit fit = run(data, {"iterations=1", "val_fraction=0"});
-  ASSERT_EQ(fit.status, "ok");
+  ASSERT_EQ(fit.status, Outcome::ok);
   EXPECT_NEAR(fit.output["w"][0].get<double>(), 1.0 / 3.0, 1e-15);
   EXPECT_NEAR(fit.output["w"][1].get<double>(), 2.0 / 3.0, 1e-15);
   EXPECT_NEAR(fit.output["b"].get<double>(), 1.0, 1e-15);
@@ -115,7 +115,7 @@ TEST(Glmtron, RecoversPlantedReluOnGaussianInputs) {
   const Dataset train = planted("gaussian", 4000, w, b, 1);
   const Dataset test = planted("gaussian", 2000, w, b, 2);
   const Fit fit = run(train, {});
-  ASSERT_EQ(fit.status, "ok") << fit.message;
+  ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
   EXPECT_LT(mse(fit, test) / variance(test.y), 1e-4);
   Vector got(5);
   for (int j = 0; j < 5; ++j) got[j] = fit.output["w"][j].get<double>();
@@ -129,7 +129,7 @@ TEST(Glmtron, RecoversPlantedReluOnTheSphere) {
   const Dataset train = planted("sphere", 3000, w, 0.0, 3);
   const Dataset test = planted("sphere", 2000, w, 0.0, 4);
   const Fit fit = run(train, {"bias=false"});
-  ASSERT_EQ(fit.status, "ok") << fit.message;
+  ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
   EXPECT_LT(mse(fit, test) / variance(test.y), 1e-4);
   EXPECT_EQ(fit.output["b"].get<double>(), 0.0);
   EXPECT_GT(fit.stats.at("best_iteration"), 100.0);  // it needed the iterations
@@ -156,7 +156,7 @@ TEST(Glmtron, TimeLimitStopsWithTheBestIterate) {
   LearnerContext ctx;
   ctx.time_limit_seconds = 0.0;
   const Fit fit = learner().fit(data, learner().spec().resolve(std::vector<std::string>{}), ctx);
-  EXPECT_EQ(fit.status, "timeout");
+  EXPECT_EQ(fit.status, Outcome::time_limit);
   EXPECT_CONTAINS(fit.message, "time limit");
   EXPECT_EQ(fit.stats.at("iterations"), 1.0);  // the clock is read after each step
   ASSERT_NE(fit.predictor, nullptr);

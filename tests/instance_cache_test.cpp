@@ -187,7 +187,7 @@ params = { lambda = [0.0, 0.1, 1.0] }
     execute_sweep(plan, all, store, SweepOptions{jobs, false});
     std::map<std::int64_t, int> generated, loaded;
     for (const RunRecord& r : store.runs()) {
-      ASSERT_EQ(r.status, "ok") << r.message;
+      ASSERT_EQ(r.status, Outcome::ok) << r.message;
       (r.metrics.at("instance_loaded") == 1.0 ? loaded : generated)[r.seed]++;
       // The same figures as a run that generates its own instance.
       for (const PlannedRun& run : plan.runs) {

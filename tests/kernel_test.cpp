@@ -81,7 +81,7 @@ TEST(KernelLearner, ExactMatchesNaiveSolve) {
     const kernel::Kind kind = kernel::kind_from_name(name);
     const Fit fit = fit_kernel(
         train, {std::string("kernel=") + name, "lambda=0.01", "bandwidth=1.3", "bias=0.7"});
-    ASSERT_EQ(fit.status, "ok") << fit.message;
+    ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
     auto map = [&](const Matrix& X, Eigen::Index i) {
       Vector u = X.row(i).transpose() / bandwidth;
       if (kind == kernel::Kind::kArccos) {
@@ -169,7 +169,7 @@ TEST(KernelLearner, RandomFeaturesApproachExactKernelRidge) {
   for (const char* name : {"gaussian", "laplace", "arccos"}) {
     const std::vector<std::string> base{std::string("kernel=") + name, "lambda=0.01"};
     const Fit exact = fit_kernel(train, base);
-    ASSERT_EQ(exact.status, "ok");
+    ASSERT_EQ(exact.status, Outcome::ok);
     const Vector reference = exact.predictor->predict(test.X);
     const double scale = (reference.array() - reference.mean()).matrix().norm();
     std::vector<double> gaps;
@@ -177,7 +177,7 @@ TEST(KernelLearner, RandomFeaturesApproachExactKernelRidge) {
       std::vector<std::string> params = base;
       params.push_back("features=" + std::to_string(D));
       const Fit rf = fit_kernel(train, params, 5);
-      ASSERT_EQ(rf.status, "ok") << rf.message;
+      ASSERT_EQ(rf.status, Outcome::ok) << rf.message;
       EXPECT_EQ(rf.stats.at("features"), D);
       EXPECT_EQ(rf.stats.at("bandwidth"), exact.stats.at("bandwidth"));
       gaps.push_back((rf.predictor->predict(test.X) - reference).norm() / scale);
@@ -197,8 +197,8 @@ TEST(KernelLearner, PrimalAndDualRandomFeaturesAgree) {
   const Fit primal = fit_kernel(train, {"features=400", "lambda=0.01", "bandwidth=2"});
   const Fit dual = fit_kernel(small, {"features=400", "lambda=0.01", "bandwidth=2"});
   const Fit primal_small = fit_kernel(small, {"features=399", "lambda=0.01", "bandwidth=2"});
-  ASSERT_EQ(primal.status, "ok");
-  ASSERT_EQ(dual.status, "ok");
+  ASSERT_EQ(primal.status, Outcome::ok);
+  ASSERT_EQ(dual.status, Outcome::ok);
   EXPECT_NEAR(dual.stats.at(metric::kTrainLoss), mean_squared_error(*dual.predictor, small), 1e-10);
   EXPECT_DOUBLE_EQ(primal.stats.at(metric::kTrainLoss),
                    mean_squared_error(*primal.predictor, train));
@@ -218,7 +218,7 @@ TEST(KernelLearner, LearnsSmallTeacher) {
     const Instance inst = teacher_instance(d, {2000, 1000}, 11);
     for (const char* name : {"gaussian", "laplace", "arccos"}) {
       const Fit fit = fit_kernel(inst.train, {std::string("kernel=") + name, "lambda=1e-4"});
-      ASSERT_EQ(fit.status, "ok") << fit.message;
+      ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
       const Metrics m = regression_metrics(inst.test, fit.predictor->predict(inst.test.X));
       EXPECT_LT(m.at(metric::kNmse), 0.05) << name << " d=" << d;
       EXPECT_GT(fit.stats.at("bandwidth"), 0.0);
@@ -263,7 +263,7 @@ TEST(KernelLearner, IdenticalWithOneOrTwoThreads) {
         std::vector<std::string>{"kernel=laplace", "features=700"},
         std::vector<std::string>{"kernel=arccos", "features=1500"}}) {
     const Fit one = fit_kernel(train, params, 3, 1), two = fit_kernel(train, params, 3, 2);
-    ASSERT_EQ(one.status, "ok");
+    ASSERT_EQ(one.status, Outcome::ok);
     EXPECT_EQ(one.predictor->predict(test.X), two.predictor->predict(test.X)) << params[0];
     EXPECT_EQ(one.stats, two.stats);
   }
@@ -273,7 +273,7 @@ TEST(KernelLearner, TimeLimitGivesMeanPredictor) {
   const Dataset train = smooth_data(600, 3, 9);
   for (const char* features : {"features=0", "features=200"}) {
     const Fit fit = fit_kernel(train, {features}, 1, 1, /*time_limit=*/0.0);
-    EXPECT_EQ(fit.status, "timeout") << features;
+    EXPECT_EQ(fit.status, Outcome::time_limit) << features;
     EXPECT_EQ(fit.stats.at("time_limited"), 1.0);
     ASSERT_NE(fit.predictor, nullptr);
     const Vector p = fit.predictor->predict(train.X.topRows(3));

@@ -125,7 +125,7 @@ TEST(LatticeAttackSkeleton, RunAttackReducesReadsVerifiesAndReports) {
   const Dataset train = integers();
   Attack attack = tiny_attack(train);
   const Fit fit = run_attack(clwe_task(), train, attack, Stopwatch(), kInf);
-  EXPECT_EQ(fit.status, "ok");
+  EXPECT_EQ(fit.status, Outcome::ok);
   EXPECT_TRUE(fit.output["found"].get<bool>());
   EXPECT_NEAR(fit.output["gamma_hat"].get<double>(), 2.0, kTol);
   EXPECT_NEAR(fit.output["w"][0].get<double>(), 1.0, kTol);
@@ -138,7 +138,7 @@ TEST(LatticeAttackSkeleton, RunAttackReducesReadsVerifiesAndReports) {
   // No time left: the reduction does not run, no row is read, status timeout.
   Attack late = tiny_attack(train);
   const Fit timed_out = run_attack(clwe_task(), train, late, Stopwatch(), 0.0);
-  EXPECT_EQ(timed_out.status, "timeout");
+  EXPECT_EQ(timed_out.status, Outcome::time_limit);
   EXPECT_FALSE(timed_out.output["found"].get<bool>());
   EXPECT_EQ(timed_out.output["candidates"].get<int>(), 0);
 }

@@ -50,7 +50,7 @@ TEST(MipRelu, AgreesWithExactReluL1) {
     const Dataset data = random_data(c.n, c.d, c.seed);
     const Fit exact = run("exact_relu", data, {"k=1", "loss=l1"});
     const Fit mip = run("mip_relu", data, {"k=1", "loss=l1", "weight_bound=10", "output_bound=10"});
-    ASSERT_EQ(mip.status, "ok") << mip.message;
+    ASSERT_EQ(mip.status, Outcome::ok) << mip.message;
     ASSERT_TRUE(mip.stats.contains(metric::kOptLoss));
     const double opt = exact.stats.at(metric::kOptLoss);
     EXPECT_NEAR(mip.stats.at(metric::kOptLoss), opt, 1e-6 * (1 + opt))
@@ -80,7 +80,7 @@ TEST(MipRelu, HomogeneousAgreesWithExactRelu) {
   const std::vector<std::string> cls{"k=1", "loss=l1", "unit_bias=false", "output_bias=false"};
   const Fit exact = run("exact_relu", data, cls);
   const Fit mip = run("mip_relu", data, cls);
-  ASSERT_EQ(mip.status, "ok") << mip.message;
+  ASSERT_EQ(mip.status, Outcome::ok) << mip.message;
   const double opt = exact.stats.at(metric::kOptLoss);
   EXPECT_NEAR(mip.stats.at(metric::kOptLoss), opt, 1e-6 * (1 + opt));
   const auto& net = dynamic_cast<const ReluNetPredictor&>(*mip.predictor).net();
@@ -123,7 +123,7 @@ TEST(MipRelu, ReportsActiveBound) {
 TEST(MipRelu, TimeLimitReportsBounds) {
   const Dataset data = random_data(40, 2, 5);
   const Fit fit = run("mip_relu", data, {"loss=l1"}, 0.01);
-  EXPECT_EQ(fit.status, "timeout");
+  EXPECT_EQ(fit.status, Outcome::time_limit);
   EXPECT_FALSE(fit.stats.contains(metric::kOptLoss));
   EXPECT_LE(fit.stats.at("lower_bound"), fit.stats.at("upper_bound"));
   EXPECT_GE(fit.stats.at("lower_bound"), 0.0);

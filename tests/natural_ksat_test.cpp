@@ -438,7 +438,7 @@ TEST(ClauseXor, RecoversThePlantedXorAssignment) {
       const Instance inst =
           make({"formula=planted_xor", "n=" + std::to_string(n)}, seed, {8000, 1000});
       const Fit fit = eliminate(inst);
-      ASSERT_EQ(fit.status, "ok") << fit.message;
+      ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
       const Metrics m = problem().judge(inst, fit);
       EXPECT_EQ(m.at("success"), 1.0) << n << " " << seed;
       EXPECT_EQ(m.at("accuracy"), 1.0) << n << " " << seed;

@@ -40,7 +40,7 @@ TEST(OutsideRun, JudgesPredictionsWithTheProblemsJudge) {
       fit_and_judge(*g.request.problem, g.instance, learner_registry().get("ridge"),
                     learner_registry().get("ridge").spec().defaults(), 2, 1,
                     std::numeric_limits<double>::infinity());
-  ASSERT_EQ(run.status, "ok");
+  ASSERT_EQ(run.status, Outcome::ok);
   fit.test_predictions = run.fit.predictor->predict(g.instance.test.X);
   m = judge_outside(*g.request.problem, g.instance, fit);
   EXPECT_EQ(m.at("nmse"), run.metrics.at("nmse"));
@@ -116,7 +116,8 @@ TEST(OutsideRun, BadRecordsAreUserErrors) {
             "record: the learner name is empty");
   run.learner = "mine";
   run.status = "great";
-  EXPECT_CONTAINS(user_error([&] { outside_record(g.request, run); }), "status must be one of");
+  EXPECT_CONTAINS(user_error([&] { outside_record(g.request, run); }),
+                  "record: status: unknown outcome 'great'");
   run.status = "ok";
   run.learner_params = Json::array();
   EXPECT_CONTAINS(user_error([&] { outside_record(g.request, run); }), "must be an object");

@@ -304,7 +304,7 @@ TEST(PrgAttacksGf2, RecoversXor3SeedsAtNLogN) {
   for (Seed seed = 1; seed <= 100; ++seed) {
     const PrgSamples s = prg_samples(p, n, n_log_n(n), seed);
     const Fit fit = run("gf2", s.train, s.task);
-    EXPECT_EQ(fit.status, "ok");
+    EXPECT_EQ(fit.status, Outcome::ok);
     found += fit.output["found"].get<bool>();
     exact += seed_of(fit, n) == s.seed;
     if (seed == 1) {
@@ -362,7 +362,7 @@ TEST(PrgAttacksGf2, DistinguisherWorksBeforeTheSeedIsDetermined) {
 TEST(PrgAttacksGf2, TimeLimit) {
   const PrgSamples s = prg_samples(goldreich::xor_predicate(3), 64, 100, 1);
   const Fit fit = run("gf2", s.train, s.task, {}, 1e-12);
-  EXPECT_EQ(fit.status, "timeout");
+  EXPECT_EQ(fit.status, Outcome::time_limit);
   EXPECT_CONTAINS(fit.message, "time limit");
   EXPECT_FALSE(fit.output["found"].get<bool>());
 }
@@ -373,7 +373,7 @@ TEST(PrgAttacksGf2, UniformLabelsGiveAnInconsistentSystem) {
   for (Seed seed = 1; seed <= 20; ++seed) {
     const PrgSamples s = prg_samples(p, n, n + 20, seed, /*uniform=*/true);
     const Fit fit = run("gf2", s.train, s.task);
-    EXPECT_EQ(fit.status, "ok");
+    EXPECT_EQ(fit.status, Outcome::ok);
     EXPECT_FALSE(fit.output["found"].get<bool>()) << "seed " << seed;
     EXPECT_FALSE(fit.output["consistent"].get<bool>());
     EXPECT_EQ(fit.output["seed"].get<std::string>().size(), static_cast<std::size_t>(n));
@@ -452,7 +452,7 @@ TEST(PrgAttacksP5Collision, RecoversTheSeedAtTwiceNToTheOneAndAHalf) {
       const PrgSamples s = prg_samples(p, n, two_n_to_1_5(n), seed);
       const Fit fit = run("p5_collision", s.train, s.task);
       SCOPED_TRACE(::testing::Message() << "n = " << n << ", seed " << seed);
-      EXPECT_EQ(fit.status, "ok");
+      EXPECT_EQ(fit.status, Outcome::ok);
       EXPECT_TRUE(fit.output["found"].get<bool>());
       EXPECT_EQ(seed_of(fit, n), s.seed);
       EXPECT_GE(fit.stats.at("collisions"), n);
@@ -486,7 +486,7 @@ TEST(PrgAttacksP5Collision, GuessAndDetermineBelowTheCollisionRegime) {
       EXPECT_GT(fit.stats.at("estimated_guesses"), 3);
       // The budget: too few guesses allowed → nothing tried.
       const Fit capped = run("p5_collision", s.train, s.task, {"max_guesses=2"});
-      EXPECT_EQ(capped.status, "ok");
+      EXPECT_EQ(capped.status, Outcome::ok);
       EXPECT_FALSE(capped.output["found"].get<bool>());
       EXPECT_EQ(capped.output["guesses_needed"].get<int>(), static_cast<int>(g));
       EXPECT_EQ(capped.stats.at("guesses_needed"), g);
@@ -502,7 +502,7 @@ TEST(PrgAttacksP5Collision, FailsOnUniformLabels) {
     for (Seed seed = 1; seed <= 3; ++seed) {
       const PrgSamples s = prg_samples(p, n, two_n_to_1_5(n), seed, /*uniform=*/true);
       const Fit fit = run("p5_collision", s.train, s.task);
-      EXPECT_EQ(fit.status, "ok");
+      EXPECT_EQ(fit.status, Outcome::ok);
       EXPECT_FALSE(fit.output["found"].get<bool>());
       EXPECT_GT(fit.stats.at("mismatches"), 0);
     }
@@ -514,7 +514,7 @@ TEST(PrgAttacksP5Collision, TimeLimitStopsTheSearch) {
   const int n = 128;
   const PrgSamples s = prg_samples(p, n, 300, 1, /*uniform=*/true);
   const Fit fit = run("p5_collision", s.train, s.task, {"max_guesses=40"}, 0.05);
-  EXPECT_EQ(fit.status, "timeout");
+  EXPECT_EQ(fit.status, Outcome::time_limit);
   EXPECT_FALSE(fit.output["found"].get<bool>());
   EXPECT_CONTAINS(fit.message, "time limit");
 }

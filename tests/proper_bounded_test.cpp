@@ -100,14 +100,14 @@ TEST(ProperBounded, NetPointsEqualTheFormula) {
   const Dataset data = planted(300, w, 1.0, 0.1, 1);
   const std::string eps = "epsilon=" + fmt::format("{:.17g}", std::sqrt(0.5));
   const Fit one = run(data, {eps, "val_fraction=0"});
-  ASSERT_EQ(one.status, "ok") << one.message;
+  ASSERT_EQ(one.status, Outcome::ok) << one.message;
   EXPECT_EQ(one.stats.at("dim"), 2.0);
   EXPECT_EQ(one.stats.at("ball_points"), 21.0);
   EXPECT_EQ(one.stats.at("output_points"), 5.0);
   EXPECT_EQ(one.stats.at("net_points"), 21.0 * 5.0);
   EXPECT_NEAR(one.stats.at("net_theory"), std::pow(6.0 / std::sqrt(0.5), 2), 1e-9);
   const Fit two = run(data, {eps, "val_fraction=0", "k=2"});
-  ASSERT_EQ(two.status, "ok") << two.message;
+  ASSERT_EQ(two.status, Outcome::ok) << two.message;
   EXPECT_EQ(two.stats.at("output_points"), 61.0);
   EXPECT_EQ(two.stats.at("net_points"), 21.0 * 20.0 / 2.0 * 61.0);
 
@@ -136,7 +136,7 @@ TEST(ProperBounded, NetPointsEqualTheFormula) {
     for (int i = 0; i < k; ++i) tuples = tuples * (N - i) / (i + 1);
     const Fit fit = run(data3, {fmt::format("epsilon={}", e), fmt::format("output_bound={}", A),
                                 fmt::format("k={}", k), "val_fraction=0"});
-    ASSERT_EQ(fit.status, "ok") << fit.message;
+    ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
     EXPECT_EQ(fit.stats.at("ball_points"), N) << e << " " << A << " " << k;
     EXPECT_EQ(fit.stats.at("output_points"), outputs) << e << " " << A << " " << k;
     EXPECT_EQ(fit.stats.at("net_points"), tuples * outputs) << e << " " << A << " " << k;
@@ -160,7 +160,7 @@ TEST(ProperBounded, LearnsAPlantedReluOnTheSphereToEpsilon) {
   const Dataset test = planted(2000, w, 1.0, 0.0, 4);
   const double eps = 0.25;
   const Fit fit = run(train, {"epsilon=0.25"});
-  ASSERT_EQ(fit.status, "ok") << fit.message;
+  ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
   EXPECT_LE(fit.stats.at("val_loss"), eps * eps);
   EXPECT_LE(mse(*fit.predictor, test), eps * eps);
   // The unit found points along w*.
@@ -197,7 +197,7 @@ TEST(ProperBounded, TinySampleVersusExactRelu) {
     }
     for (double eps : {0.4, 0.2, 0.1, 0.05}) {
       const Fit fit = run(data, {fmt::format("epsilon={}", eps), "val_fraction=0"});
-      ASSERT_EQ(fit.status, "ok") << fit.message;
+      ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
       const double loss = fit.stats.at("train_loss");
       EXPECT_NEAR(loss, mse(*fit.predictor, data), 1e-12);  // the lifted network
       EXPECT_GE(loss, opt - 1e-12) << "sigma " << sigma << " eps " << eps;
@@ -237,7 +237,7 @@ TEST(ProperBounded, OneDimensionAgainstTheClosedFormBoundedOptimum) {
   for (double eps : {0.5, 0.1, 0.02}) {
     const Fit fit =
         run(data, {fmt::format("epsilon={}", eps), "output_bound=1.234", "val_fraction=0"});
-    ASSERT_EQ(fit.status, "ok") << fit.message;
+    ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
     const double loss = fit.stats.at("train_loss");
     EXPECT_GE(loss, opt - 1e-12) << eps;
     EXPECT_LE(std::sqrt(loss), std::sqrt(opt) + eps * R + 1e-12) << eps;
@@ -277,12 +277,12 @@ TEST(ProperBounded, BudgetCoarsensTheNetWithStatusTimeout) {
   w << 0.0, 0.6, 0.8;
   const Dataset data = planted(500, w, 1.0, 0.05, 8);
   const Fit full = run(data, {"epsilon=0.2"});
-  ASSERT_EQ(full.status, "ok");
+  ASSERT_EQ(full.status, Outcome::ok);
   const double total = full.stats.at("net_points");
   const Fit cut =
       run(data,
           {"epsilon=0.2", fmt::format("max_candidates={}", static_cast<std::int64_t>(total / 10))});
-  EXPECT_EQ(cut.status, "timeout");
+  EXPECT_EQ(cut.status, Outcome::time_limit);
   EXPECT_CONTAINS(cut.message, "max_candidates");
   EXPECT_GT(cut.stats.at("epsilon_searched"), 0.2);
   EXPECT_LE(cut.stats.at("net_points"), std::floor(total / 10));
@@ -303,7 +303,7 @@ TEST(ProperBounded, TimeLimitStopsWithTheBestSoFar) {
   const Fit fit =
       learner().fit(data, learner().spec().resolve(std::vector<std::string>{"epsilon=0.1"}), ctx);
   ASSERT_GT(fit.stats.at("ball_points"), 64.0 * 256);  // more than one round
-  EXPECT_EQ(fit.status, "timeout");
+  EXPECT_EQ(fit.status, Outcome::time_limit);
   EXPECT_CONTAINS(fit.message, "time limit");
   EXPECT_EQ(fit.stats.at("net_points"), 64.0 * 256 * fit.stats.at("output_points"));
   EXPECT_LT(fit.stats.at("net_points"), fit.stats.at("candidates"));

@@ -289,7 +289,7 @@ TEST(Report, OnlyFailedRunsAreCountedNotDrawn) {
   {
     Store store(dir.path() / "failed.db");
     int i = 0;
-    for (const char* status : {"timeout", "timeout", "diverged"}) {
+    for (const Outcome status : {Outcome::time_limit, Outcome::time_limit, Outcome::diverged}) {
       RunRecord r;
       r.problem = "teacher";
       r.learner = "sgd";

@@ -176,7 +176,7 @@ TEST(SgdLearner, SameSeedGivesIdenticalResults) {
                                           "precision=" + precision};
     const Fit a = fit_sgd(data, params, 9), b = fit_sgd(data, params, 9);
     const Fit c = fit_sgd(data, params, 10);
-    ASSERT_EQ(a.status, "ok") << a.message;
+    ASSERT_EQ(a.status, Outcome::ok) << a.message;
     ASSERT_TRUE(a.predictor && b.predictor && c.predictor);
     EXPECT_EQ(a.predictor->predict(probe.X), b.predictor->predict(probe.X));
     EXPECT_EQ(a.stats, b.stats);
@@ -194,7 +194,7 @@ TEST(SgdLearner, WithoutBiasesStaysHomogeneous) {
   const Dataset probe = gaussian_data(teacher, 500, 2);
   for (const std::string init : {"he", "torch"}) {
     const Fit fit = fit_sgd(data, {"width=16", "epochs=60", "bias=false", "init=" + init}, 3);
-    ASSERT_EQ(fit.status, "ok") << fit.message;
+    ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
     const auto* net = dynamic_cast<const ReluNetPredictor*>(fit.predictor.get());
     ASSERT_NE(net, nullptr);
     for (const auto& layer : net->net().layers()) EXPECT_TRUE((layer.b.array() == 0.0).all());
@@ -219,7 +219,7 @@ TEST(SgdLearner, RestartsKeepTheBestRun) {
   const Fit single = fit_sgd(data, base, 4);
   const Fit multi = fit_sgd(data, with("restarts=5"), 4);
   const Fit again = fit_sgd(data, with("restarts=5"), 4);
-  ASSERT_EQ(multi.status, "ok") << multi.message;
+  ASSERT_EQ(multi.status, Outcome::ok) << multi.message;
   EXPECT_EQ(multi.stats.at("restarts"), 5.0);
   EXPECT_LE(multi.stats.at("val_loss"), single.stats.at("val_loss"));
   EXPECT_EQ(multi.stats, again.stats);
@@ -239,7 +239,7 @@ TEST(SgdLearner, HugeLearningRateReportsDivergence) {
                                                       "epochs=50", "val_fraction=0"}}) {
     Fit fit;
     ASSERT_NO_THROW(fit = fit_sgd(data, params, 1));
-    EXPECT_EQ(fit.status, "diverged");
+    EXPECT_EQ(fit.status, Outcome::diverged);
     EXPECT_FALSE(fit.message.empty());
     EXPECT_EQ(fit.predictor, nullptr);
   }
@@ -249,7 +249,7 @@ TEST(SgdLearner, StatsStepsBudgetAndValidation) {
   const ReluNet teacher = random_net({4, 3, 1}, 4);
   const Dataset data = gaussian_data(teacher, 1000, 1);
   const Fit fit = fit_sgd(data, {"steps=37", "batch=50", "val_fraction=0.2"}, 1);
-  ASSERT_EQ(fit.status, "ok");
+  ASSERT_EQ(fit.status, Outcome::ok);
   EXPECT_EQ(fit.stats.at("steps"), 37.0);
   EXPECT_DOUBLE_EQ(fit.stats.at("epochs"), 37.0 / 16.0);  // 800 samples / 50 per batch
   EXPECT_EQ(fit.stats.at(metric::kSamples), 800.0);
@@ -269,7 +269,7 @@ TEST(SgdLearner, EarlyStoppingKeepsBestValidationWeights) {
   Rng rng(5, 5);
   rng.fill_normal({data.y.data(), static_cast<std::size_t>(data.y.size())});
   const Fit fit = fit_sgd(data, {"epochs=500", "patience=3", "lr=0.01", "val_fraction=0.25"}, 2);
-  ASSERT_EQ(fit.status, "ok");
+  ASSERT_EQ(fit.status, Outcome::ok);
   EXPECT_EQ(fit.stats.at("stopped_early"), 1.0);
   EXPECT_LT(fit.stats.at("epochs"), 500.0);
   EXPECT_EQ(fit.stats.at("best_epoch") + 3.0, fit.stats.at("epochs"));
@@ -278,7 +278,7 @@ TEST(SgdLearner, EarlyStoppingKeepsBestValidationWeights) {
 TEST(SgdLearner, HonoursTimeLimit) {
   const Dataset data = gaussian_data(random_net({4, 3, 1}, 4), 2000, 1);
   const Fit fit = fit_sgd(data, {"epochs=100000"}, 1, /*time_limit=*/0.0);
-  ASSERT_EQ(fit.status, "timeout");
+  ASSERT_EQ(fit.status, Outcome::time_limit);
   EXPECT_EQ(fit.stats.at("time_limited"), 1.0);
   EXPECT_LE(fit.stats.at("steps"), 32.0);
   EXPECT_FALSE(fit.message.empty());
@@ -333,7 +333,7 @@ TEST(SgdLearner, LearnsSmallReluTeacher) {
   for (const std::string schedule : {"constant", "cosine"}) {
     const Fit fit =
         fit_sgd(train, {"width=32", "epochs=40", "lr=0.003", "schedule=" + schedule}, 3);
-    ASSERT_EQ(fit.status, "ok") << fit.message;
+    ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
     const Metrics metrics = regression_metrics(test, fit.predictor->predict(test.X));
     EXPECT_LT(metrics.at(metric::kNmse), 0.1) << schedule;
     EXPECT_LT(fit.stats.at(metric::kTrainLoss),

@@ -45,7 +45,7 @@ SpectralRun run(int n, std::int64_t m, Seed seed, bool uniform = false,
   ctx.seed = seed;
   ctx.time_limit_seconds = time_limit;
   r.fit = l.fit(r.inst.train, l.spec().resolve(params), ctx);
-  if (r.fit.status == "ok" || r.fit.status == "timeout") {
+  if (r.fit.status == Outcome::ok || r.fit.status == Outcome::time_limit) {
     r.judged = problem_registry().get("prg_hyperedge").judge(r.inst, r.fit);
   }
   return r;
@@ -67,7 +67,7 @@ TEST(SpectralP5Recovery, RecoversTheSeedAtFourNToTheOneAndAHalf) {
   for (Seed seed = 1; seed <= 10; ++seed) {
     const SpectralRun r = run(64, 2048, seed);
     SCOPED_TRACE(::testing::Message() << "seed " << seed);
-    EXPECT_EQ(r.fit.status, "ok");
+    EXPECT_EQ(r.fit.status, Outcome::ok);
     const bool found = r.fit.output["found"].get<bool>();
     EXPECT_EQ(found, r.judged.at(metric::kSuccess) == 1);  // found ⇒ the true seed here
     EXPECT_EQ(found, r.fit.stats.at("mismatches") == 0);
@@ -120,7 +120,7 @@ TEST(SpectralP5Null, UniformLabelsAreNotDistinguished) {
     for (Seed seed = 1; seed <= 5; ++seed) {
       const SpectralRun r = run(n, n_pow(n, 1.5, 4.0), seed, /*uniform=*/true);
       SCOPED_TRACE(::testing::Message() << "n = " << n << ", seed " << seed);
-      EXPECT_EQ(r.fit.status, "ok");
+      EXPECT_EQ(r.fit.status, Outcome::ok);
       EXPECT_FALSE(r.fit.output["distinguished"].get<bool>());
       EXPECT_FALSE(r.fit.output["found"].get<bool>());
       EXPECT_EQ(r.judged.at(metric::kSuccess), 0);
@@ -163,14 +163,14 @@ TEST(SpectralP5Budget, PrefixTimeLimitAndBadInput) {
   // A matrix budget below the full pairing count: the spectral step uses a
   // prefix, verification still all outputs.
   const SpectralRun capped = run(64, 2048, 1, false, {"max_entries=1000000"});
-  EXPECT_EQ(capped.fit.status, "ok");
+  EXPECT_EQ(capped.fit.status, Outcome::ok);
   EXPECT_LT(capped.fit.stats.at("spectral_outputs"), 2048);
   EXPECT_LE(capped.fit.stats.at("matrix_entries"), 1000000);
   EXPECT_CONTAINS(capped.fit.message, "max_entries = 1000000");
   EXPECT_EQ(capped.fit.output["found"].get<bool>(), capped.fit.stats.at("mismatches") == 0);
   // The time limit.
   const SpectralRun late = run(64, 2048, 1, false, {}, 1e-9);
-  EXPECT_EQ(late.fit.status, "timeout");
+  EXPECT_EQ(late.fit.status, Outcome::time_limit);
   EXPECT_FALSE(late.fit.output["found"].get<bool>());
   EXPECT_CONTAINS(late.fit.message, "time limit");
   // Input errors.

@@ -60,7 +60,7 @@ RunRecord make_record(const std::string& run_id) {
                   {"threads", 2},
                   {"seed", -42}};
   r.metrics = {{"mse", 0.125}, {"nmse", 0.5}, {"train_loss", 1e-300}};
-  r.status = "diverged";
+  r.status = Outcome::diverged;
   r.message = "loss became NaN, at \"epoch\" 7";
   r.seconds = 1.5;
   r.cpu_seconds = 2.75;
@@ -139,10 +139,7 @@ TEST_F(StoreTest, RejectsBadRecords) {
   store.append(make_record("a"));
   EXPECT_NE(error_of([&] { store.append(make_record("a")); }).find("already holds run 'a'"),
             std::string::npos);
-  RunRecord bad = make_record("b");
-  bad.status = "crashed";
-  EXPECT_NE(error_of([&] { store.append(bad); }).find("status 'crashed'"), std::string::npos);
-  bad = make_record("");
+  RunRecord bad = make_record("");
   EXPECT_NE(error_of([&] { store.append(bad); }).find("run_id"), std::string::npos);
   bad = make_record("c");
   bad.config = Json::array();
@@ -178,7 +175,67 @@ TEST_F(StoreTest, ReopeningKeepsRows) {
   EXPECT_EQ(reader.size(), 3);
   EXPECT_NE(error_of([&] { reader.append(make_record("d")); }).find("read-only"),
             std::string::npos);
-  EXPECT_EQ(query_int(db(), "SELECT value FROM meta WHERE key = 'schema_version'"), 1);
+  EXPECT_EQ(query_int(db(), "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+}
+
+void execute_sql(const fs::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+// Every outcome is stored as its text and read back as itself.
+TEST_F(StoreTest, EveryOutcomeRoundTrips) {
+  {
+    Store store(db());
+    for (const OutcomeInfo& info : outcomes()) {
+      RunRecord r = make_record(std::string(info.text));
+      r.status = info.outcome;
+      store.append(r);
+    }
+  }
+  Store store(db(), read_only());
+  for (const RunRecord& r : store.runs()) EXPECT_EQ(outcome_text(r.status), r.run_id);
+  EXPECT_EQ(store.size(), static_cast<std::int64_t>(outcomes().size()));
+}
+
+// A store of schema version 1 (written before iteration_limit existed, its
+// CHECK lists five outcomes) is still read and appended to; the one outcome
+// it cannot hold is refused with a message, and nothing is written.
+TEST_F(StoreTest, VersionOneStoresStillReadAndRefuseOnlyTheNewOutcome) {
+  {
+    Store store(db());
+    store.append(make_record("a"));
+  }
+  execute_sql(db(), "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  Store store(db());
+  EXPECT_EQ(store.runs().at(0), make_record("a"));
+  store.append(make_record("b"));
+  RunRecord capped = make_record("c");
+  capped.status = Outcome::iteration_limit;
+  const std::string message = error_of([&] { store.append(capped); });
+  EXPECT_NE(message.find("schema version 1"), std::string::npos) << message;
+  EXPECT_NE(message.find("iteration_limit"), std::string::npos) << message;
+  EXPECT_EQ(store.size(), 2);
+}
+
+// A row whose status text no outcome has (an edited file) is a clear error
+// naming the store, the run and the text, not a crash.
+TEST_F(StoreTest, AnUnknownStoredStatusIsAClearError) {
+  {
+    Store store(db());
+    store.append(make_record("a"));
+  }
+  execute_sql(db(),
+              "PRAGMA ignore_check_constraints = ON; "
+              "UPDATE runs SET status = 'crashed' WHERE run_id = 'a'");
+  Store store(db(), read_only());
+  const std::string message = error_of([&] { (void)store.runs(); });
+  EXPECT_NE(message.find("unknown outcome 'crashed'"), std::string::npos) << message;
+  EXPECT_NE(message.find("run 'a'"), std::string::npos) << message;
 }
 
 TEST_F(StoreTest, NonSqliteFileIsAClearError) {
@@ -298,7 +355,7 @@ TEST_F(StoreTest, CsvExportHasHeaderAndOneLinePerRun) {
   store.append(make_record("a"));
   RunRecord b = make_record("b");
   b.metrics = {{"accuracy", 0.75}, {"seconds", 3.0}};  // "seconds" clashes with a fixed column
-  b.status = "ok";
+  b.status = Outcome::ok;
   b.message = "";
   store.append(b);
   std::ostringstream out;

@@ -22,6 +22,8 @@
 #include "hardnets/lab/expression.h"
 #include "hardnets/lab/filter.h"
 #include "hardnets/lab/mpi.h"
+#include "hardnets/lab/store.h"
+#include "hardnets/lab/sweep_policy.h"
 #include "hardnets/lab/sweep_spec.h"
 
 namespace hardnets {
@@ -265,7 +267,7 @@ std::map<std::string, std::string> rows(const std::string& db) {
         continue;
       m[k] = v;
     }
-    out[r.run_id] = r.status + " " + m.dump();
+    out[r.run_id] = std::string(outcome_text(r.status)) + " " + m.dump();
   }
   return out;
 }
@@ -331,42 +333,73 @@ TEST(Sweep, EveryLearnerSeesTheSameInstance) {
   EXPECT_EQ(a.train.y, b.train.y);
 }
 
-TEST(Sweep, BudgetsStopRunsWithTimeoutAndOom) {
+// Budgets and failures without real heavy work: the test-only learners
+// (test_learners.h) sleep past a budget, allocate past one, or abort; the
+// sweep runs in this process (lab::run_sweep), whose forked children see
+// the test binary's registrations.
+TEST(Sweep, BudgetsAndCrashesBecomeStoredOutcomes) {
   TempDir dir("sweep-budget");
-  // ridge on d = 2500, n = 5000 needs a 2500^2 x 5000 Gram product (~60 GFLOP, far
-  // past 0.2 s) and 100 MB for X alone (past 64 MiB).
-  write(dir.path() / "b.toml", R"(
+  const SweepPlan plan = parse_sweep(R"(
 [sweep]
 name = "budget"
 [[problems]]
 name = "teacher"
-params = { d = 2500, depth = 1 }
-n_train = 5000
+params = { d = 3 }
+n_train = 50
 n_test = 10
 [[learners]]
-name = "ridge"
+name = "test_sleep"
+params = { seconds = 60.0, honour_deadline = false }
 budget = { seconds = 0.2 }
 [[learners]]
-name = "ridge"
-params = { lambda = 1.0 }
+name = "test_sleep"
+params = { seconds = 60.0, honour_deadline = true }
+budget = { seconds = 0.2 }
+[[learners]]
+name = "test_allocate"
+params = { mb = 512 }
 budget = { memory_mb = 64 }
 [[learners]]
+name = "test_crash"
+params = { how = "abort" }
+[[learners]]
+name = "test_crash"
+params = { how = "throw" }
+[[learners]]
+name = "test_crash"
+params = { how = "diverge" }
+[[learners]]
 name = "mean"
-)");
-  const std::string db = (dir.path() / "b.db").string();
-  const auto start = std::chrono::steady_clock::now();
-  const auto r = run_cli("sweep " + (dir.path() / "b.toml").string() + " --db " + db + " --jobs 2");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 30);
-  std::map<std::string, std::string> status;
-  Store store(db);
-  for (const auto& run : store.runs()) {
-    status[run.learner + (run.config["learner_params"].value("lambda", 0.0) == 1.0 ? "-mem" : "")] =
-        run.status;
+)",
+                                     "b.toml");
+  Store store((dir.path() / "b.db").string());
+  SweepRunOptions options;
+  options.jobs = 2;
+  const SweepRunSummary summary = run_sweep(plan, store, options);
+  EXPECT_EQ(summary.executed, 7u);
+  EXPECT_EQ(summary.failed, 6u);
+  std::map<std::string, RunRecord> by;
+  for (const RunRecord& run : store.runs()) {
+    const Json& p = run.config["learner_params"];
+    std::string key = run.learner;
+    if (p.contains("honour_deadline"))
+      key += p["honour_deadline"].get<bool>() ? "-honours" : "-ignores";
+    if (p.contains("how")) key += "-" + p["how"].get<std::string>();
+    by[key] = run;
   }
-  EXPECT_EQ(status["ridge"], "timeout");
-  EXPECT_EQ(status["ridge-mem"], "oom");
-  EXPECT_EQ(status["mean"], "ok") << "one failing run never stops the sweep";
+  // Killed by the parent at the budget: time_limit, stored as "timeout".
+  EXPECT_EQ(by["test_sleep-ignores"].status, Outcome::time_limit);
+  EXPECT_NE(by["test_sleep-ignores"].message.find("killed after"), std::string::npos);
+  // Stopped by its own deadline: the same outcome, the learner's message.
+  EXPECT_EQ(by["test_sleep-honours"].status, Outcome::time_limit);
+  EXPECT_EQ(by["test_sleep-honours"].message, "stopped by the time limit");
+  EXPECT_EQ(by["test_allocate"].status, Outcome::oom) << by["test_allocate"].message;
+  EXPECT_EQ(by["test_crash-abort"].status, Outcome::error);
+  EXPECT_NE(by["test_crash-abort"].message.find("signal"), std::string::npos);
+  EXPECT_EQ(by["test_crash-throw"].status, Outcome::error);
+  EXPECT_NE(by["test_crash-throw"].message.find("thrown on purpose"), std::string::npos);
+  EXPECT_EQ(by["test_crash-diverge"].status, Outcome::diverged);
+  EXPECT_EQ(by["mean"].status, Outcome::ok) << "one failing run never stops the sweep";
 }
 
 TEST(Sweep, ResumeAfterKillFinishesWithoutLossOrDuplicates) {

@@ -295,7 +295,7 @@ TEST(TensorRecovery, CollapsesAsTwoUnitsBecomeParallel) {
 TEST(TensorRecovery, FinalPredictorIsAccurate) {
   const Instance inst = teacher_instance(16, 4, 0.5, 9, 200000);
   const Fit fit = run(inst.train, {}, 2, Json{{"hidden_width", 4}});
-  ASSERT_EQ(fit.status, "ok") << fit.message;
+  ASSERT_EQ(fit.status, Outcome::ok) << fit.message;
   const Metrics judged = problem_registry().get("teacher").judge(inst, fit);
   std::cout << "nmse = " << judged.at("nmse") << ", net_distance = " << judged.at("net_distance")
             << "\n";
@@ -309,7 +309,7 @@ TEST(TensorRecovery, FinalPredictorIsAccurate) {
   EXPECT_EQ(judged.at("param_sin_max"), direct.at("param_sin_max"));
   // Adam refinement from there keeps it accurate and reports the refined units.
   const Fit refined = run(inst.train, {"width=4", "sgd_epochs=1", "sgd_lr=1e-4"}, 2);
-  ASSERT_EQ(refined.status, "ok") << refined.message;
+  ASSERT_EQ(refined.status, Outcome::ok) << refined.message;
   ASSERT_TRUE(refined.output.contains("refined"));
   EXPECT_LT(problem_registry().get("teacher").judge(inst, refined).at("net_distance"), 1e-2);
   EXPECT_EQ(refined.stats.at("sgd_epochs_run"), 1.0);

@@ -31,6 +31,32 @@ inline const std::map<std::string, std::vector<std::string>>& small_problem_para
   return small;
 }
 
+// How the conformance suite fits a learner whose defaults are slow on the
+// small instances (exponential enumerations, MIPs): learner parameters, and
+// problem parameters and a training size for the problem the contracts chose.
+// Only sizes and budgets, never what makes the fit succeed or fail.
+struct LearnerTestSetup {
+  std::vector<std::string> learner_params;
+  std::vector<std::string> problem_params;  // override small_problem_params
+  std::int64_t n_train = 60;
+};
+
+inline LearnerTestSetup learner_test_setup(const std::string& learner) {
+  static const std::map<std::string, LearnerTestSetup> setups = {
+      // All patterns of 60 points in d = 8 and 200000 FISTA steps: minutes.
+      {"convex_relu", {{"patterns=16", "max_iters=500"}, {}, 60}},
+      // Pattern enumeration is O(n^d): d = 2.
+      {"exact_relu", {{}, {"d=2"}, 60}},
+      {"proper_bounded", {{}, {"d=2"}, 60}},
+      // One CBC MIP with a binary per sample: 20 samples in d = 2.
+      {"mip_relu", {{}, {"d=2"}, 20}},
+      // Exhaustive search over directions needs d <= 4.
+      {"grid", {{}, {"d=3"}, 60}},
+  };
+  const auto it = setups.find(learner);
+  return it == setups.end() ? LearnerTestSetup{} : it->second;
+}
+
 // small_problem_params() of `problem`, or none.
 inline std::vector<std::string> small_params_of(const std::string& problem) {
   const auto it = small_problem_params().find(problem);

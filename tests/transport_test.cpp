@@ -55,7 +55,7 @@ class AwkwardLearner : public Learner {
     static const ParamSpec spec("test_awkward_numbers");
     return spec;
   }
-  Fit fit(const Dataset&, const Params&, const LearnerContext&) const override {
+  Fit fit_impl(const Dataset&, const Params&, const LearnerContext&) const override {
     Fit fit;
     fit.predictor = std::make_shared<ZeroPredictor>();
     for (const auto& [name, value] : awkward()) fit.stats[name] = value;
@@ -123,7 +123,7 @@ name = "test_awkward_numbers"
   const auto a = swept.runs(), b = direct.runs();
   ASSERT_EQ(a.size(), 1u);
   ASSERT_EQ(b.size(), 1u);
-  EXPECT_EQ(a[0].status, "ok") << a[0].message;
+  EXPECT_EQ(a[0].status, Outcome::ok) << a[0].message;
   for (const auto& [name, value] : awkward()) {
     // Both stores hold the same bits for every metric.
     EXPECT_TRUE(same_bits(a[0].metrics.at(name), b[0].metrics.at(name))) << name;

@@ -80,7 +80,7 @@ def test_unreadable_output():
 def test_bad_record(tmp_path):
     inst = hardnets.generate("teacher", seed=1, n_train=50, n_test=10, d=3)
     db = tmp_path / "runs.sqlite"
-    with pytest.raises(ValueError, match="status must be one of"):
+    with pytest.raises(ValueError, match="unknown outcome .great.; known: ok"):
         hardnets.record(db, inst, "mine", {"nmse": 0.5}, status="great")
     with pytest.raises(ValueError, match="metric 'nmse' must be a number"):
         hardnets.record(db, inst, "mine", {"nmse": "low"})

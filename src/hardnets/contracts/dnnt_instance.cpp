@@ -508,7 +508,7 @@ Fit make_fit(const DnntInstance& inst, const Solution& solution, const std::stri
     fit.output["decision"] = loss <= mpz_from(*inst.gamma) ? "yes" : "no";
   }
   if (!solution.optimal) {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     fit.message = "the search stopped early: the loss is an upper bound, not certified optimal";
   }
   return fit;

@@ -11,6 +11,7 @@
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/json.h"
 #include "hardnets/core/metrics.h"
+#include "hardnets/core/outcome.h"
 
 namespace hardnets {
 
@@ -26,7 +27,7 @@ class Predictor {
 struct Fit {
   std::shared_ptr<const Predictor> predictor;  // may be null for pure recovery attacks
   Metrics stats;                               // learner's own figures (train_loss, epochs, ...)
-  std::string status = "ok";                   // "ok" or "diverged"
+  Outcome status = Outcome::ok;                // how the fit ended (core/outcome.h)
   std::string message;                         // why, when status is not ok
   Json output = Json::object();                // recovered parameters, secrets, certificates
 };

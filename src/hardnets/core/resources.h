@@ -41,7 +41,10 @@ class Stopwatch {
 // what a learner checks against LearnerContext::time_limit_seconds.
 class Deadline {
  public:
-  explicit Deadline(double seconds = std::numeric_limits<double>::infinity()) : limit_(seconds) {}
+  // Never expires (not explicit, so structs holding one, like
+  // LearnerContext, still brace-initialise from {}).
+  Deadline() : Deadline(std::numeric_limits<double>::infinity()) {}
+  explicit Deadline(double seconds) : limit_(seconds) {}
   double seconds() const { return clock_.seconds(); }
   bool expired() const {
     return limit_ != std::numeric_limits<double>::infinity() && clock_.seconds() > limit_;

@@ -9,8 +9,14 @@
 namespace hardnets {
 
 // {"name", "kind": "problem" or "learner", "summary", "params": ParamSpec::describe()}
-// for a registered problem or learner; an unknown name is a UserError listing
-// the known problems.
+// for a registered problem or learner, with its task contract: a problem's
+// "publishes" (each schema: name, meaning, tag, keys) or a learner's "needs"
+// (Learner::declared_needs: any_of, because, instead). An unknown name is a
+// UserError listing the known problems.
 Json describe(const std::string& name);
+
+// The same task contract as Markdown, for docs/problems.md and
+// docs/learners.md (`hardnets describe NAME --task-markdown`).
+std::string task_contract_markdown(const std::string& name);
 
 }  // namespace hardnets

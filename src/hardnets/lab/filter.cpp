@@ -20,7 +20,7 @@ std::optional<Json> field(const RunRecord& r, const std::string& key) {
   if (key == "run_id") return Json(r.run_id);
   if (key == "problem") return Json(r.problem);
   if (key == "learner") return Json(r.learner);
-  if (key == "status") return Json(r.status);
+  if (key == "status") return Json(std::string(outcome_text(r.status)));
   if (key == "seed") return Json(r.seed);
   if (key == "n_train") return Json(r.n_train);
   if (key == "n_test") return Json(r.n_test);

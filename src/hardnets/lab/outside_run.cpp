@@ -67,9 +67,7 @@ Metrics judge_outside(const Problem& problem, const Instance& instance, const Ou
 
 RunRecord outside_record(const ResolvedGenerate& generated, const OutsideRun& run) {
   if (run.learner.empty()) fail("record: the learner name is empty");
-  if (!is_run_status(run.status)) {
-    fail("record: status must be one of ok, diverged, timeout, oom, error; got '{}'", run.status);
-  }
+  const Outcome status = parse_outcome_or_fail(run.status, "record: status");
   if (!run.provenance.is_object()) {
     fail("record: provenance must be an object, got {}", run.provenance.dump());
   }
@@ -82,10 +80,9 @@ RunRecord outside_record(const ResolvedGenerate& generated, const OutsideRun& ru
     fail("record: {}: the configuration must be an object of name: value, got {}", run.learner,
          run.learner_params.dump());
   }
-  const Problem& problem = *generated.problem;
   Json config = run_config(generated, run.learner, learner_params, generated.threads, run.sweep);
   // A time the caller did not measure is stored as unknown (NULL), not as 0.
-  RunRecord r = make_record(std::move(config), run.metrics, run.status, run.message, std::nan(""));
+  RunRecord r = make_record(std::move(config), run.metrics, status, run.message, std::nan(""));
   r.provenance["outside"] = run.provenance;
   return r;
 }

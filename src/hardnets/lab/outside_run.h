@@ -55,8 +55,8 @@ struct OutsideRun {
   // parameter registry (defaults added, UserError when invalid), so the row
   // matches `hardnets run`'s; otherwise any JSON object, stored as given.
   Json learner_params = Json::object();
-  Metrics metrics;  // "seconds", "cpu_seconds", "peak_mb" also fill the time columns
-  std::string status = "ok";
+  Metrics metrics;            // "seconds", "cpu_seconds", "peak_mb" also fill the time columns
+  std::string status = "ok";  // an outcome's text form (core/outcome.h)
   std::string message;
   std::string sweep;                 // when not empty, report the run in this sweep's section
   Json provenance = Json::object();  // the caller's (framework versions ...), kept as "outside"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <cmath>
+#include <new>
 
 #include "hardnets/core/error.h"
 #include "hardnets/core/params.h"
@@ -63,6 +64,7 @@ ResolvedRun resolve_run(ResolvedGenerate instance, const RunRequest& request) {
   run.instance.threads = request.threads;
   run.learner = &learner_registry().get(request.learner);
   run.learner_params = run.learner->spec().resolve(request.learner_params);
+  run.learner->validate(run.learner_params);
   check_task_contract(*run.instance.problem, *run.learner, run.learner_params);
   run.budget = {request.time_limit_seconds, request.memory_mb};
   run.config = run_config(run.instance, run.learner->name(), run.learner_params.to_json(),
@@ -89,9 +91,15 @@ RunResult fit_learner(const Learner& learner, const Dataset& train, const Json& 
     result.fit = learner.fit(train, learner_params, ctx);
     result.status = result.fit.status;
     result.message = result.fit.message;
+  } catch (const std::bad_alloc&) {
+    // Out of memory in the fit (a sweep's memory_mb budget, or the
+    // machine's): the outcome says so rather than a generic error.
+    result.status = Outcome::oom;
+    result.message = "out of memory while fitting";
+    result.error = std::current_exception();
   } catch (const std::exception& e) {
     // A learner that throws is a stored failure, not a crash of the lab.
-    result.status = "error";
+    result.status = Outcome::error;
     result.message = e.what();
     result.error = std::current_exception();
   }
@@ -104,10 +112,10 @@ RunResult fit_learner(const Learner& learner, const Dataset& train, const Json& 
 }
 
 bool is_judged(const RunResult& result) {
-  // A learner stopped by its time budget ("timeout") still has a model to
-  // judge; a pure recovery attack has no predictor, only an output (the
-  // recovered secret), and is judged too.
-  return result.status == "ok" || result.status == "timeout";
+  // A learner stopped by a budget still has a model to judge; a pure
+  // recovery attack has no predictor, only an output (the recovered
+  // secret), and is judged too.
+  return is_judged(result.status);
 }
 
 void add_final_figures(RunResult& result, const Dataset& train) {
@@ -161,7 +169,7 @@ RunResult execute_run(const RunRequest& request) {
 
 namespace hardnets {
 
-RunRecord make_record(Json config, Metrics metrics, std::string status, std::string message,
+RunRecord make_record(Json config, Metrics metrics, Outcome status, std::string message,
                       double unmeasured) {
   RunRecord r;
   r.run_id = run_id_for(config);
@@ -179,7 +187,7 @@ RunRecord make_record(Json config, Metrics metrics, std::string status, std::str
   r.peak_mb = figure(metric::kPeakMb);
   r.config = std::move(config);
   r.metrics = std::move(metrics);
-  r.status = std::move(status);
+  r.status = status;
   r.message = std::move(message);
   r.provenance = provenance();
   return r;

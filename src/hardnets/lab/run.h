@@ -54,13 +54,13 @@ struct ResolvedRun {
 };
 
 struct RunResult {
-  Json config;                // the full resolved configuration (what a store row echoes)
-  Metrics metrics;            // judge figures + learner stats + seconds/cpu_seconds/peak_mb/samples
-  std::string status = "ok";  // ok, diverged, error
+  Json config;      // the full resolved configuration (what a store row echoes)
+  Metrics metrics;  // judge figures + learner stats + seconds/cpu_seconds/peak_mb/samples
+  Outcome status = Outcome::ok;  // how the fit ended; error when the learner threw
   std::string message;
   Fit fit;
   Json card;                 // the instance's card
-  std::exception_ptr error;  // what the learner threw, when the status is "error"
+  std::exception_ptr error;  // what the learner threw, when the status is error
 };
 
 // Turns "key=value" strings into a JSON object of text values (validated
@@ -107,9 +107,9 @@ RunResult execute_run(const RunRequest& request);
 // module's `hardnets.fit`: fits `learner` on the instance's training set
 // (with its public task; seed learner_seed(run_seed)) and judges the fit with
 // the problem's own judge. Fills status, message, fit, error and metrics
-// (the learner's stats, the judge's figures when the status is ok or timeout,
+// (the learner's stats, the judge's figures when the outcome is judged,
 // then seconds, cpu_seconds, peak_mb and samples); config and card are the
-// caller's. A learner that throws is a result with status "error".
+// caller's. A learner that throws is a result with status Outcome::error.
 RunResult fit_and_judge(const Problem& problem, const Instance& instance, const Learner& learner,
                         const Params& learner_params, Seed run_seed, int threads,
                         double time_limit_seconds);
@@ -118,12 +118,12 @@ RunResult fit_and_judge(const Problem& problem, const Instance& instance, const 
 // dataset, no problem to judge it) share: fits `learner` on `train` with
 // `task`, seed learner_seed(run_seed), `threads` and the time limit; fills
 // status, message, fit, error, the learner's stats and seconds/cpu_seconds.
-// A learner that throws is a result with status "error".
+// A learner that throws is a result with status Outcome::error.
 RunResult fit_learner(const Learner& learner, const Dataset& train, const Json& task,
                       const Params& learner_params, Seed run_seed, int threads,
                       double time_limit_seconds);
-// Whether a result is judged: status ok or timeout (a model stopped by its
-// budget is judged as it is).
+// Whether a result is judged: is_judged(result.status) (ok, or a model
+// stopped by a time or iteration budget, judged as it is).
 bool is_judged(const RunResult& result);
 // The figures every result ends with: peak_mb so far, and samples (the
 // training set's size unless the learner reported its own).
@@ -133,7 +133,7 @@ void add_final_figures(RunResult& result, const Dataset& train);
 // n_test, ...) and its outcome: id from the configuration (run_id_for), the
 // configuration, metrics, status, times (metrics seconds, cpu_seconds,
 // peak_mb; `unmeasured` where a metric is absent) and provenance.
-RunRecord make_record(Json config, Metrics metrics, std::string status, std::string message,
+RunRecord make_record(Json config, Metrics metrics, Outcome status, std::string message,
                       double unmeasured);
 // The store row for a result (a time it lacks is stored as 0).
 RunRecord make_record(const RunResult& result);

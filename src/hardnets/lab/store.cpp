@@ -27,7 +27,9 @@ namespace {
 
 // "HNET" in the SQLite header: marks the file as a hardnets store.
 constexpr std::int32_t kApplicationId = 0x484E4554;
-constexpr int kSchemaVersion = 1;
+// Version 2 added the outcome iteration_limit to the status CHECK; version
+// 1 stores are still read and appended to (any other outcome).
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE meta (
@@ -43,7 +45,8 @@ CREATE TABLE runs (
   seed INTEGER NOT NULL,
   n_train INTEGER NOT NULL,
   n_test INTEGER NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('ok', 'diverged', 'timeout', 'oom', 'error')),
+  status TEXT NOT NULL
+    CHECK (status IN ('ok', 'diverged', 'timeout', 'iteration_limit', 'oom', 'error')),
   message TEXT NOT NULL,
   seconds REAL,
   cpu_seconds REAL,
@@ -228,11 +231,6 @@ std::string csv_number(double value) {
 
 }  // namespace
 
-bool is_run_status(const std::string& status) {
-  return std::any_of(std::begin(kRunStatuses), std::end(kRunStatuses),
-                     [&](const char* known) { return status == known; });
-}
-
 std::string utc_now_iso() {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -261,7 +259,7 @@ Json to_json(const RunRecord& record, NumberForm form) {
               {"seed", record.seed},
               {"n_train", record.n_train},
               {"n_test", record.n_test},
-              {"status", record.status},
+              {"status", std::string(outcome_text(record.status))},
               {"message", record.message},
               {"seconds", number(record.seconds, form)},
               {"cpu_seconds", number(record.cpu_seconds, form)},
@@ -293,7 +291,7 @@ RunRecord run_record_from_json(const Json& json) {
   record.seed = integer("seed");
   record.n_train = integer("n_train");
   record.n_test = integer("n_test");
-  record.status = text("status");
+  record.status = parse_outcome_or_fail(text("status"), "run record: field 'status'");
   record.message = text("message");
   record.seconds = number_from(json, "seconds");
   record.cpu_seconds = number_from(json, "cpu_seconds");
@@ -434,6 +432,7 @@ void Store::create_or_check_schema() {
       }
     }
     tx.commit();
+    schema_version_ = kSchemaVersion;
     return;
   }
   if (application_id != kApplicationId) {
@@ -445,10 +444,11 @@ void Store::create_or_check_schema() {
     if (!version.step()) fail("results store {} has no schema version in its meta table", file);
     text = version.column_text(0);
   }
-  if (text != std::to_string(kSchemaVersion)) {
-    fail("results store {} has schema version {}; this hardnets reads version {}", file, text,
-         kSchemaVersion);
+  if (text != "1" && text != std::to_string(kSchemaVersion)) {
+    fail("results store {} has schema version {}; this hardnets reads versions 1 to {}", file,
+         escaped(text), kSchemaVersion);
   }
+  schema_version_ = std::stoi(text);
   tx.commit();
 }
 
@@ -456,9 +456,12 @@ void Store::append(const RunRecord& record) {
   const std::string file = path_.string();
   if (options_.read_only) fail("results store {} was opened read-only", file);
   if (record.run_id.empty()) fail("results store {}: a run needs a non-empty run_id", file);
-  if (!is_run_status(record.status)) {
-    fail("results store {}: run '{}' has status '{}'; allowed: ok, diverged, timeout, oom, error",
-         file, record.run_id, record.status);
+  if (schema_version_ < 2 && record.status == Outcome::iteration_limit) {
+    // Version 1's CHECK constraint lists the five outcomes older builds had.
+    fail(
+        "results store {} has schema version 1, which cannot hold outcome '{}' (run '{}'); "
+        "store the run in a new results store",
+        file, outcome_text(record.status), record.run_id);
   }
   if (!record.config.is_object()) {
     fail("results store {}: run '{}' config must be a JSON object", file, record.run_id);
@@ -491,7 +494,7 @@ void Store::append(const RunRecord& record) {
     insert.bind(5, record.seed);
     insert.bind(6, record.n_train);
     insert.bind(7, record.n_test);
-    insert.bind(8, record.status);
+    insert.bind(8, std::string(outcome_text(record.status)));
     insert.bind(9, record.message);
     insert.bind(10, record.seconds);
     insert.bind(11, record.cpu_seconds);
@@ -561,7 +564,8 @@ void visit_runs(sqlite3* db, const std::string& file,
     record.seed = rows.column_int(4);
     record.n_train = rows.column_int(5);
     record.n_test = rows.column_int(6);
-    record.status = rows.column_text(7);
+    record.status = parse_outcome_or_fail(
+        rows.column_text(7), fmt::format("results store {}: run '{}' status", file, record.run_id));
     record.message = rows.column_text(8);
     record.seconds = rows.column_real(9);
     record.cpu_seconds = rows.column_real(10);
@@ -614,8 +618,9 @@ void Store::export_csv(std::ostream& out, const RunFilter& keep) const {
     if (keep && !keep(r)) return;
     out << csv_field(r.run_id) << ',' << csv_field(r.created_at) << ',' << csv_field(r.problem)
         << ',' << csv_field(r.learner) << ',' << r.seed << ',' << r.n_train << ',' << r.n_test
-        << ',' << csv_field(r.status) << ',' << csv_field(r.message) << ',' << csv_number(r.seconds)
-        << ',' << csv_number(r.cpu_seconds) << ',' << csv_number(r.peak_mb) << ',';
+        << ',' << csv_field(std::string(outcome_text(r.status))) << ',' << csv_field(r.message)
+        << ',' << csv_number(r.seconds) << ',' << csv_number(r.cpu_seconds) << ','
+        << csv_number(r.peak_mb) << ',';
     for (const std::string& name : names) {
       auto it = r.metrics.find(name);
       if (it != r.metrics.end()) out << csv_number(it->second);

@@ -30,14 +30,11 @@
 
 #include "hardnets/core/json.h"
 #include "hardnets/core/metrics.h"
+#include "hardnets/core/outcome.h"
 
 struct sqlite3;
 
 namespace hardnets {
-
-// The outcomes a run may record.
-inline constexpr const char* kRunStatuses[] = {"ok", "diverged", "timeout", "oom", "error"};
-bool is_run_status(const std::string& status);
 
 struct RunRecord {
   std::string run_id;      // unique within a store; see run_id_for()
@@ -49,8 +46,8 @@ struct RunRecord {
   std::int64_t n_test = 0;
   Json config = Json::object();  // problem and learner params, sizes, threads, seed
   Metrics metrics;
-  std::string status = "ok";  // one of kRunStatuses
-  std::string message;        // why, when status is not ok
+  Outcome status = Outcome::ok;  // stored as its text form (outcome_text)
+  std::string message;           // why, when status is not ok
   double seconds = 0;
   double cpu_seconds = 0;
   double peak_mb = 0;
@@ -155,6 +152,7 @@ class Store {
 
   std::filesystem::path path_;
   StoreOptions options_;
+  int schema_version_ = 0;  // of the open store: 1 (five outcomes) or 2
   std::unique_ptr<sqlite3, Closer> db_;
 };
 

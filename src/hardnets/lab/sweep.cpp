@@ -55,8 +55,8 @@ void write_all(int fd, const std::string& data) {
   }
 }
 
-RunRecord failed_record(const PlannedRun& run, const std::string& status,
-                        const std::string& message, double seconds, double peak_mb) {
+RunRecord failed_record(const PlannedRun& run, Outcome status, const std::string& message,
+                        double seconds, double peak_mb) {
   RunRecord r;
   r.run_id = run.run_id;
   r.problem = run.instance.problem->name();
@@ -223,10 +223,10 @@ class TemporaryCache {
   try {
     text = lossless(execute_planned_run(run, cache, share));
   } catch (const std::bad_alloc&) {
-    text = lossless(
-        failed_record(run, "oom", "out of memory (budget memory_mb exceeded)", 0, peak_rss_mb()));
+    text = lossless(failed_record(run, Outcome::oom, "out of memory (budget memory_mb exceeded)", 0,
+                                  peak_rss_mb()));
   } catch (const std::exception& e) {
-    text = lossless(failed_record(run, "error", e.what(), 0, peak_rss_mb()));
+    text = lossless(failed_record(run, Outcome::error, e.what(), 0, peak_rss_mb()));
   }
   write_all(fd, text);
   ::close(fd);
@@ -270,7 +270,7 @@ RunRecord execute_planned_run(const PlannedRun& run, const InstanceCache* cache,
   } catch (const std::bad_alloc&) {
     throw;
   } catch (const std::exception& e) {
-    return failed_record(run, "error", e.what(), 0, peak_rss_mb());
+    return failed_record(run, Outcome::error, e.what(), 0, peak_rss_mb());
   }
 }
 
@@ -291,28 +291,28 @@ SweepSummary execute_sweep(const SweepPlan& plan, const std::vector<std::size_t>
     RunRecord record;
     if (timed_out) {
       record = failed_record(
-          run, "timeout",
+          run, Outcome::time_limit,
           fmt::format("killed after {:.1f} s (budget {} s)", seconds, run.budget.seconds), seconds,
           peak_mb);
     } else if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0 && !child.output.empty()) {
       try {
         record = run_record_from_json(Json::parse(child.output));
       } catch (const std::exception& e) {
-        record = failed_record(run, "error", std::string("unreadable result: ") + e.what(), seconds,
-                               peak_mb);
+        record = failed_record(run, Outcome::error, std::string("unreadable result: ") + e.what(),
+                               seconds, peak_mb);
       }
     } else if (WIFSIGNALED(wait_status)) {
       const int sig = WTERMSIG(wait_status);
       const bool near_limit = run.budget.memory_mb > 0 && peak_mb >= 0.8 * run.budget.memory_mb;
-      record = failed_record(run, near_limit ? "oom" : "error",
+      record = failed_record(run, near_limit ? Outcome::oom : Outcome::error,
                              fmt::format("run killed by signal {} ({})", sig, strsignal(sig)),
                              seconds, peak_mb);
     } else {
-      record = failed_record(run, "error", "run exited without a result", seconds, peak_mb);
+      record = failed_record(run, Outcome::error, "run exited without a result", seconds, peak_mb);
     }
     store.append(record);
     ++summary.executed;
-    if (record.status != "ok") ++summary.failed;
+    if (record.status != Outcome::ok) ++summary.failed;
     progress.update(summary.executed, summary.failed);
   };
 

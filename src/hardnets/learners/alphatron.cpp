@@ -103,28 +103,33 @@ Json AlphatronPredictor::to_json() const {
   return out;
 }
 
-AlphatronLearner::AlphatronLearner() : spec_("alphatron") {
-  spec_.integer("degree", 2, 1, 64, "degree p of the multinomial kernel Σ_{i=0..p} (u·v)^i")
-      .integer("iterations", 100, 1, 1'000'000'000, "Alphatron steps T (iterates 0..T are scored)")
-      .real("lambda", 1.0, 0.0, 1e6, "step λ: α_i += (λ/m) (y_i - h(x_i)) (the paper: 1)",
-            /*min_open=*/true)
-      .real("input_scale", 0.0, 0.0, 1e12,
+AlphatronLearner::AlphatronLearner() {
+  using O = AlphatronOptions;
+  options_
+      .integer("degree", &O::degree, 2, 1, 64,
+               "degree p of the multinomial kernel Σ_{i=0..p} (u·v)^i")
+      .integer("iterations", &O::iterations, 100, 1, 1'000'000'000,
+               "Alphatron steps T (iterates 0..T are scored)")
+      .real("lambda", &O::lambda, 1.0, 0.0, 1e6,
+            "step λ: α_i += (λ/m) (y_i - h(x_i)) (the paper: 1)", /*min_open=*/true)
+      .real("input_scale", &O::input_scale, 0.0, 0.0, 1e12,
             "inputs are divided by it; 0 = max(1, largest training norm), so ‖u‖ <= 1")
-      .real("val_fraction", 0.2, 0.0, 0.9,
+      .real("val_fraction", &O::val_fraction, 0.2, 0.0, 0.9,
             "fraction held out to choose the best iterate; 0 = choose on the training loss")
-      .integer("max_gram", 5000, 1, 1'000'000,
+      .integer("max_gram", &O::max_gram, 5000, 1, 1'000'000,
                "largest m (training part) whose m x m Gram matrix is built and cached");
 }
 
-Fit AlphatronLearner::fit(const Dataset& train, const Params& params,
-                          const LearnerContext& ctx) const {
+Fit AlphatronLearner::fit_impl(const Dataset& train, const Params& params,
+                               const LearnerContext& ctx) const {
   check_training_set("alphatron", train, true);
   const Stopwatch clock;
-  const int degree = static_cast<int>(params.integer("degree"));
-  const std::int64_t iterations = params.integer("iterations");
-  const double lambda = params.real("lambda");
-  const double val_fraction = params.real("val_fraction");
-  const Eigen::Index max_gram = params.integer("max_gram");
+  const AlphatronOptions options = options_.read(params);
+  const int degree = options.degree;
+  const std::int64_t iterations = options.iterations;
+  const double lambda = options.lambda;
+  const double val_fraction = options.val_fraction;
+  const Eigen::Index max_gram = options.max_gram;
   const int threads = std::max(1, ctx.threads);
 
   const ValidationSplit split = validation_split(
@@ -140,7 +145,7 @@ Fit AlphatronLearner::fit(const Dataset& train, const Params& params,
         m, val_fraction, m, m, mib_text(static_cast<double>(m) * static_cast<double>(m)), max_gram);
   }
 
-  double scale = params.real("input_scale");
+  double scale = options.input_scale;
   if (scale == 0.0) scale = std::max(1.0, fit_part.X.rowwise().norm().maxCoeff());
   const Matrix U = fit_part.X / scale;
   const Matrix K = gram(U, U, degree, threads);
@@ -185,10 +190,10 @@ Fit AlphatronLearner::fit(const Dataset& train, const Params& params,
   fit.stats["input_scale"] = scale;
   fit.stats["time_limited"] = time_limited ? 1.0 : 0.0;
   if (!diverged.empty()) {
-    fit.status = "diverged";
+    fit.status = Outcome::diverged;
     fit.message = diverged;
   } else if (time_limited) {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     fit.message = fmt::format(
         "time limit of {} s reached after {} of {} steps; returning the best iterate {}",
         ctx.time_limit_seconds, t, iterations, best_t);

@@ -33,6 +33,7 @@
 // bit-identical whatever ctx.threads is.
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets::alphatron {
@@ -68,6 +69,15 @@ class AlphatronPredictor : public Predictor {
   double input_scale_;
 };
 
+struct AlphatronOptions {
+  int degree = 0;
+  std::int64_t iterations = 0;
+  double lambda = 0;
+  double input_scale = 0;
+  double val_fraction = 0;
+  std::int64_t max_gram = 0;
+};
+
 class AlphatronLearner : public Learner {
  public:
   AlphatronLearner();
@@ -76,11 +86,12 @@ class AlphatronLearner : public Learner {
     return "Alphatron (Goel-Klivans 2017): multinomial-kernel ReLU regression by "
            "perceptron-like dual updates, best iterate on validation";
   }
-  const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  const ParamSpec& spec() const override { return options_.params(); }
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<AlphatronOptions> options_{"alphatron"};
 };
 
 }  // namespace hardnets::alphatron

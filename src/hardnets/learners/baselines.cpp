@@ -21,7 +21,7 @@ Json LinearPredictor::to_json() const {
       {"type", "linear"}, {"w", std::vector<double>(w_.data(), w_.data() + w_.size())}, {"b", b_}};
 }
 
-Fit MeanLearner::fit(const Dataset& train, const Params&, const LearnerContext&) const {
+Fit MeanLearner::fit_impl(const Dataset& train, const Params&, const LearnerContext&) const {
   check_training_set("mean", train);
   const double mean = train.y.mean();
   Fit fit;
@@ -30,15 +30,19 @@ Fit MeanLearner::fit(const Dataset& train, const Params&, const LearnerContext&)
   return fit;
 }
 
-RidgeLearner::RidgeLearner() : spec_("ridge") {
-  spec_.real("lambda", 1e-8, 0.0, 1e12, "ridge penalty on ||w||^2 (per-sample scale)")
-      .flag("intercept", true, "fit an unpenalised intercept b");
+RidgeLearner::RidgeLearner() {
+  options_
+      .real("lambda", &RidgeOptions::lambda, 1e-8, 0.0, 1e12,
+            "ridge penalty on ||w||^2 (per-sample scale)")
+      .flag("intercept", &RidgeOptions::intercept, true, "fit an unpenalised intercept b");
 }
 
-Fit RidgeLearner::fit(const Dataset& train, const Params& params, const LearnerContext&) const {
+Fit RidgeLearner::fit_impl(const Dataset& train, const Params& params,
+                           const LearnerContext&) const {
   check_training_set("ridge", train);
-  const double lambda = params.real("lambda");
-  const bool intercept = params.flag("intercept");
+  const RidgeOptions options = options_.read(params);
+  const double lambda = options.lambda;
+  const bool intercept = options.intercept;
   const double n = static_cast<double>(train.size());
   const Eigen::Index d = train.dim();
 

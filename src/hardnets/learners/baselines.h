@@ -3,6 +3,7 @@
 // normalised so that `mean` scores about 1.
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
@@ -28,10 +29,16 @@ class MeanLearner : public Learner {
     return "predicts the mean training label (the trivial baseline, nmse ~ 1)";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_{"mean"};
+};
+
+struct RidgeOptions {
+  double lambda = 0;
+  bool intercept = true;
 };
 
 // Minimises (1/n) Σ (<w, x_i> + b - y_i)^2 + lambda ||w||^2 in closed form:
@@ -44,11 +51,12 @@ class RidgeLearner : public Learner {
   std::string summary() const override {
     return "linear least squares with a ridge penalty, closed form";
   }
-  const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  const ParamSpec& spec() const override { return options_.params(); }
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<RidgeOptions> options_{"ridge"};
 };
 
 }  // namespace hardnets

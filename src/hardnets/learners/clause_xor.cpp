@@ -88,8 +88,8 @@ ClauseXorLearner::ClauseXorLearner() : spec_("clause_xor") {
                "by the label-0 rows");
 }
 
-Fit ClauseXorLearner::fit(const Dataset& train, const Params& params,
-                          const LearnerContext& ctx) const {
+Fit ClauseXorLearner::fit_impl(const Dataset& train, const Params& params,
+                               const LearnerContext& ctx) const {
   check_training_set(kWho, train, true);
   const natural_ksat::Task task = natural_ksat::Task::from_json(ctx.task, kWho);
   if (train.X.cols() != task.d) {
@@ -174,7 +174,7 @@ Fit ClauseXorLearner::fit(const Dataset& train, const Params& params,
   fit.output["rank"] = first.rank;
   fit.output["found"] = first.found;
   if (timed_out) {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     fit.message = fmt::format("{}: time limit of {} s reached during the consensus", kWho,
                               ctx.time_limit_seconds);
   }

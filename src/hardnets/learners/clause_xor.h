@@ -49,7 +49,8 @@ class ClauseXorLearner : public Learner {
            "rows, by consensus over random row subsets: breaks the odd-parity (K-XOR) planting";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

@@ -421,8 +421,8 @@ ReluNet make_network(const Units& units, int d, bool unit_bias, bool output_bias
 
 }  // namespace
 
-Fit ConvexReluLearner::fit(const Dataset& train, const Params& params,
-                           const LearnerContext& ctx) const {
+Fit ConvexReluLearner::fit_impl(const Dataset& train, const Params& params,
+                                const LearnerContext& ctx) const {
   check_training_set("convex_relu", train);
   const double beta = params.real("beta");
   if (!(beta > 0)) fail("convex_relu: beta must be > 0, got {}", beta);
@@ -459,7 +459,7 @@ Fit ConvexReluLearner::fit(const Dataset& train, const Params& params,
   const bool exact = sampled == 0 && complete;
   std::vector<std::string> notes;
   if (!sol.converged) {
-    fit.status = "timeout";
+    fit.status = sol.timed_out ? Outcome::time_limit : Outcome::iteration_limit;
     notes.push_back(fmt::format(
         "stopped by the {} after {} iterations with "
         "duality gap {:.3g}: the objective is an "

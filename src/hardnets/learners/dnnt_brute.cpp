@@ -392,8 +392,8 @@ DnntBruteLearner::DnntBruteLearner() : spec_("dnnt_brute") {
                "timeout and its loss only an upper bound");
 }
 
-Fit DnntBruteLearner::fit(const Dataset& train, const Params& params,
-                          const LearnerContext& ctx) const {
+Fit DnntBruteLearner::fit_impl(const Dataset& train, const Params& params,
+                               const LearnerContext& ctx) const {
   check_training_set("dnnt_brute", train);
   if (ctx.task.empty()) {
     fail(

@@ -42,7 +42,8 @@ class DnntBruteLearner : public Learner {
            "integers; reports opt_loss and the network";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

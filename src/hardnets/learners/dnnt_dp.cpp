@@ -749,8 +749,8 @@ DnntDpLearner::DnntDpLearner() : spec_("dnnt_dp") {
              "memory for one bitset or distance-transform grid, MiB (beyond: slower fallbacks)");
 }
 
-Fit DnntDpLearner::fit(const Dataset& train, const Params& params,
-                       const LearnerContext& ctx) const {
+Fit DnntDpLearner::fit_impl(const Dataset& train, const Params& params,
+                            const LearnerContext& ctx) const {
   check_training_set("dnnt_dp", train);
   const DnntInstance inst = DnntInstance::from_task(ctx.task, train);
   DpOptions options;
@@ -759,7 +759,7 @@ Fit DnntDpLearner::fit(const Dataset& train, const Params& params,
   const DpResult result = solve_two_layer_dp(inst, options);
   Fit fit;
   if (result.timed_out) {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     fit.message = "dnnt_dp: the time limit stopped the dynamic program before it finished";
     return fit;
   }

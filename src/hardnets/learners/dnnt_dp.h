@@ -69,7 +69,8 @@ class DnntDpLearner : public Learner {
     return "exact two-layer D-NNT by the pseudo-polynomial DP over reachable output vectors";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

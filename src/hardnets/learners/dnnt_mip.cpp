@@ -287,8 +287,8 @@ DnntMipLearner::DnntMipLearner() : spec_("dnnt_mip") {
       .flag("cuts", true, "run CBC's cut generators (off: faster on tiny instances)");
 }
 
-Fit DnntMipLearner::fit(const Dataset& train, const Params& params,
-                        const LearnerContext& ctx) const {
+Fit DnntMipLearner::fit_impl(const Dataset& train, const Params& params,
+                             const LearnerContext& ctx) const {
   check_training_set("dnnt_mip", train);
   const DnntInstance inst = DnntInstance::from_task(ctx.task, train);
   if (inst.hidden.size() != 1)

@@ -43,7 +43,8 @@ class DnntMipLearner : public Learner {
     return "two-layer D-NNT as a MILP (value binaries, big-M ReLU) solved by COIN-OR CBC";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

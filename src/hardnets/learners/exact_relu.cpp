@@ -55,8 +55,8 @@ ExactReluLearner::ExactReluLearner() : spec_("exact_relu") {
                "beyond it: status timeout with the best network found");
 }
 
-Fit ExactReluLearner::fit(const Dataset& train, const Params& params,
-                          const LearnerContext& ctx) const {
+Fit ExactReluLearner::fit_impl(const Dataset& train, const Params& params,
+                               const LearnerContext& ctx) const {
   check_training_set("exact_relu", train);
   int k = static_cast<int>(params.integer("k"));
   if (k == 0) {
@@ -107,7 +107,7 @@ Fit ExactReluLearner::fit(const Dataset& train, const Params& params,
   // Units 1..k in turn: each optimum (padded with zero units) starts the next.
   search_units(data, patterns, k, threads, clock, time_limit, max_patterns, best, stats);
   if (!stats.complete) {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     notes.insert(notes.begin(),
                  fmt::format("stopped by the {} after {} programs: the network is the best found, "
                              "not a certified optimum",

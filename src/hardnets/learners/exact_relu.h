@@ -60,12 +60,16 @@ class ExactReluLearner : public Learner {
             "k = 0 takes the task's hidden width",
             "pass -l k=K (1 <= K <= 8)"};
   }
+  std::vector<TaskNeed> declared_needs() const override {
+    return {needs(spec().resolve(std::vector<std::string>{"k=0"}))};
+  }
   std::string summary() const override {
     return "globally optimal k-ReLU regression by activation-pattern enumeration (square, l1, "
            "linf)";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

@@ -283,7 +283,7 @@ Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerConte
   fit.stats["matrix_mb"] =
       gf2::System::matrix_bytes(static_cast<double>(m), columns.count()) / 1048576.0;
   if (deadline.expired()) {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     fit.message = "gf2: the time limit ran out while the equations were built";
     return finish_goldreich(std::move(fit), task, std::vector<std::uint8_t>(n, 0), false, false);
   }
@@ -293,7 +293,7 @@ Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerConte
   const SeedSearch search = search_seeds(P, g, labels, sol, columns, seed_of(sol, columns, n),
                                          params.integer("max_candidates"), deadline);
   if (search.timed_out) {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     fit.message = fmt::format(
         "gf2: the time limit stopped the search of the solution space after {} candidates",
         search.candidates);
@@ -347,7 +347,7 @@ Fit fit_parity(const Dataset& train, const Params& params, const LearnerContext&
   std::vector<int> support;
   bool consistent = false, found = false;
   if (deadline.expired()) {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     fit.message = "gf2: the time limit ran out while the equations were built";
   } else {
     const Deadline elimination;
@@ -385,7 +385,8 @@ Gf2Learner::Gf2Learner() : spec_("gf2") {
                "labels");
 }
 
-Fit Gf2Learner::fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const {
+Fit Gf2Learner::fit_impl(const Dataset& train, const Params& params,
+                         const LearnerContext& ctx) const {
   check_training_set(kWho, train);
   const Deadline deadline(ctx.time_limit_seconds);
   const std::string family =

@@ -76,24 +76,28 @@ void step(const Matrix& X, const Vector& y, double rate, bool bias, Vector& w, d
   if (bias) b += scale * sum_r;
 }
 
-GlmtronLearner::GlmtronLearner() : spec_("glmtron") {
-  spec_.integer("iterations", 1000, 1, 1'000'000'000, "GLMtron steps T (iterates 0..T are scored)")
-      .real("step", 1.0, 0.0, 1e6,
+GlmtronLearner::GlmtronLearner() {
+  using O = GlmtronOptions;
+  options_
+      .integer("iterations", &O::iterations, 1000, 1, 1'000'000'000,
+               "GLMtron steps T (iterates 0..T are scored)")
+      .real("step", &O::step, 1.0, 0.0, 1e6,
             "step-size multiplier λ: w += (λ/m) Σ (y_i - relu(w·x_i + b)) x_i (the paper: 1)",
             /*min_open=*/true)
-      .flag("bias", true, "learn a bias b (a constant coordinate 1 appended to x)")
-      .real("val_fraction", 0.2, 0.0, 0.9,
+      .flag("bias", &O::bias, true, "learn a bias b (a constant coordinate 1 appended to x)")
+      .real("val_fraction", &O::val_fraction, 0.2, 0.0, 0.9,
             "fraction held out to choose the best iterate; 0 = choose on the training loss");
 }
 
-Fit GlmtronLearner::fit(const Dataset& train, const Params& params,
-                        const LearnerContext& ctx) const {
+Fit GlmtronLearner::fit_impl(const Dataset& train, const Params& params,
+                             const LearnerContext& ctx) const {
   check_training_set("glmtron", train, true);
   const Stopwatch clock;
-  const std::int64_t iterations = params.integer("iterations");
-  const double rate = params.real("step");
-  const bool bias = params.flag("bias");
-  const double val_fraction = params.real("val_fraction");
+  const GlmtronOptions options = options_.read(params);
+  const std::int64_t iterations = options.iterations;
+  const double rate = options.step;
+  const bool bias = options.bias;
+  const double val_fraction = options.val_fraction;
   const int threads = std::max(1, ctx.threads);
   const Eigen::Index d = train.dim();
 
@@ -151,10 +155,10 @@ Fit GlmtronLearner::fit(const Dataset& train, const Params& params,
   fit.stats["weight_norm"] = best_w.norm();
   fit.stats["time_limited"] = time_limited ? 1.0 : 0.0;
   if (!diverged.empty()) {
-    fit.status = "diverged";
+    fit.status = Outcome::diverged;
     fit.message = diverged;
   } else if (time_limited) {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     fit.message = fmt::format(
         "time limit of {} s reached after {} of {} steps; returning the best iterate {}",
         ctx.time_limit_seconds, t, iterations, best_t);

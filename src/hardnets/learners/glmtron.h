@@ -20,6 +20,7 @@
 // in block order, so results are bit-identical whatever ctx.threads is.
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets::glmtron {
@@ -29,6 +30,13 @@ namespace hardnets::glmtron {
 void step(const Matrix& X, const Vector& y, double rate, bool bias, Vector& w, double& b,
           int threads = 1);
 
+struct GlmtronOptions {
+  std::int64_t iterations = 0;
+  double step = 0;
+  bool bias = true;
+  double val_fraction = 0;
+};
+
 class GlmtronLearner : public Learner {
  public:
   GlmtronLearner();
@@ -37,11 +45,12 @@ class GlmtronLearner : public Learner {
     return "GLMtron (Kakade et al. 2011) for a single ReLU: w += (1/m) Σ (y - relu(w·x + b)) x, "
            "best iterate on validation";
   }
-  const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  const ParamSpec& spec() const override { return options_.params(); }
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<GlmtronOptions> options_{"glmtron"};
 };
 
 }  // namespace hardnets::glmtron

@@ -102,7 +102,8 @@ GridLearner::GridLearner() : spec_("grid") {
       .integer("max_candidates", 200000, 1, 1000000000, "most grid directions to score");
 }
 
-Fit GridLearner::fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const {
+Fit GridLearner::fit_impl(const Dataset& train, const Params& params,
+                          const LearnerContext& ctx) const {
   using namespace lattice;
   const Stopwatch clock;
   const AttackTask task = parse_task(ctx.task, "grid", true, true);

@@ -30,7 +30,8 @@ class GridLearner : public Learner {
     return "exhaustive spherical-grid search over the hidden direction w (d <= 4)";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

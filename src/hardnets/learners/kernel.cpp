@@ -270,31 +270,34 @@ Json RandomFeaturePredictor::to_json() const {
   return out;
 }
 
-KernelLearner::KernelLearner() : spec_("kernel") {
-  spec_
-      .choice("kernel", "gaussian", {"gaussian", "laplace", "arccos"},
+KernelLearner::KernelLearner() {
+  using O = KernelOptions;
+  options_
+      .choice("kernel", &O::kernel, "gaussian", {"gaussian", "laplace", "arccos"},
               "gaussian exp(-‖u-v‖²/2), laplace exp(-‖u-v‖) or arccos (order-1 arc-cosine: the "
               "infinite-width ReLU layer) on u = x / bandwidth")
-      .real("bandwidth", 0.0, 0.0, 1e12,
+      .real("bandwidth", &O::bandwidth, 0.0, 0.0, 1e12,
             "input scale; 0 = median pairwise distance (arccos: median norm) of <= 1000 rows")
-      .real("bias", 1.0, 0.0, 1e6, "arccos: constant appended to u (ReLU biases); 0 = none")
-      .real("lambda", 1e-3, 0.0, 1e12,
+      .real("bias", &O::bias, 1.0, 0.0, 1e6,
+            "arccos: constant appended to u (ReLU biases); 0 = none")
+      .real("lambda", &O::lambda, 1e-3, 0.0, 1e12,
             "ridge penalty λ per sample: solves (K + nλI) α = y - mean(y)",
             /*min_open=*/true)
-      .integer("features", 0, 0, 100'000'000,
+      .integer("features", &O::features, 0, 0, 100'000'000,
                "0 = exact kernel ridge; D > 0 = D random features (Fourier / ReLU)")
-      .integer("max_exact", 8000, 1, 1'000'000,
+      .integer("max_exact", &O::max_exact, 8000, 1, 1'000'000,
                "largest linear system to factorise (n exact, min(n, features) otherwise)");
 }
 
-Fit KernelLearner::fit(const Dataset& train, const Params& params,
-                       const LearnerContext& ctx) const {
+Fit KernelLearner::fit_impl(const Dataset& train, const Params& params,
+                            const LearnerContext& ctx) const {
   check_training_set("kernel", train, true);
   const Stopwatch clock;
-  const Kind kind = kind_from_name(params.text("kernel"));
-  const double lambda = params.real("lambda");
-  const Eigen::Index features = params.integer("features");
-  const Eigen::Index max_exact = params.integer("max_exact");
+  const KernelOptions options = options_.read(params);
+  const Kind kind = kind_from_name(options.kernel);
+  const double lambda = options.lambda;
+  const Eigen::Index features = options.features;
+  const Eigen::Index max_exact = options.max_exact;
   const Eigen::Index n = train.size();
   const int threads = std::max(1, ctx.threads);
 
@@ -318,8 +321,8 @@ Fit KernelLearner::fit(const Dataset& train, const Params& params,
   InputMap map;
   map.kind = kind;
   map.input_dim = train.dim();
-  map.bias = kind == Kind::kArccos ? params.real("bias") : 0.0;
-  map.bandwidth = params.real("bandwidth");
+  map.bias = kind == Kind::kArccos ? options.bias : 0.0;
+  map.bandwidth = options.bandwidth;
   if (map.bandwidth == 0.0) map.bandwidth = median_bandwidth(kind, train.X);
   const Matrix U = map.apply(train.X);
   const double y_mean = train.y.mean();
@@ -332,7 +335,7 @@ Fit KernelLearner::fit(const Dataset& train, const Params& params,
   fit.stats["time_limited"] = 0.0;
   const double time_limit = ctx.time_limit_seconds;
   auto timeout = [&](const char* stage) {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     fit.message = fmt::format("time limit of {} s reached {} ({:.3g} s); predicting the mean",
                               time_limit, stage, clock.seconds());
     fit.stats["time_limited"] = 1.0;
@@ -341,7 +344,7 @@ Fit KernelLearner::fit(const Dataset& train, const Params& params,
     return fit;
   };
   auto not_solved = [&]() {
-    fit.status = "diverged";
+    fit.status = Outcome::diverged;
     fit.message = fmt::format(
         "the regularised system is not numerically positive definite (lambda = {}); "
         "increase lambda",

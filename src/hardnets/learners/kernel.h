@@ -40,6 +40,7 @@
 #include <memory>
 #include <string>
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets::kernel {
@@ -120,6 +121,15 @@ class RandomFeaturePredictor : public Predictor {
 
 inline constexpr std::size_t kMaxJsonValues = 100000;
 
+struct KernelOptions {
+  std::string kernel;
+  double bandwidth = 0;
+  double bias = 0;
+  double lambda = 0;
+  std::int64_t features = 0;
+  std::int64_t max_exact = 0;
+};
+
 class KernelLearner : public Learner {
  public:
   KernelLearner();
@@ -128,11 +138,12 @@ class KernelLearner : public Learner {
     return "kernel ridge regression (gaussian, laplace, arc-cosine/ReLU), exact or random "
            "features";
   }
-  const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  const ParamSpec& spec() const override { return options_.params(); }
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<KernelOptions> options_{"kernel"};
 };
 
 }  // namespace hardnets::kernel

@@ -316,7 +316,7 @@ Fit finish_fit(const AttackTask& task, const Dataset& train, const Recovery& rec
   }
   for (const auto& [k, v] : extra) fit.stats[k] = v;
   if (reduced.time_limited) {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     fit.message = "the time limit stopped the lattice reduction; the rows it had were read";
   }
   return fit;

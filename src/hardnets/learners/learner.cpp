@@ -29,6 +29,25 @@ void check_training_set(const std::string& learner, const Dataset& train, bool n
   }
 }
 
+Fit Learner::fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const {
+  const std::string learner = name();
+  check_training_set(learner, train);
+  if (ctx.threads < 1) fail("{}: threads must be at least 1, got {}", learner, ctx.threads);
+  if (std::isnan(ctx.time_limit_seconds) || ctx.time_limit_seconds < 0) {
+    fail("{}: the time limit must be a non-negative number of seconds, got {}", learner,
+         ctx.time_limit_seconds);
+  }
+  validate(params);
+  LearnerContext started = ctx;
+  started.deadline = Deadline(ctx.time_limit_seconds);
+  Fit fit = fit_impl(train, params, started);
+  if (fit.status == Outcome::ok && !fit.predictor && fit.output.empty()) {
+    fail("{}: ended with outcome {} but returned neither a predictor nor an output", learner,
+         outcome_text(fit.status));
+  }
+  return fit;
+}
+
 ValidationSplit validation_split(const std::string& learner, const Dataset& train,
                                  double val_fraction, Rng rng) {
   const Eigen::Index n = train.size();

@@ -3,7 +3,7 @@
 // A learner sees only the training set (never the truth), its parameters and a
 // context (seed for its own randomness, threads, time budget). It returns a
 // Fit: a predictor for new inputs, its own statistics (train_loss, epochs,
-// ...), a status ("ok" or "diverged") and optional structured output (the
+// ...), an Outcome (ok, diverged, time_limit, ...) and optional structured output (the
 // recovered network or secret) that the problem's judge may read (Predictor
 // and Fit live in contracts/fit.h, below problems and learners alike).
 #pragma once
@@ -11,6 +11,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hardnets/contracts/fit.h"
 #include "hardnets/contracts/task_schema.h"
@@ -19,6 +20,7 @@
 #include "hardnets/core/metrics.h"
 #include "hardnets/core/params.h"
 #include "hardnets/core/registry.h"
+#include "hardnets/core/resources.h"
 #include "hardnets/core/rng.h"
 
 namespace hardnets {
@@ -31,6 +33,9 @@ struct LearnerContext {
   Seed seed = 0;    // the learner's randomness (initialisation, shuffling)
   int threads = 1;  // threads it may use; results must not depend on it
   double time_limit_seconds = std::numeric_limits<double>::infinity();
+  // Started by Learner::fit from time_limit_seconds; what a learner checks
+  // (ctx.deadline.expired()) between its steps.
+  Deadline deadline;
 };
 
 class Learner {
@@ -47,7 +52,39 @@ class Learner {
     (void)params;
     return {};
   }
-  virtual Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const = 0;
+  // Every need it may have whatever its parameters, for the docs (`hardnets
+  // describe`): needs(defaults) unless empty. A learner whose need appears
+  // only with some parameters (sgd with width = 0) lists it here; the
+  // conformance suite checks needs(defaults) is among these.
+  virtual std::vector<TaskNeed> declared_needs() const {
+    TaskNeed need = needs(spec().defaults());
+    if (need.empty()) return {};
+    return {std::move(need)};
+  }
+  // Cross-parameter checks on resolved parameters (ranges of single
+  // parameters are the ParamSpec's): UserError naming the learner. Called
+  // when a run is planned (resolve_run) and again by fit. Nothing by default.
+  virtual void validate(const Params& params) const { (void)params; }
+
+  // What every learner does around its own fit_impl, so none can forget it
+  // (non-virtual, as in the template-method pattern):
+  //  - checks the training set (check_training_set: rows and labels agree,
+  //    not empty, all finite) and the context (threads >= 1, time limit
+  //    not NaN or negative), UserError naming the learner;
+  //  - validate(params);
+  //  - starts the fit's one deadline, ctx.deadline, from
+  //    ctx.time_limit_seconds (what fit_impl checks its budget against);
+  //  - after fit_impl, checks the declared outputs: a fit that ends ok has
+  //    a predictor or a non-empty output (one stopped by a budget may have
+  //    found nothing yet; its judge scores that).
+  // Wall and CPU time are measured by the caller (lab/run.h fit_learner),
+  // which also times a learner that throws.
+  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const;
+
+ protected:
+  // The learner's own fit, on checked input; ctx.deadline is running.
+  virtual Fit fit_impl(const Dataset& train, const Params& params,
+                       const LearnerContext& ctx) const = 0;
 };
 
 Registry<Learner>& learner_registry();

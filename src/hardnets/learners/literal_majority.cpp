@@ -18,8 +18,8 @@ constexpr const char* kWho = "literal_majority";
 
 LiteralMajorityLearner::LiteralMajorityLearner() : spec_("literal_majority") {}
 
-Fit LiteralMajorityLearner::fit(const Dataset& train, const Params& /*params*/,
-                                const LearnerContext& ctx) const {
+Fit LiteralMajorityLearner::fit_impl(const Dataset& train, const Params& /*params*/,
+                                     const LearnerContext& ctx) const {
   check_training_set(kWho, train, true);
   const natural_ksat::Task task = natural_ksat::Task::from_json(ctx.task, kWho);
   if (train.X.cols() != task.d) {

@@ -44,7 +44,8 @@ class LiteralMajorityLearner : public Learner {
            "planted assignment and each neuron's sign pattern (naive planting is easy)";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

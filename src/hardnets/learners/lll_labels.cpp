@@ -19,8 +19,8 @@ LllLabelsLearner::LllLabelsLearner() : spec_("lll_labels") {
       .real("C", 0.0, 0.0, 1e300, "weight of the null-space constraints; 0 = γ/σ from the task");
 }
 
-Fit LllLabelsLearner::fit(const Dataset& train, const Params& params,
-                          const LearnerContext& ctx) const {
+Fit LllLabelsLearner::fit_impl(const Dataset& train, const Params& params,
+                               const LearnerContext& ctx) const {
   using namespace lattice;
   const Stopwatch clock;
   const AttackTask task = parse_task(ctx.task, "lll_labels", false, true);

@@ -29,7 +29,8 @@ class LllLabelsLearner : public Learner {
     return "lattice attack on cos/tri neuron labels (sign-ambiguous, 2n unknowns), LLL or BKZ";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

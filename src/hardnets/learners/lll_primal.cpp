@@ -19,8 +19,8 @@ LllPrimalLearner::LllPrimalLearner() : spec_("lll_primal") {
       .real("C", 0.0, 0.0, 1e300, "weight of the null-space constraints; 0 = γ/β from the task");
 }
 
-Fit LllPrimalLearner::fit(const Dataset& train, const Params& params,
-                          const LearnerContext& ctx) const {
+Fit LllPrimalLearner::fit_impl(const Dataset& train, const Params& params,
+                               const LearnerContext& ctx) const {
   using namespace lattice;
   const Stopwatch clock;
   const AttackTask task = parse_task(ctx.task, "lll_primal", true, false);

@@ -27,7 +27,8 @@ class LllPrimalLearner : public Learner {
     return "CLWE primal attack: Kannan embedding of the null-space constraints, LLL or BKZ";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

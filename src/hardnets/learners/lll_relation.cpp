@@ -232,8 +232,8 @@ LllRelationLearner::LllRelationLearner() : spec_("lll_relation") {
       .real("delta", 0.99, 0.25, 1.0, "LLL δ (Lovász constant)", true, true);
 }
 
-Fit LllRelationLearner::fit(const Dataset& train, const Params& params,
-                            const LearnerContext& ctx) const {
+Fit LllRelationLearner::fit_impl(const Dataset& train, const Params& params,
+                                 const LearnerContext& ctx) const {
   using namespace lattice;
   const Stopwatch clock;
   const AttackTask task = parse_task(ctx.task, "lll_relation", true, true);

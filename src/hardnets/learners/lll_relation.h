@@ -36,7 +36,8 @@ class LllRelationLearner : public Learner {
     return "CLWE / periodic-label integer-relation attack from d+1 samples (LLL, MPFR)";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

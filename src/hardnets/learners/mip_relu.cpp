@@ -312,8 +312,8 @@ MipReluLearner::MipReluLearner() : spec_("mip_relu") {
             true);
 }
 
-Fit MipReluLearner::fit(const Dataset& train, const Params& params,
-                        const LearnerContext& ctx) const {
+Fit MipReluLearner::fit_impl(const Dataset& train, const Params& params,
+                             const LearnerContext& ctx) const {
   check_training_set("mip_relu", train);
   const std::string& loss_name = params.text("loss");
   if (loss_name == "square") {
@@ -411,7 +411,7 @@ Fit MipReluLearner::fit(const Dataset& train, const Params& params,
   if (proven) {
     fit.stats[metric::kOptLoss] = loss;
   } else {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     notes.push_back(
         fmt::format("stopped by the time limit before proving optimality: the loss {} is an upper "
                     "bound, CBC's lower bound is {}",

@@ -44,7 +44,8 @@ class MipReluLearner : public Learner {
     return "k-ReLU regression (l1, linf) as a big-M MILP for CBC, weights in a box";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

@@ -235,8 +235,8 @@ P5CollisionLearner::P5CollisionLearner() : spec_("p5_collision") {
                "seeds of each assignment's solution space verified at most (Gray code)");
 }
 
-Fit P5CollisionLearner::fit(const Dataset& train, const Params& params,
-                            const LearnerContext& ctx) const {
+Fit P5CollisionLearner::fit_impl(const Dataset& train, const Params& params,
+                                 const LearnerContext& ctx) const {
   check_training_set(kWho, train);
   const Deadline deadline(ctx.time_limit_seconds);
   const goldreich::Task task =
@@ -281,7 +281,7 @@ Fit P5CollisionLearner::fit(const Dataset& train, const Params& params,
         found = attack.try_assignment(guessed, a);
       }
     } catch (const Timeout&) {
-      fit.status = "timeout";
+      fit.status = Outcome::time_limit;
       fit.message = fmt::format(
           "p5_collision: the time limit stopped the search after {} of 2^{} assignments",
           attack.assignments(), g_needed);

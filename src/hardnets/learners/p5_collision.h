@@ -41,7 +41,8 @@ class P5CollisionLearner : public Learner {
            "2018): pair collisions, greedy guesses, GF(2) elimination, verification";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

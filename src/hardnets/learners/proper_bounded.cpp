@@ -255,8 +255,8 @@ ProperBoundedLearner::ProperBoundedLearner() : spec_("proper_bounded") {
                "replaced by the finest coarser one that fits, with status timeout");
 }
 
-Fit ProperBoundedLearner::fit(const Dataset& train, const Params& params,
-                              const LearnerContext& ctx) const {
+Fit ProperBoundedLearner::fit_impl(const Dataset& train, const Params& params,
+                                   const LearnerContext& ctx) const {
   check_training_set("proper_bounded", train, true);
   const Stopwatch clock;
   const int k = static_cast<int>(params.integer("k"));
@@ -354,7 +354,7 @@ Fit ProperBoundedLearner::fit(const Dataset& train, const Params& params,
       if (solved.stats.count(key)) fit.stats[key] = solved.stats.at(key);
     }
     fit.stats["net_points"] = solved.stats.count("programs") ? solved.stats.at("programs") : 0.0;
-    fit.stats["time_limited"] = solved.status == "ok" ? 0.0 : 1.0;
+    fit.stats["time_limited"] = solved.status == Outcome::ok ? 0.0 : 1.0;
     fit.stats[metric::kTrainLoss] = mean_squared_error(ReluNetPredictor(net), fit_part);
     if (n_val > 0) fit.stats["val_loss"] = mean_squared_error(ReluNetPredictor(net), val_part);
     fit.output = Json{{"network", net.to_json()}, {"dim", dim}, {"search", "exact"}};
@@ -610,7 +610,7 @@ Fit ProperBoundedLearner::fit(const Dataset& train, const Params& params,
                     "is the best found so far",
                     ctx.time_limit_seconds, result.evaluated, static_cast<double>(total)));
   }
-  if (coarsened || result.time_limited) fit.status = "timeout";
+  if (coarsened || result.time_limited) fit.status = Outcome::time_limit;
   for (std::size_t q = 0; q < notes.size(); ++q) fit.message += (q ? "; " : "") + notes[q];
 
   fit.stats["net_points"] = static_cast<double>(result.evaluated);

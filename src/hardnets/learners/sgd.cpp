@@ -144,7 +144,7 @@ Fit train_mlp(const Dataset& train, const Settings& s, const LearnerContext& ctx
   Vec best_params;
 
   auto diverged = [&](const std::string& why) {
-    fit.status = "diverged";
+    fit.status = Outcome::diverged;
     fit.message = why;
     fit.stats["steps"] = static_cast<double>(step);
     fit.stats["epochs"] = static_cast<double>(step) / static_cast<double>(steps_per_epoch);
@@ -230,7 +230,7 @@ Fit train_mlp(const Dataset& train, const Settings& s, const LearnerContext& ctx
   fit.stats["time_limited"] = time_limited ? 1.0 : 0.0;
   if (time_limited) {
     // Stopped by the budget: a "timeout" result that still carries its model.
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     fit.message = fmt::format("time limit of {} s reached after {} of {} steps", time_limit, step,
                               total_steps);
   } else if (stopped_early) {
@@ -277,7 +277,8 @@ SgdLearner::SgdLearner() : spec_("sgd") {
             "report 'diverged' when a batch loss exceeds this times its starting scale", true);
 }
 
-Fit SgdLearner::fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const {
+Fit SgdLearner::fit_impl(const Dataset& train, const Params& params,
+                         const LearnerContext& ctx) const {
   check_training_set("sgd", train, true);
   Settings s;
   s.depth = static_cast<int>(params.integer("depth"));
@@ -325,7 +326,7 @@ Fit SgdLearner::fit(const Dataset& train, const Params& params, const LearnerCon
     c.time_limit_seconds = left / static_cast<double>(restarts - r);
     Fit fit = train_once(c);
     ++done;
-    if (fit.status == "diverged") {
+    if (fit.status == Outcome::diverged) {
       ++diverged;
       if (!best.predictor && best_restart < 0) best = fit;
       continue;
@@ -342,7 +343,7 @@ Fit SgdLearner::fit(const Dataset& train, const Params& params, const LearnerCon
   best.stats["restarts_diverged"] = static_cast<double>(diverged);
   best.stats["best_restart"] = static_cast<double>(best_restart);
   if (done < restarts) {
-    best.status = best.status == "ok" ? "timeout" : best.status;
+    if (best.status == Outcome::ok) best.status = Outcome::time_limit;
     best.message += fmt::format("{}time limit reached after {} of {} restarts",
                                 best.message.empty() ? "" : "; ", done, restarts);
   }

@@ -28,11 +28,15 @@ class SgdLearner : public Learner {
     return {
         {&hidden_width_schema()}, "width = 0 trains the task's hidden width", "pass -l width=M"};
   }
+  std::vector<TaskNeed> declared_needs() const override {
+    return {needs(spec().resolve(std::vector<std::string>{"width=0"}))};
+  }
   std::string summary() const override {
     return "ReLU MLP (depth x width) trained on square loss by mini-batch Adam/SGD";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;

@@ -599,8 +599,8 @@ SpectralP5Learner::SpectralP5Learner() : spec_("spectral_p5") {
                "(spectral_outputs); UserError when the vectors alone (n² or C(n, 2)) exceed it");
 }
 
-Fit SpectralP5Learner::fit(const Dataset& train, const Params& params,
-                           const LearnerContext& ctx) const {
+Fit SpectralP5Learner::fit_impl(const Dataset& train, const Params& params,
+                                const LearnerContext& ctx) const {
   check_training_set(kWho, train);
   const Deadline deadline(ctx.time_limit_seconds);
   const goldreich::Task task = gf2::p5_task(
@@ -665,7 +665,7 @@ Fit SpectralP5Learner::fit(const Dataset& train, const Params& params,
     improve_seed(task.predicate, g, labels, rounded, s.max_flips, deadline, seed, fit);
     fit.stats["spike_overlap"] = std::abs(A->spike_overlap(top.v, seed));
   } catch (const Timeout&) {
-    fit.status = "timeout";
+    fit.status = Outcome::time_limit;
     fit.message = "spectral_p5: the time limit stopped the power iterations or the local search";
   }
   report_seed(task, g, labels, seed, distinguished, fit);

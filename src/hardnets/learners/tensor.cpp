@@ -327,8 +327,8 @@ TensorLearner::TensorLearner() : spec_("tensor") {
                "are)");
 }
 
-Fit TensorLearner::fit(const Dataset& train, const Params& params,
-                       const LearnerContext& ctx) const {
+Fit TensorLearner::fit_impl(const Dataset& train, const Params& params,
+                            const LearnerContext& ctx) const {
   check_training_set("tensor", train, true);
   const Stopwatch clock;
   const int threads = std::max(1, ctx.threads);
@@ -495,7 +495,7 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
     }
   }
   if (best_gap < 0.0) {
-    fit.status = "diverged";
+    fit.status = Outcome::diverged;
     fit.message = "tensor: Jennrich's eigen-decomposition failed for every pencil";
     Omega = Matrix::Identity(m, m);
     best_gap = 0.0;
@@ -655,7 +655,7 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
   for (Eigen::Index k = 0; k + 1 < p; ++k) lhs(k, k) += ridge;
   const Eigen::VectorXd theta = lhs.ldlt().solve(Eigen::VectorXd(normal.Fy * inv_n));
   if (!theta.allFinite()) {
-    fit.status = "diverged";
+    fit.status = Outcome::diverged;
     fit.message = "tensor: the ridge system is singular; raise ridge";
   }
   ReluNet net({static_cast<int>(d), static_cast<int>(m + 2), 1});
@@ -687,7 +687,7 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
   phase("seconds_ridge");
 
   // 7. Optional Adam refinement (mini-batches of consecutive rows, in order).
-  if (sgd_epochs > 0 && fit.status == "ok") {
+  if (sgd_epochs > 0 && fit.status == Outcome::ok) {
     const double lr = params.real("sgd_lr");
     const Eigen::Index batch = std::min<Eigen::Index>(params.integer("sgd_batch"), n);
     Eigen::VectorXd theta_net = net.flat();
@@ -716,10 +716,10 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
     const double refined = train_loss(net);
     fit.stats["refined_loss"] = refined;
     if (!std::isfinite(refined)) {
-      fit.status = "diverged";
+      fit.status = Outcome::diverged;
       fit.message = fmt::format("tensor: Adam refinement diverged (sgd_lr = {}); lower sgd_lr", lr);
     } else if (epoch < sgd_epochs) {
-      fit.status = "timeout";
+      fit.status = Outcome::time_limit;
       fit.message = fmt::format("time limit of {} s reached after {} of {} refinement epochs",
                                 ctx.time_limit_seconds, epoch, sgd_epochs);
     }

@@ -104,12 +104,16 @@ class TensorLearner : public Learner {
             "width = 0 takes the task's hidden width",
             "pass -l width=M (the number of hidden units, 1 <= M <= d)"};
   }
+  std::vector<TaskNeed> declared_needs() const override {
+    return {needs(spec().resolve(std::vector<std::string>{"width=0"}))};
+  }
   std::string summary() const override {
     return "moment method for depth-2 ReLU nets under N(0, I): M2 subspace, Jennrich on "
            "M3 + M4 contractions, biases/weights read off, ridge (+ optional Adam)";
   }
   const ParamSpec& spec() const override { return spec_; }
-  Fit fit(const Dataset& train, const Params& params, const LearnerContext& ctx) const override;
+  Fit fit_impl(const Dataset& train, const Params& params,
+               const LearnerContext& ctx) const override;
 
  private:
   ParamSpec spec_;
