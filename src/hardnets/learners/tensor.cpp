@@ -17,6 +17,7 @@
 #include "hardnets/core/parallel.h"
 #include "hardnets/core/resources.h"
 #include "hardnets/nets/units.h"
+#include "hardnets/numerics/adam.h"
 
 namespace hardnets::tensor {
 
@@ -691,9 +692,8 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
     const double lr = params.real("sgd_lr");
     const Eigen::Index batch = std::min<Eigen::Index>(params.integer("sgd_batch"), n);
     Eigen::VectorXd theta_net = net.flat();
-    Eigen::VectorXd m1 = Eigen::VectorXd::Zero(theta_net.size()), m2 = m1;
-    const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-    std::int64_t step = 0, epoch = 0;
+    Adam<double> adam(AdamSettings{}, theta_net.size(), AdamForm::kTextbook);
+    std::int64_t epoch = 0;
     ReluNet grad_net = net;
     std::vector<DenseLayer> grad;
     for (; epoch < sgd_epochs; ++epoch) {
@@ -703,12 +703,7 @@ Fit TensorLearner::fit(const Dataset& train, const Params& params,
         net.loss_and_gradient(X.middleRows(r0, count), y.segment(r0, count), &grad);
         grad_net.layers() = grad;
         const Eigen::VectorXd gflat = grad_net.flat();
-        ++step;
-        m1 = beta1 * m1 + (1.0 - beta1) * gflat;
-        m2 = beta2 * m2 + (1.0 - beta2) * gflat.cwiseAbs2();
-        const double c1 = 1.0 - std::pow(beta1, static_cast<double>(step));
-        const double c2b = 1.0 - std::pow(beta2, static_cast<double>(step));
-        theta_net.array() -= lr * (m1.array() / c1) / ((m2.array() / c2b).sqrt() + eps);
+        adam.step(theta_net.data(), gflat.data(), lr);
         net.set_flat(theta_net);
       }
     }
