@@ -78,8 +78,8 @@ MlpKernels<T> initial_kernels(const Settings& s, Eigen::Index d, Eigen::Index ba
 
 // Mini-batches: every epoch visits the training columns in a fresh random
 // order (substream `epoch` of `shuffle_root`), in consecutive batches of
-// `batch` (the last one of an epoch may be shorter). A batch is a pure
-// function of its step.
+// `batch` (the last one of an epoch may be shorter). Steps are filled in
+// order: an epoch's order is drawn at its first step.
 template <typename T>
 class BatchStream {
  public:
