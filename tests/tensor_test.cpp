@@ -3,6 +3,8 @@
 // as two units become parallel, the final predictor, thread independence and
 // bad input.
 #include "hardnets/learners/tensor.h"
+#include "hardnets/learners/tensor_moments.h"
+#include "hardnets/learners/tensor_refine.h"
 #include "hardnets/nets/units.h"
 
 #include <cmath>

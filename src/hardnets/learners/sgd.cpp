@@ -1,244 +1,18 @@
 #include "hardnets/learners/sgd.h"
 
-#include <algorithm>
-#include <cmath>
 #include <limits>
-#include <numbers>
+#include <string>
 #include <vector>
 
 #include "hardnets/contracts/task_keys.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
-#include "hardnets/nets/mlp_kernels.h"
-#include "hardnets/nets/relu_net.h"
+#include "hardnets/learners/sgd_train.h"
 
 namespace hardnets {
 namespace {
 
 const LearnerRegistration kRegister{std::make_unique<SgdLearner>()};
-
-// Rows of a Dataset (double, sample-major) as the kernels' feature-major
-// layout: one sample per column, in the order given by `rows`.
-template <typename T>
-void gather_columns(const Dataset& data, const std::vector<Eigen::Index>& rows,
-                    Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& X,
-                    Eigen::Matrix<T, Eigen::Dynamic, 1>& y) {
-  X.resize(data.dim(), static_cast<Eigen::Index>(rows.size()));
-  y.resize(static_cast<Eigen::Index>(rows.size()));
-  for (std::size_t j = 0; j < rows.size(); ++j) {
-    X.col(static_cast<Eigen::Index>(j)) = data.X.row(rows[j]).transpose().template cast<T>();
-    y[static_cast<Eigen::Index>(j)] = static_cast<T>(data.y[rows[j]]);
-  }
-}
-
-struct Settings {
-  int depth, width;
-  OptimizerSettings optimizer;
-  double lr;
-  Eigen::Index batch;
-  std::int64_t epochs, steps;
-  std::string schedule;
-  double val_fraction;
-  std::int64_t patience;
-  std::string init;
-  double init_scale;
-  double diverge_ratio;
-  bool bias;
-};
-
-// Learning-rate multiplier at progress t = step / total_steps in [0, 1).
-double schedule_factor(const std::string& schedule, double t) {
-  if (schedule == "cosine") return 0.5 * (1.0 + std::cos(std::numbers::pi * t));
-  if (schedule == "step") return t < 0.5 ? 1.0 : (t < 0.75 ? 0.1 : 0.01);
-  return 1.0;
-}
-
-// Random initial network: weights N(0, init_scale^2 * gain / fan_in), biases 0.
-// "he" (Kaiming) uses gain 2 on hidden layers to preserve the second moment
-// through ReLUs and gain 1 on the linear output; "lecun" gain 1 everywhere;
-// "torch" mimics PyTorch's nn.Linear default, U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-// for weights and biases alike (times init_scale).
-ReluNet initial_network(const std::vector<int>& sizes, const std::string& init, double scale,
-                        Rng rng) {
-  ReluNet net(sizes);
-  for (int l = 0; l < net.depth(); ++l) {
-    DenseLayer& layer = net.layers()[l];
-    const double fan_in = static_cast<double>(layer.W.cols());
-    const bool hidden = l + 1 < net.depth();
-    if (init == "torch") {
-      const double bound = scale / std::sqrt(fan_in);
-      for (Eigen::Index i = 0; i < layer.W.rows(); ++i) {
-        for (Eigen::Index j = 0; j < layer.W.cols(); ++j)
-          layer.W(i, j) = rng.uniform(-bound, bound);
-      }
-      for (Eigen::Index i = 0; i < layer.b.size(); ++i) layer.b[i] = rng.uniform(-bound, bound);
-    } else {
-      const double gain = (init == "he" && hidden) ? 2.0 : 1.0;
-      const double std = scale * std::sqrt(gain / fan_in);
-      for (Eigen::Index i = 0; i < layer.W.rows(); ++i) {
-        for (Eigen::Index j = 0; j < layer.W.cols(); ++j) layer.W(i, j) = std * rng.normal();
-      }
-    }
-  }
-  return net;
-}
-
-template <typename T>
-Fit train_mlp(const Dataset& train, const Settings& s, const LearnerContext& ctx) {
-  using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
-  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-  const Stopwatch clock;
-  const Rng root(ctx.seed, stream_id("sgd"));
-  const Eigen::Index n = train.size(), d = train.dim();
-
-  // Validation split: a random val_fraction of the samples is held out.
-  std::vector<Eigen::Index> order(static_cast<std::size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  const auto n_val = static_cast<Eigen::Index>(std::floor(s.val_fraction * static_cast<double>(n)));
-  const Eigen::Index n_fit = n - n_val;
-  if (n_fit < 1) fail("sgd: val_fraction {} leaves no training samples", s.val_fraction);
-  if (n_val > 0) {
-    Rng split = root.substream("split");
-    shuffle(order, split);
-  }
-  Mat X_fit, X_val;
-  Vec y_fit, y_val;
-  gather_columns<T>(train, {order.begin(), order.begin() + n_fit}, X_fit, y_fit);
-  gather_columns<T>(train, {order.begin() + n_fit, order.end()}, X_val, y_val);
-
-  std::vector<int> sizes{static_cast<int>(d)};
-  for (int l = 1; l < s.depth; ++l) sizes.push_back(s.width);
-  sizes.push_back(1);
-  const Eigen::Index batch = std::min<Eigen::Index>(s.batch, n_fit);
-  // Evaluation passes go through the same buffers; a floor of 256 columns keeps
-  // them efficient when training batches are tiny.
-  MlpKernels<T> net(sizes, std::max<Eigen::Index>(batch, 256));
-  ReluNet start = initial_network(sizes, s.init, s.init_scale, root.substream("init"));
-  if (!s.bias) {
-    for (auto& layer : start.layers()) layer.b.setZero();
-  }
-  net.load(start);
-  // Without biases the optimiser owns only the weight prefix of the buffer:
-  // the biases keep their initial value 0 (homogeneous units, as in
-  // relu_reduction's class).
-  MlpOptimizer<T> optimizer(s.optimizer, s.bias ? net.num_parameters() : net.num_weights(),
-                            net.num_weights());
-
-  const std::int64_t steps_per_epoch = (n_fit + batch - 1) / batch;
-  const std::int64_t total_steps = s.steps > 0 ? s.steps : s.epochs * steps_per_epoch;
-  const Rng shuffle_root = root.substream("shuffle");
-  std::vector<Eigen::Index> epoch_order(static_cast<std::size_t>(n_fit));
-  Mat X_batch(d, batch);
-  Vec y_batch(batch);
-
-  // Divergence: the loss is compared with its starting scale (first batch loss,
-  // or the mean squared label if larger).
-  const double label_scale = static_cast<double>(y_fit.squaredNorm()) / static_cast<double>(n_fit);
-  double loss_scale = 0.0;
-
-  Fit fit;
-  const double time_limit = ctx.time_limit_seconds;
-  bool time_limited = false, stopped_early = false;
-  std::int64_t step = 0, epochs_done = 0, best_epoch = 0, bad_epochs = 0;
-  double best_val = std::numeric_limits<double>::infinity();
-  Vec best_params;
-
-  auto diverged = [&](const std::string& why) {
-    fit.status = Outcome::diverged;
-    fit.message = why;
-    fit.stats["steps"] = static_cast<double>(step);
-    fit.stats["epochs"] = static_cast<double>(step) / static_cast<double>(steps_per_epoch);
-    fit.stats[metric::kSamples] = static_cast<double>(n_fit);
-    return fit;
-  };
-
-  while (step < total_steps) {
-    const std::int64_t position = step % steps_per_epoch;
-    if (position == 0) {
-      for (Eigen::Index i = 0; i < n_fit; ++i) epoch_order[static_cast<std::size_t>(i)] = i;
-      Rng epoch_rng = shuffle_root.substream(static_cast<std::uint64_t>(step / steps_per_epoch));
-      shuffle(epoch_order, epoch_rng);
-    }
-    const Eigen::Index begin = position * batch;
-    const Eigen::Index count = std::min(batch, n_fit - begin);
-    for (Eigen::Index j = 0; j < count; ++j) {
-      const Eigen::Index row = epoch_order[static_cast<std::size_t>(begin + j)];
-      X_batch.col(j) = X_fit.col(row);
-      y_batch[j] = y_fit[row];
-    }
-    const double lr = s.lr * schedule_factor(s.schedule, static_cast<double>(step) / total_steps);
-    const double loss = net.loss_and_gradient(X_batch.data(), y_batch.data(), count);
-    if (step == 0) loss_scale = std::max({static_cast<double>(loss), label_scale, 1e-30});
-    if (!std::isfinite(loss)) {
-      return diverged(fmt::format("training loss became {} at step {} (lr {})", loss, step, lr));
-    }
-    if (loss > s.diverge_ratio * loss_scale) {
-      return diverged(
-          fmt::format("training loss exploded to {:.3g} (starting scale {:.3g}) at "
-                      "step {} (lr {})",
-                      loss, loss_scale, step, lr));
-    }
-    optimizer.step(net.parameters().data(), net.gradient().data(), lr);
-    ++step;
-
-    const bool epoch_end = position + 1 == steps_per_epoch || step == total_steps;
-    if (epoch_end) {
-      ++epochs_done;
-      if (n_val > 0) {
-        const double val = net.mean_squared_error(X_val.data(), y_val.data(), n_val);
-        if (val < best_val) {
-          best_val = val;
-          best_params = net.parameters();
-          best_epoch = epochs_done;
-          bad_epochs = 0;
-        } else if (s.patience > 0 && ++bad_epochs >= s.patience) {
-          stopped_early = true;
-          break;
-        }
-      }
-    }
-    // The clock is read every 16 steps and at epoch ends: cheap, and a step is
-    // far shorter than any sensible time limit.
-    if ((epoch_end || step % 16 == 0) && clock.seconds() > time_limit) {
-      time_limited = step < total_steps;
-      break;
-    }
-  }
-
-  if (n_val > 0 && best_params.size() == net.num_parameters()) net.parameters() = best_params;
-  if (!net.parameters().allFinite()) {
-    return diverged(fmt::format("parameters became non-finite after {} steps", step));
-  }
-  const double train_loss = net.mean_squared_error(X_fit.data(), y_fit.data(), n_fit);
-  if (!std::isfinite(train_loss)) {
-    return diverged(fmt::format("final training loss is {}", train_loss));
-  }
-
-  ReluNet result = net.to_relu_net();
-  fit.output = Json{{"net", result.to_json()}};
-  fit.predictor = std::make_shared<ReluNetPredictor>(std::move(result));
-  fit.stats[metric::kTrainLoss] = train_loss;
-  fit.stats[metric::kSamples] = static_cast<double>(n_fit);
-  fit.stats["steps"] = static_cast<double>(step);
-  fit.stats["epochs"] = static_cast<double>(step) / static_cast<double>(steps_per_epoch);
-  fit.stats["parameters"] = static_cast<double>(net.num_parameters());
-  if (n_val > 0) {
-    fit.stats["val_loss"] = best_val;
-    fit.stats["best_epoch"] = static_cast<double>(best_epoch);
-    fit.stats["stopped_early"] = stopped_early ? 1.0 : 0.0;
-  }
-  fit.stats["time_limited"] = time_limited ? 1.0 : 0.0;
-  if (time_limited) {
-    // Stopped by the budget: a "timeout" result that still carries its model.
-    fit.status = Outcome::time_limit;
-    fit.message = fmt::format("time limit of {} s reached after {} of {} steps", time_limit, step,
-                              total_steps);
-  } else if (stopped_early) {
-    fit.message = fmt::format("early stop after epoch {}: no validation improvement for {} epochs",
-                              epochs_done, s.patience);
-  }
-  return fit;
-}
 
 }  // namespace
 
@@ -280,7 +54,7 @@ SgdLearner::SgdLearner() : spec_("sgd") {
 Fit SgdLearner::fit_impl(const Dataset& train, const Params& params,
                          const LearnerContext& ctx) const {
   check_training_set("sgd", train, true);
-  Settings s;
+  sgd::Settings s;
   s.depth = static_cast<int>(params.integer("depth"));
   s.width = static_cast<int>(params.integer("width"));
   if (s.width == 0) {
@@ -307,8 +81,8 @@ Fit SgdLearner::fit_impl(const Dataset& train, const Params& params,
   s.diverge_ratio = params.real("diverge_ratio");
   s.bias = params.flag("bias");
   const auto train_once = [&](const LearnerContext& c) {
-    return params.text("precision") == "double" ? train_mlp<double>(train, s, c)
-                                                : train_mlp<float>(train, s, c);
+    return params.text("precision") == "double" ? sgd::train_mlp<double>(train, s, c)
+                                                : sgd::train_mlp<float>(train, s, c);
   };
   const std::int64_t restarts = params.integer("restarts");
   if (restarts == 1) return train_once(ctx);

@@ -54,45 +54,16 @@
 // Every pass sums fixed blocks of rows whose partial sums are added in block
 // order, so results are bit-identical whatever ctx.threads is. Memory: O(d²)
 // per block plus the N × m projection z.
+//
+// The stages, each in its own file pair and testable alone: tensor_moments
+// (Hermite coefficients and contractions, the blocked sums), tensor_subspace
+// (1), tensor_pencils (2, 3), tensor_readoff (4), tensor_refine (5: dual power
+// steps), tensor_network (6, 7: ridge and Adam); fit below runs them in order.
 #pragma once
 
-#include <vector>
-
 #include "hardnets/learners/learner.h"
-#include "hardnets/nets/relu_net.h"
 
 namespace hardnets::tensor {
-
-// c_ℓ(b) of the Hermite identity for ℓ = 0..4 (c_0 = φ + bΦ, c_1 = Φ, c_2 = φ,
-// c_3 = -bφ, c_4 = (b² - 1)φ).
-double hermite_coefficient(int order, double b);
-
-// Sample estimates of the contractions above, in one pass over (X, y):
-// M2, T1 = E[y x], mean_y = E[y], and for each g in `gs`, M3(g) and M4(g, h).
-// h is only used when `gs` is not empty. Thread-count independent.
-struct Contractions {
-  Matrix M2;
-  Vector T1;
-  double mean_y = 0.0;
-  std::vector<Matrix> M3, M4;  // one per g
-};
-Contractions hermite_contractions(const Matrix& X, const Vector& y, const std::vector<Vector>& gs,
-                                  const Vector& h, int threads = 1);
-
-// One dual power step on unit rows Ŵ (m x d, full row rank). With the dual
-// vectors v_i (columns of Ŵᵀ(ŴŴᵀ)⁻¹), p = ⟨x, v_i⟩ and s = ‖v_i‖²,
-//   t3_i = T3(·, v_i, v_i)      = E[r ((p² - s) x - 2p v_i)]
-//   t4_i = T4(·, v_i, v_i, v_i) = E[r ((p³ - 3sp) x - 3(p² - s) v_i)]
-// (He_3, He_4 contracted with v_i on all but one slot), where r is the label
-// minus any polynomial of degree ≤ 2 of x (that leaves T3, T4 unchanged and
-// only removes variance). By the Hermite identity
-//   t_ℓ,i = Σ_j a_j c_ℓ(b_j) ⟨w_j, v_i⟩^{ℓ-1} w_j,
-// and ⟨w_j, v_i⟩ = δ_ij + O(ε) when Ŵ is ε off, so both point along w_i up to
-// O(ε²): the tensor power iteration in dual coordinates. The new row i is the
-// leading left singular vector of [t3_i, t4_i] (c_3 vanishes at b = 0, c_4 at
-// b = ±1; the pair always carries the unit), signed like the old row.
-// Thread-count independent.
-Matrix dual_power_step(const Matrix& X, const Vector& r, const Matrix& What, int threads = 1);
 
 class TensorLearner : public Learner {
  public:

@@ -345,60 +345,40 @@ template <typename T>
 MlpOptimizer<T>::MlpOptimizer(const Settings& settings, Eigen::Index num_parameters,
                               Eigen::Index num_decayed)
     : settings_(settings), num_decayed_(num_decayed) {
-  first_ = Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(num_parameters);
   if (settings_.kind == Kind::kAdam) {
-    second_ = Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(num_parameters);
+    adam_.emplace(AdamSettings{settings_.beta1, settings_.beta2, settings_.eps}, num_parameters,
+                  AdamForm::kFolded);
+  } else {
+    velocity_ = Eigen::Matrix<T, Eigen::Dynamic, 1>::Zero(num_parameters);
   }
 }
 
 template <typename T>
 void MlpOptimizer<T>::step(T* params, const T* gradient, double lr) {
   ++steps_;
-  const Eigen::Index n = first_.size();
-  // The update is done in chunks that stay in L1 cache: each chunk goes through
-  // the few Eigen array statements below (each a vectorised loop) while its
-  // parameters, gradient and moments are still cached, so a large network's
-  // buffers are streamed from memory once per step rather than once per
-  // statement.
-  constexpr Eigen::Index kChunk = 512;
   if (settings_.weight_decay > 0.0) {
     Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> decayed(params, num_decayed_);
     decayed *= static_cast<T>(1.0 - lr * settings_.weight_decay);
   }
-  if (settings_.kind == Kind::kAdam) {
-    // PyTorch's form θ ← θ - lr/(1-β1^t) m / (sqrt(v)/sqrt(1-β2^t) + ε), with the
-    // bias corrections folded into a step size and an ε so that each element
-    // costs one sqrt and one division.
-    const double t = static_cast<double>(steps_);
-    const double correction1 = 1.0 - std::pow(settings_.beta1, t);
-    const double correction2 = std::sqrt(1.0 - std::pow(settings_.beta2, t));
-    const T step_size = static_cast<T>(lr * correction2 / correction1);
-    const T eps = static_cast<T>(settings_.eps * correction2);
-    const T b1 = static_cast<T>(settings_.beta1), b2 = static_cast<T>(settings_.beta2);
-    for (Eigen::Index s = 0; s < n; s += kChunk) {
-      const Eigen::Index c = std::min(kChunk, n - s);
-      Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> g(gradient + s, c);
-      auto m = first_.segment(s, c).array();
-      auto v = second_.segment(s, c).array();
-      Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> p(params + s, c);
-      m = b1 * m + (T(1) - b1) * g;
-      v = b2 * v + (T(1) - b2) * g.square();
-      p -= step_size * m / (v.sqrt() + eps);
-    }
-  } else {
-    const T mu = static_cast<T>(settings_.momentum), rate = static_cast<T>(lr);
-    Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> g(gradient, n);
-    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> p(params, n);
-    if (mu == T(0)) {
-      p -= rate * g;
-    } else {
-      for (Eigen::Index s = 0; s < n; s += kChunk) {
-        const Eigen::Index c = std::min(kChunk, n - s);
-        auto v = first_.segment(s, c).array();
-        v = mu * v + g.segment(s, c);
-        p.segment(s, c) -= rate * v;
-      }
-    }
+  if (adam_) {
+    adam_->step(params, gradient, lr);
+    return;
+  }
+  const Eigen::Index n = velocity_.size();
+  const T mu = static_cast<T>(settings_.momentum), rate = static_cast<T>(lr);
+  Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>> g(gradient, n);
+  Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> p(params, n);
+  if (mu == T(0)) {
+    p -= rate * g;
+    return;
+  }
+  // In chunks that stay in L1 cache, as Adam's update (numerics/adam).
+  constexpr Eigen::Index kChunk = 512;
+  for (Eigen::Index s = 0; s < n; s += kChunk) {
+    const Eigen::Index c = std::min(kChunk, n - s);
+    auto v = velocity_.segment(s, c).array();
+    v = mu * v + g.segment(s, c);
+    p.segment(s, c) -= rate * v;
   }
 }
 

@@ -17,11 +17,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <Eigen/Core>
 
 #include "hardnets/nets/relu_net.h"
+#include "hardnets/numerics/adam.h"
 
 namespace hardnets {
 
@@ -100,8 +102,8 @@ class MlpKernels {
 
 // First-order optimisers over a flat parameter buffer.
 //
-// Adam (Kingma & Ba, with PyTorch's bias correction) or SGD with heavy-ball
-// momentum (PyTorch form: v ← μ v + g, θ ← θ - lr v). Weight decay is
+// Adam (numerics/adam, in its folded form: PyTorch's bias correction) or SGD
+// with heavy-ball momentum (PyTorch form: v ← μ v + g, θ ← θ - lr v). Weight decay is
 // decoupled (AdamW style: θ ← θ - lr λ θ) and applies to the first
 // `num_decayed` entries only, i.e. to weights but not biases in MlpKernels'
 // layout.
@@ -131,8 +133,8 @@ class MlpOptimizer {
   Settings settings_;
   Eigen::Index num_decayed_;
   std::int64_t steps_ = 0;
-  // Adam: first and second moments. SGD: velocity in first_ (second_ empty).
-  Eigen::Matrix<T, Eigen::Dynamic, 1> first_, second_;
+  std::optional<Adam<T>> adam_;                   // kAdam
+  Eigen::Matrix<T, Eigen::Dynamic, 1> velocity_;  // kSgd
 };
 
 // The GEMM the kernels run on: "Eigen", or "OpenBLAS" when built with the CMake
