@@ -123,7 +123,6 @@ AlphatronLearner::AlphatronLearner() {
 Fit AlphatronLearner::fit_impl(const Dataset& train, const Params& params,
                                const LearnerContext& ctx) const {
   check_training_set("alphatron", train, true);
-  const Stopwatch clock;
   const AlphatronOptions options = options_.read(params);
   const int degree = options.degree;
   const std::int64_t iterations = options.iterations;
@@ -160,7 +159,7 @@ Fit AlphatronLearner::fit_impl(const Dataset& train, const Params& params,
   bool time_limited = false;
   std::string diverged;
   while (t < iterations) {
-    if (clock.seconds() > ctx.time_limit_seconds) {
+    if (ctx.deadline.expired()) {
       time_limited = true;
       break;
     }

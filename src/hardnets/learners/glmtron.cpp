@@ -92,7 +92,6 @@ GlmtronLearner::GlmtronLearner() {
 Fit GlmtronLearner::fit_impl(const Dataset& train, const Params& params,
                              const LearnerContext& ctx) const {
   check_training_set("glmtron", train, true);
-  const Stopwatch clock;
   const GlmtronOptions options = options_.read(params);
   const std::int64_t iterations = options.iterations;
   const double rate = options.step;
@@ -134,7 +133,7 @@ Fit GlmtronLearner::fit_impl(const Dataset& train, const Params& params,
       best_b = b;
       best_t = t;
     }
-    if (t < iterations && clock.seconds() > ctx.time_limit_seconds) {
+    if (t < iterations && ctx.deadline.expired()) {
       time_limited = true;
       break;
     }

@@ -292,7 +292,6 @@ KernelLearner::KernelLearner() {
 Fit KernelLearner::fit_impl(const Dataset& train, const Params& params,
                             const LearnerContext& ctx) const {
   check_training_set("kernel", train, true);
-  const Stopwatch clock;
   const KernelOptions options = options_.read(params);
   const Kind kind = kind_from_name(options.kernel);
   const double lambda = options.lambda;
@@ -337,7 +336,7 @@ Fit KernelLearner::fit_impl(const Dataset& train, const Params& params,
   auto timeout = [&](const char* stage) {
     fit.status = Outcome::time_limit;
     fit.message = fmt::format("time limit of {} s reached {} ({:.3g} s); predicting the mean",
-                              time_limit, stage, clock.seconds());
+                              time_limit, stage, ctx.deadline.seconds());
     fit.stats["time_limited"] = 1.0;
     fit.predictor = std::make_shared<LinearPredictor>(Vector::Zero(train.dim()), y_mean);
     fit.stats[metric::kTrainLoss] = yc.squaredNorm() / static_cast<double>(n);
@@ -361,7 +360,7 @@ Fit KernelLearner::fit_impl(const Dataset& train, const Params& params,
     std::atomic<bool> stop{false};
     parallel_for(units, threads, [&](std::int64_t ub, std::int64_t ue) {
       for (std::int64_t u = ub; u < ue && !stop; ++u) {
-        if (clock.seconds() > time_limit) {
+        if (ctx.deadline.expired()) {
           stop = true;
           return;
         }
@@ -370,7 +369,7 @@ Fit KernelLearner::fit_impl(const Dataset& train, const Params& params,
         K.middleRows(r, count) = kernel_matrix(kind, U.middleRows(r, count), U);
       }
     });
-    if (stop || clock.seconds() > time_limit) return timeout("while building the Gram matrix");
+    if (stop || ctx.deadline.expired()) return timeout("while building the Gram matrix");
     K.diagonal().array() += ridge;
     Vector alpha;
     if (!solve_spd_in_place(K, yc, alpha)) return not_solved();
@@ -387,7 +386,7 @@ Fit KernelLearner::fit_impl(const Dataset& train, const Params& params,
       Eigen::MatrixXd G = Eigen::MatrixXd::Zero(features, features);
       Vector rhs = Vector::Zero(features);
       for (Eigen::Index r = 0; r < n; r += kPrimalRows) {
-        if (clock.seconds() > time_limit) return timeout("while building the features");
+        if (ctx.deadline.expired()) return timeout("while building the features");
         const Eigen::Index count = std::min(kPrimalRows, n - r);
         const Matrix phi = features_parallel(rf, U, r, r + count, 0, features, threads);
         G.selfadjointView<Eigen::Lower>().rankUpdate(phi.transpose());
@@ -395,20 +394,20 @@ Fit KernelLearner::fit_impl(const Dataset& train, const Params& params,
       }
       G.triangularView<Eigen::StrictlyUpper>() = G.transpose();
       G.diagonal().array() += ridge;
-      if (clock.seconds() > time_limit) return timeout("before the solve");
+      if (ctx.deadline.expired()) return timeout("before the solve");
       if (!solve_spd_in_place(G, rhs, w)) return not_solved();
     } else {
       // Dual: (ΦΦᵀ + nλI) α = y_c and w = Φᵀα, over fixed column blocks.
       Eigen::MatrixXd K = Eigen::MatrixXd::Zero(n, n);
       for (Eigen::Index c = 0; c < features; c += kDualColumns) {
-        if (clock.seconds() > time_limit) return timeout("while building the features");
+        if (ctx.deadline.expired()) return timeout("while building the features");
         const Eigen::Index count = std::min(kDualColumns, features - c);
         const Matrix phi = features_parallel(rf, U, 0, n, c, c + count, threads);
         K.selfadjointView<Eigen::Lower>().rankUpdate(phi);
       }
       K.triangularView<Eigen::StrictlyUpper>() = K.transpose();
       K.diagonal().array() += ridge;
-      if (clock.seconds() > time_limit) return timeout("before the solve");
+      if (ctx.deadline.expired()) return timeout("before the solve");
       Vector alpha;
       if (!solve_spd_in_place(K, yc, alpha)) return not_solved();
       train_loss = ridge * ridge * alpha.squaredNorm() / static_cast<double>(n);
