@@ -388,7 +388,7 @@ Gf2Learner::Gf2Learner() : spec_("gf2") {
 Fit Gf2Learner::fit_impl(const Dataset& train, const Params& params,
                          const LearnerContext& ctx) const {
   check_training_set(kWho, train);
-  const Deadline deadline(ctx.time_limit_seconds);
+  const Deadline& deadline = ctx.deadline;  // started by Learner::fit
   const std::string family =
       ctx.task.is_object() && ctx.task.contains("family") && ctx.task["family"].is_string()
           ? ctx.task["family"].get<std::string>()

@@ -602,7 +602,7 @@ SpectralP5Learner::SpectralP5Learner() : spec_("spectral_p5") {
 Fit SpectralP5Learner::fit_impl(const Dataset& train, const Params& params,
                                 const LearnerContext& ctx) const {
   check_training_set(kWho, train);
-  const Deadline deadline(ctx.time_limit_seconds);
+  const Deadline& deadline = ctx.deadline;  // started by Learner::fit
   const goldreich::Task task = gf2::p5_task(
       ctx.task, kWho,
       "gf2 is the general algebraic (linearization) attack, p5_collision the other P5 attack");
