@@ -78,12 +78,13 @@ Consensus consensus(const Equations& eq, int n,
 
 }  // namespace
 
-ClauseXorLearner::ClauseXorLearner() : spec_("clause_xor") {
-  spec_
-      .integer("subsets", 64, 1, 1'000'000,
+ClauseXorLearner::ClauseXorLearner() {
+  using O = ClauseXorOptions;
+  options_
+      .integer("subsets", &O::subsets, 64, 1, 1'000'000,
                "random subsets of label-0 rows eliminated; the solution satisfying most "
                "equations is kept (consensus against the random tuples psi* satisfies)")
-      .integer("subset_rows", 0, 0, 1'000'000'000,
+      .integer("subset_rows", &O::subset_rows, 0, 0, 1'000'000'000,
                "rows per subset; 0 = ceil((n/K) ln n) + n + 10 (enough for full rank), capped "
                "by the label-0 rows");
 }
@@ -95,6 +96,7 @@ Fit ClauseXorLearner::fit_impl(const Dataset& train, const Params& params,
   if (train.X.cols() != task.d) {
     fail("{}: training rows have {} columns, the task has d = {}", kWho, train.X.cols(), task.d);
   }
+  const ClauseXorOptions options = options_.read(params);
   const Deadline deadline(ctx.time_limit_seconds);
   // The equations of every block, from the label-0 rows.
   std::vector<Equations> blocks(static_cast<std::size_t>(task.q));
@@ -117,7 +119,7 @@ Fit ClauseXorLearner::fit_impl(const Dataset& train, const Params& params,
   }
   if (!std::isfinite(alpha)) alpha = 1.0;
   const std::size_t rows = blocks[0].rows();
-  std::int64_t subset_rows = params.integer("subset_rows");
+  std::int64_t subset_rows = options.subset_rows;
   if (subset_rows == 0) {
     subset_rows = static_cast<std::int64_t>(
         std::ceil(task.n / static_cast<double>(task.K) * std::log(static_cast<double>(task.n))) +
@@ -127,7 +129,7 @@ Fit ClauseXorLearner::fit_impl(const Dataset& train, const Params& params,
   // The subsets: a partial Fisher–Yates draw per subset from its own substream.
   const Rng base = Rng(ctx.seed, stream_id(kWho)).substream("subsets");
   std::vector<std::vector<std::size_t>> subsets;
-  for (std::int64_t t = 0; t < params.integer("subsets") && rows > 0; ++t) {
+  for (std::int64_t t = 0; t < options.subsets && rows > 0; ++t) {
     Rng rng = base.substream(static_cast<std::uint64_t>(t));
     std::vector<std::size_t> order(rows);
     std::iota(order.begin(), order.end(), std::size_t{0});

@@ -33,9 +33,15 @@
 // beyond chance, agreement stays near ½, and the assignment is wrong.
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
+
+struct ClauseXorOptions {
+  std::int64_t subsets = 0;
+  std::int64_t subset_rows = 0;
+};
 
 class ClauseXorLearner : public Learner {
  public:
@@ -48,12 +54,12 @@ class ClauseXorLearner : public Learner {
     return "Gaussian elimination (M4RI) on the clause-parity equations of natural_ksat's label-0 "
            "rows, by consensus over random row subsets: breaks the odd-parity (K-XOR) planting";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<ClauseXorOptions> options_{"clause_xor"};
 };
 
 }  // namespace hardnets

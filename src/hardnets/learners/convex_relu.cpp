@@ -243,29 +243,31 @@ double regularised_objective(const ReluNet& net, const Matrix& X, const Vector& 
          0.5 * beta * (L[0].W.squaredNorm() + L[0].b.squaredNorm() + L[1].W.squaredNorm());
 }
 
-ConvexReluLearner::ConvexReluLearner() : spec_("convex_relu") {
-  spec_
-      .real("beta", 1e-2, 0.0, 1e12,
+ConvexReluLearner::ConvexReluLearner() {
+  using O = ConvexReluOptions;
+  options_
+      .real("beta", &O::beta, 1e-2, 0.0, 1e12,
             "weight decay β > 0: (β/2) Σ_j (‖(w_j, b_j)‖² + a_j²), i.e. β Σ "
             "‖v_i‖ in the convex "
             "program",
             true)
-      .integer("patterns", 0, 0, 100'000'000,
+      .integer("patterns", &O::patterns, 0, 0, 100'000'000,
                "0: all activation patterns (exact); P > 0: patterns of P "
                "Gaussian directions "
                "(an upper bound)")
-      .integer("prune_to", 0, 0, 1'000'000,
+      .integer("prune_to", &O::prune_to, 0, 0, 1'000'000,
                "0: the convex solution's network (one unit per nonzero group); "
                "k > 0: keep the k "
                "heaviest groups and refit their cells for the square loss "
                "without weight decay "
                "(a k-unit network: an upper bound on the k-unit optimum)")
-      .flag("output_bias", true, "fit an unpenalised output bias c")
-      .flag("unit_bias", true,
+      .flag("output_bias", &O::output_bias, true, "fit an unpenalised output bias c")
+      .flag("unit_bias", &O::unit_bias, true,
             "hidden units [w·x + b]_+; false: homogeneous units [w·x]_+ "
             "(relu_reduction's class)")
-      .real("tol", 1e-10, 0.0, 1.0, "stop when the duality gap <= tol·max(1, objective)", true)
-      .integer("max_iters", 200'000, 1, 1'000'000'000, "FISTA iterations at most");
+      .real("tol", &O::tol, 1e-10, 0.0, 1.0, "stop when the duality gap <= tol·max(1, objective)",
+            true)
+      .integer("max_iters", &O::max_iters, 200'000, 1, 1'000'000'000, "FISTA iterations at most");
 }
 
 namespace {
@@ -424,28 +426,28 @@ ReluNet make_network(const Units& units, int d, bool unit_bias, bool output_bias
 Fit ConvexReluLearner::fit_impl(const Dataset& train, const Params& params,
                                 const LearnerContext& ctx) const {
   check_training_set("convex_relu", train);
-  const double beta = params.real("beta");
+  const ConvexReluOptions options = options_.read(params);
+  const double beta = options.beta;
   if (!(beta > 0)) fail("convex_relu: beta must be > 0, got {}", beta);
-  const std::int64_t sampled = params.integer("patterns");
+  const std::int64_t sampled = options.patterns;
   const Stopwatch clock;
   Problem pr;
   pr.n = static_cast<int>(train.X.rows());
-  const bool unit_bias = params.flag("unit_bias");
+  const bool unit_bias = options.unit_bias;
   pr.Xt = exact_relu::lift_inputs(train.X, unit_bias);
   pr.D = static_cast<int>(pr.Xt.cols());
-  pr.bias = params.flag("output_bias");
+  pr.bias = options.output_bias;
   pr.beta = beta;
   pr.y = train.y;
 
   const PatternList pl = activation_patterns(pr, train.X, sampled, unit_bias, ctx);
   const bool complete = pl.complete;
   set_patterns(pr, pl.patterns);
-  const SolveResult sol =
-      fista(pr, params.real("tol"), params.integer("max_iters"), ctx.time_limit_seconds, clock);
+  const SolveResult sol = fista(pr, options.tol, options.max_iters, ctx.time_limit_seconds, clock);
 
   // Map back: one unit per nonzero group, optionally pruned to the heaviest.
   Units mapped = map_back(pr, sol.x);
-  const auto prune_to = static_cast<std::size_t>(params.integer("prune_to"));
+  const auto prune_to = static_cast<std::size_t>(options.prune_to);
   const std::size_t convex_units = mapped.us.size();
   double pruned_loss = -1.0;
   if (prune_to > 0 && !mapped.groups.empty()) {

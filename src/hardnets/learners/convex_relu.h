@@ -29,10 +29,21 @@
 // the data), so the network's non-convex objective equals the convex one.
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/nets/relu_net.h"
 
 namespace hardnets::convex_relu {
+
+struct ConvexReluOptions {
+  double beta = 0;
+  std::int64_t patterns = 0;
+  std::int64_t prune_to = 0;
+  bool output_bias = true;
+  bool unit_bias = true;
+  double tol = 0;
+  std::int64_t max_iters = 0;
+};
 
 class ConvexReluLearner : public Learner {
  public:
@@ -42,12 +53,12 @@ class ConvexReluLearner : public Learner {
     return "two-layer ReLU regression with weight decay by the Pilanci-Ergen convex program "
            "(all patterns: exact; sampled: upper bound)";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<ConvexReluOptions> options_{"convex_relu"};
 };
 
 // The non-convex regularised objective of a one-hidden-layer network

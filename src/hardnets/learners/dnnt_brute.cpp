@@ -372,9 +372,8 @@ class Search {
 };
 
 template <class Z>
-Fit solve(const DnntInstance& inst, const Params& params, double time_limit) {
-  Search<Z> search(inst, params.flag("symmetry"), params.flag("bounds"),
-                   params.integer("max_nodes"), time_limit);
+Fit solve(const DnntInstance& inst, const DnntBruteOptions& options, double time_limit) {
+  Search<Z> search(inst, options.symmetry, options.bounds, options.max_nodes, time_limit);
   const dnnt::Solution solution = search.run();
   Fit fit = dnnt::make_fit(inst, solution, "dnnt_brute");
   fit.stats["nodes"] = static_cast<double>(search.nodes());
@@ -384,10 +383,13 @@ Fit solve(const DnntInstance& inst, const Params& params, double time_limit) {
 
 }  // namespace
 
-DnntBruteLearner::DnntBruteLearner() : spec_("dnnt_brute") {
-  spec_.flag("symmetry", true, "enumerate interchangeable hidden units in non-decreasing order")
-      .flag("bounds", true, "cut branches whose loss lower bound reaches the best loss")
-      .integer("max_nodes", 0, 0, 1'000'000'000'000'000,
+DnntBruteLearner::DnntBruteLearner() {
+  using O = DnntBruteOptions;
+  options_
+      .flag("symmetry", &O::symmetry, true,
+            "enumerate interchangeable hidden units in non-decreasing order")
+      .flag("bounds", &O::bounds, true, "cut branches whose loss lower bound reaches the best loss")
+      .integer("max_nodes", &O::max_nodes, 0, 0, 1'000'000'000'000'000,
                "stop after this many search nodes (0 = no limit); a stopped search is status "
                "timeout and its loss only an upper bound");
 }
@@ -395,14 +397,15 @@ DnntBruteLearner::DnntBruteLearner() : spec_("dnnt_brute") {
 Fit DnntBruteLearner::fit_impl(const Dataset& train, const Params& params,
                                const LearnerContext& ctx) const {
   check_training_set("dnnt_brute", train);
+  const DnntBruteOptions options = options_.read(params);
   if (ctx.task.empty()) {
     fail(
         "dnnt_brute: needs a D-NNT task description (task.json, from the problems dnnt_random "
         "or dnnt_reduction)");
   }
   const DnntInstance inst = DnntInstance::from_task(ctx.task, train);
-  if (inst.fits_int64()) return solve<std::int64_t>(inst, params, ctx.time_limit_seconds);
-  return solve<mpz_class>(inst, params, ctx.time_limit_seconds);
+  if (inst.fits_int64()) return solve<std::int64_t>(inst, options, ctx.time_limit_seconds);
+  return solve<mpz_class>(inst, options, ctx.time_limit_seconds);
 }
 
 }  // namespace hardnets

@@ -26,9 +26,16 @@
 // groups are the input coordinates (choices w_t, contributions w_t x_it).
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
+
+struct DnntBruteOptions {
+  bool symmetry = true;
+  bool bounds = true;
+  std::int64_t max_nodes = 0;
+};
 
 class DnntBruteLearner : public Learner {
  public:
@@ -41,12 +48,12 @@ class DnntBruteLearner : public Learner {
     return "exact D-NNT by enumeration (symmetry breaking, loss bounds), any depth, exact "
            "integers; reports opt_loss and the network";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<DnntBruteOptions> options_{"dnnt_brute"};
 };
 
 }  // namespace hardnets

@@ -744,17 +744,18 @@ DpResult solve_two_layer_dp(const DnntInstance& inst, const DpOptions& options) 
   return Solver(inst, options).solve();
 }
 
-DnntDpLearner::DnntDpLearner() : spec_("dnnt_dp") {
-  spec_.real("max_memory_mb", 2048, 1, 1e7,
-             "memory for one bitset or distance-transform grid, MiB (beyond: slower fallbacks)");
+DnntDpLearner::DnntDpLearner() {
+  options_.real("max_memory_mb", &DnntDpLearnerOptions::max_memory_mb, 2048, 1, 1e7,
+                "memory for one bitset or distance-transform grid, MiB (beyond: slower fallbacks)");
 }
 
 Fit DnntDpLearner::fit_impl(const Dataset& train, const Params& params,
                             const LearnerContext& ctx) const {
   check_training_set("dnnt_dp", train);
   const DnntInstance inst = DnntInstance::from_task(ctx.task, train);
+  const DnntDpLearnerOptions learner_options = options_.read(params);
   DpOptions options;
-  options.max_memory_mb = params.real("max_memory_mb");
+  options.max_memory_mb = learner_options.max_memory_mb;
   options.time_limit_seconds = ctx.time_limit_seconds;
   const DpResult result = solve_two_layer_dp(inst, options);
   Fit fit;

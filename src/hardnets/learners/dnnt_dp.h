@@ -25,6 +25,7 @@
 #include <string>
 
 #include "hardnets/contracts/dnnt_instance.h"
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets::dnnt {
@@ -58,6 +59,11 @@ struct DpResult {
 // inst.fits_int64(); UserError for deeper networks or oversize state spaces.
 DpResult solve_two_layer_dp(const DnntInstance& inst, const DpOptions& options);
 
+// The learner's parameters (DpOptions above are the solver's).
+struct DnntDpLearnerOptions {
+  double max_memory_mb = 0;
+};
+
 class DnntDpLearner : public Learner {
  public:
   DnntDpLearner();
@@ -68,12 +74,12 @@ class DnntDpLearner : public Learner {
   std::string summary() const override {
     return "exact two-layer D-NNT by the pseudo-polynomial DP over reachable output vectors";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<DnntDpLearnerOptions> options_{"dnnt_dp"};
 };
 
 }  // namespace hardnets::dnnt

@@ -278,23 +278,25 @@ Theta least_magnitude(const DnntInstance& inst) {
 
 }  // namespace
 
-DnntMipLearner::DnntMipLearner() : spec_("dnnt_mip") {
-  spec_
-      .real("max_magnitude", 1e6, 1, 1e12,
+DnntMipLearner::DnntMipLearner() {
+  using O = DnntMipOptions;
+  options_
+      .real("max_magnitude", &O::max_magnitude, 1e6, 1, 1e12,
             "refuse instances whose big-M constants or bounds exceed this (floating-point MIP)")
-      .integer("max_square_cuts", 100000, 1, 100000000,
+      .integer("max_square_cuts", &O::max_square_cuts, 100000, 1, 100000000,
                "square loss: at most this many chord cuts (one per integer residual value)")
-      .flag("cuts", true, "run CBC's cut generators (off: faster on tiny instances)");
+      .flag("cuts", &O::cuts, true, "run CBC's cut generators (off: faster on tiny instances)");
 }
 
 Fit DnntMipLearner::fit_impl(const Dataset& train, const Params& params,
                              const LearnerContext& ctx) const {
   check_training_set("dnnt_mip", train);
+  const DnntMipOptions options = options_.read(params);
   const DnntInstance inst = DnntInstance::from_task(ctx.task, train);
   if (inst.hidden.size() != 1)
     fail("dnnt_mip: formulates two-layer networks (one hidden layer), got {} hidden layers",
          inst.hidden.size());
-  Formulation form(inst, params.real("max_magnitude"), params.integer("max_square_cuts"));
+  Formulation form(inst, options.max_magnitude, options.max_square_cuts);
   const Theta start = least_magnitude(inst);
   form.build(start);
   std::unique_ptr<Cbc_Model, CbcDeleter> cbc(form.model().to_cbc());
@@ -307,7 +309,7 @@ Fit DnntMipLearner::fit_impl(const Dataset& train, const Params& params,
     Cbc_setMaximumSeconds(cbc.get(), std::max(ctx.time_limit_seconds, 0.01));
   // CBC's cut generators pay off on larger models but dominate the time of
   // tiny ones (0.3 s against 0.03 s on 9-parameter instances).
-  if (!params.flag("cuts")) Cbc_setParameter(cbc.get(), "cuts", "off");
+  if (!options.cuts) Cbc_setParameter(cbc.get(), "cuts", "off");
   Cbc_solve(cbc.get());
 
   const double* solution = Cbc_bestSolution(cbc.get());

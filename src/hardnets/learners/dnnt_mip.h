@@ -28,9 +28,16 @@
 // with GMP all the same.
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets::dnnt {
+
+struct DnntMipOptions {
+  double max_magnitude = 0;
+  std::int64_t max_square_cuts = 0;
+  bool cuts = true;
+};
 
 class DnntMipLearner : public Learner {
  public:
@@ -42,12 +49,12 @@ class DnntMipLearner : public Learner {
   std::string summary() const override {
     return "two-layer D-NNT as a MILP (value binaries, big-M ReLU) solved by COIN-OR CBC";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<DnntMipOptions> options_{"dnnt_mip"};
 };
 
 }  // namespace hardnets::dnnt

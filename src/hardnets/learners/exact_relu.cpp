@@ -38,19 +38,20 @@ const char* loss_name(Loss loss) {
 
 }  // namespace
 
-ExactReluLearner::ExactReluLearner() : spec_("exact_relu") {
-  spec_
-      .integer("k", 1, 0, 8,
+ExactReluLearner::ExactReluLearner() {
+  using O = ExactReluOptions;
+  options_
+      .integer("k", &O::k, 1, 0, 8,
                "hidden ReLU units (cost grows like (2·patterns)^k; k >= 3 is slow); 0 = the "
                "task's hidden_width (relu_reduction)")
-      .choice("loss", "square", {"square", "l1", "linf"},
+      .choice("loss", &O::loss, "square", {"square", "l1", "linf"},
               "training loss: Σ squared residuals (QP per cell), Σ absolute residuals or the "
               "largest absolute residual (LP per cell, Clp)")
-      .flag("output_bias", true, "fit an output bias c")
-      .flag("unit_bias", true,
+      .flag("output_bias", &O::output_bias, true, "fit an output bias c")
+      .flag("unit_bias", &O::unit_bias, true,
             "hidden units [w·x + b]_+ with a bias b; false: homogeneous units [w·x]_+ (the class "
             "of relu_reduction)")
-      .integer("max_patterns", 100'000'000, 1, std::int64_t{1} << 50,
+      .integer("max_patterns", &O::max_patterns, 100'000'000, 1, std::int64_t{1} << 50,
                "budget on distinct patterns and on convex programs (pattern tuple × signs); "
                "beyond it: status timeout with the best network found");
 }
@@ -58,13 +59,14 @@ ExactReluLearner::ExactReluLearner() : spec_("exact_relu") {
 Fit ExactReluLearner::fit_impl(const Dataset& train, const Params& params,
                                const LearnerContext& ctx) const {
   check_training_set("exact_relu", train);
-  int k = static_cast<int>(params.integer("k"));
+  const ExactReluOptions options = options_.read(params);
+  int k = options.k;
   if (k == 0) {
     k = static_cast<int>(
         task_integer(ctx.task, kHiddenWidth, "exact_relu", "k = 0", "pass -l k=K (1 <= K <= 8)"));
   }
   if (k < 1 || k > 8) fail("exact_relu: k must be in [1, 8], got {}", k);
-  const bool unit_bias = params.flag("unit_bias");
+  const bool unit_bias = options.unit_bias;
   const int max_d = kMaxRank - (unit_bias ? 1 : 0);
   if (train.dim() > max_d) {
     fail(
@@ -72,9 +74,9 @@ Fit ExactReluLearner::fit_impl(const Dataset& train, const Params& params,
         "n^d",
         train.dim(), max_d);
   }
-  const Loss loss = loss_from_name(params.text("loss"));
-  const bool bias = params.flag("output_bias");
-  const std::int64_t max_patterns = params.integer("max_patterns");
+  const Loss loss = loss_from_name(options.loss);
+  const bool bias = options.output_bias;
+  const std::int64_t max_patterns = options.max_patterns;
   const int threads = std::max(1, ctx.threads);
   const double time_limit = ctx.time_limit_seconds;
   const Stopwatch clock;

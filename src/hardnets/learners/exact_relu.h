@@ -44,11 +44,20 @@
 
 #include <string>
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/exact_relu_arrangement.h"
 #include "hardnets/learners/exact_relu_cells.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets::exact_relu {
+
+struct ExactReluOptions {
+  int k = 1;
+  std::string loss;
+  bool output_bias = true;
+  bool unit_bias = true;
+  std::int64_t max_patterns = 0;
+};
 
 class ExactReluLearner : public Learner {
  public:
@@ -67,12 +76,12 @@ class ExactReluLearner : public Learner {
     return "globally optimal k-ReLU regression by activation-pattern enumeration (square, l1, "
            "linf)";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<ExactReluOptions> options_{"exact_relu"};
 };
 
 }  // namespace hardnets::exact_relu

@@ -95,30 +95,33 @@ Scorer make_scorer(const lattice::AttackTask& task, const Dataset& train, Eigen:
 
 }  // namespace
 
-GridLearner::GridLearner() : spec_("grid") {
-  spec_
-      .real("resolution", 0.0, 0.0, 1.0,
+GridLearner::GridLearner() {
+  using O = GridOptions;
+  options_
+      .real("resolution", &O::resolution, 0.0, 0.0, 1.0,
             "angular step δ in radians; 0 = σ/(γR) (β/(3γ) for clwe) within max_candidates")
-      .integer("max_candidates", 200000, 1, 1000000000, "most grid directions to score");
+      .integer("max_candidates", &O::max_candidates, 200000, 1, 1000000000,
+               "most grid directions to score");
 }
 
 Fit GridLearner::fit_impl(const Dataset& train, const Params& params,
                           const LearnerContext& ctx) const {
   using namespace lattice;
   const Stopwatch clock;
+  const GridOptions options = options_.read(params);
   const AttackTask task = parse_task(ctx.task, "grid", true, true);
   const int d = static_cast<int>(train.dim());
   if (d > 4)
     fail("grid: exhaustive search needs d <= 4 (about (γR/σ)^(d−1) directions), got d = {}", d);
   if (train.size() < 1) fail("grid: the training set is empty");
   const bool half = task.sign_free();
-  const double budget = static_cast<double>(params.integer("max_candidates"));
+  const double budget = static_cast<double>(options.max_candidates);
   const double area = search_area(d, half);
-  double step = params.real("resolution");
+  double step = options.resolution;
   if (step > 0.0) {
     if (d > 1 && area / std::pow(step, d - 1) > budget)
       fail("grid: resolution {} gives about {:.3g} directions, above max_candidates = {}", step,
-           area / std::pow(step, d - 1), params.integer("max_candidates"));
+           area / std::pow(step, d - 1), options.max_candidates);
   } else {
     const double spread = task.clwe() ? 3.0 : (std::isfinite(task.R) ? task.R : 3.0);
     step = std::max(task.effective_noise(), 1e-12) / (task.gamma * spread);

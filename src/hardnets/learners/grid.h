@@ -13,9 +13,15 @@
 // max_candidates points.
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
+
+struct GridOptions {
+  double resolution = 0;
+  std::int64_t max_candidates = 0;
+};
 
 class GridLearner : public Learner {
  public:
@@ -29,12 +35,12 @@ class GridLearner : public Learner {
   std::string summary() const override {
     return "exhaustive spherical-grid search over the hidden direction w (d <= 4)";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<GridOptions> options_{"grid"};
 };
 
 }  // namespace hardnets

@@ -16,7 +16,7 @@ constexpr const char* kWho = "literal_majority";
 
 }  // namespace
 
-LiteralMajorityLearner::LiteralMajorityLearner() : spec_("literal_majority") {}
+LiteralMajorityLearner::LiteralMajorityLearner() = default;
 
 Fit LiteralMajorityLearner::fit_impl(const Dataset& train, const Params& /*params*/,
                                      const LearnerContext& ctx) const {

@@ -28,9 +28,13 @@
 // (label or) — exactly N_W's labels once every voted sign is right.
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
+
+// No parameters.
+struct LiteralMajorityOptions {};
 
 class LiteralMajorityLearner : public Learner {
  public:
@@ -43,12 +47,12 @@ class LiteralMajorityLearner : public Learner {
     return "majority vote of the clause-input signs on natural_ksat's label-0 rows: recovers the "
            "planted assignment and each neuron's sign pattern (naive planting is easy)";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<LiteralMajorityOptions> options_{"literal_majority"};
 };
 
 }  // namespace hardnets

@@ -14,9 +14,18 @@
 // recovery verifies, else the training-label mean.
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
+
+struct LllLabelsOptions {
+  std::int64_t n = 0;
+  std::string reducer;          // read by lattice::lll_or_bkz(params)
+  std::int64_t block_size = 0;  // read by lattice::lll_or_bkz(params)
+  std::int64_t scale_bits = 0;
+  double C = 0;
+};
 
 class LllLabelsLearner : public Learner {
  public:
@@ -28,12 +37,12 @@ class LllLabelsLearner : public Learner {
   std::string summary() const override {
     return "lattice attack on cos/tri neuron labels (sign-ambiguous, 2n unknowns), LLL or BKZ";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<LllLabelsOptions> options_{"lll_labels"};
 };
 
 }  // namespace hardnets

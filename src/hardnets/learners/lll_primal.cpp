@@ -10,27 +10,31 @@ namespace {
 const LearnerRegistration kRegister{std::make_unique<LllPrimalLearner>()};
 }  // namespace
 
-LllPrimalLearner::LllPrimalLearner() : spec_("lll_primal") {
-  spec_.integer("n", 0, 0, 100000, "samples in the lattice; 0 = min(n_train, 4d)")
-      .choice("reducer", "lll", {"lll", "bkz"}, "LLL (δ = 0.99), or LLL then BKZ-block_size")
-      .integer("block_size", 20, 2, 200, "BKZ block size (reducer=bkz)")
-      .integer("scale_bits", 24, 0, 200,
+LllPrimalLearner::LllPrimalLearner() {
+  using O = LllPrimalOptions;
+  options_.integer("n", &O::n, 0, 0, 100000, "samples in the lattice; 0 = min(n_train, 4d)")
+      .choice("reducer", &O::reducer, "lll", {"lll", "bkz"},
+              "LLL (δ = 0.99), or LLL then BKZ-block_size")
+      .integer("block_size", &O::block_size, 20, 2, 200, "BKZ block size (reducer=bkz)")
+      .integer("scale_bits", &O::scale_bits, 24, 0, 200,
                "S = 2^scale_bits: the real basis is scaled by S and rounded")
-      .real("C", 0.0, 0.0, 1e300, "weight of the null-space constraints; 0 = γ/β from the task");
+      .real("C", &O::C, 0.0, 0.0, 1e300,
+            "weight of the null-space constraints; 0 = γ/β from the task");
 }
 
 Fit LllPrimalLearner::fit_impl(const Dataset& train, const Params& params,
                                const LearnerContext& ctx) const {
   using namespace lattice;
   const Stopwatch clock;
+  const LllPrimalOptions options = options_.read(params);
   const AttackTask task = parse_task(ctx.task, "lll_primal", true, false);
   const int d = static_cast<int>(train.dim());
-  const int n = resolve_samples(params.integer("n"), 4 * std::int64_t{d}, train, "lll_primal");
+  const int n = resolve_samples(options.n, 4 * std::int64_t{d}, train, "lll_primal");
   const int m = n - d;
   const bool hom = task.homogeneous;
   const double beta = task.effective_noise();
-  const double C = params.real("C") > 0.0 ? params.real("C") : task.gamma / beta;
-  const double S = std::ldexp(1.0, static_cast<int>(params.integer("scale_bits")));
+  const double C = options.C > 0.0 ? options.C : task.gamma / beta;
+  const double S = std::ldexp(1.0, static_cast<int>(options.scale_bits));
   const double tau = task.gamma;
 
   // Rows: n k-rows, then the τ row (not for hCLWE). Columns: k, τ, constraints.
@@ -75,7 +79,7 @@ Fit LllPrimalLearner::fit_impl(const Dataset& train, const Params& params,
     return Candidate{u, (Q.transpose() * u).norm() / std::sqrt(static_cast<double>(m))};
   };
   attack.reduce = lll_or_bkz(params);
-  attack.extra["scale_bits"] = static_cast<double>(params.integer("scale_bits"));
+  attack.extra["scale_bits"] = static_cast<double>(options.scale_bits);
   attack.extra["C"] = C;
   return run_attack(task, train, attack, clock, ctx.time_limit_seconds);
 }

@@ -12,9 +12,18 @@
 // drops the τ row and column; ±w are then equivalent.
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
+
+struct LllPrimalOptions {
+  std::int64_t n = 0;
+  std::string reducer;          // read by lattice::lll_or_bkz(params)
+  std::int64_t block_size = 0;  // read by lattice::lll_or_bkz(params)
+  std::int64_t scale_bits = 0;
+  double C = 0;
+};
 
 class LllPrimalLearner : public Learner {
  public:
@@ -26,12 +35,12 @@ class LllPrimalLearner : public Learner {
   std::string summary() const override {
     return "CLWE primal attack: Kannan embedding of the null-space constraints, LLL or BKZ";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<LllPrimalOptions> options_{"lll_primal"};
 };
 
 }  // namespace hardnets

@@ -225,22 +225,26 @@ std::optional<lattice::Candidate> read_row(const Shape& shape, const Relation& r
 
 }  // namespace
 
-LllRelationLearner::LllRelationLearner() : spec_("lll_relation") {
-  spec_.integer("n", 0, 0, 2000, "samples in the relation; 0 = d+1 (the sample-optimal attack)")
-      .integer("scale_bits", 0, 0, 100000,
+LllRelationLearner::LllRelationLearner() {
+  using O = LllRelationOptions;
+  options_
+      .integer("n", &O::n, 0, 0, 2000,
+               "samples in the relation; 0 = d+1 (the sample-optimal attack)")
+      .integer("scale_bits", &O::scale_bits, 0, 0, 100000,
                "N: the relation is scaled by 2^N and rounded; 0 = noise-balanced default")
-      .real("delta", 0.99, 0.25, 1.0, "LLL δ (Lovász constant)", true, true);
+      .real("delta", &O::delta, 0.99, 0.25, 1.0, "LLL δ (Lovász constant)", true, true);
 }
 
 Fit LllRelationLearner::fit_impl(const Dataset& train, const Params& params,
                                  const LearnerContext& ctx) const {
   using namespace lattice;
   const Stopwatch clock;
+  const LllRelationOptions options = options_.read(params);
   const AttackTask task = parse_task(ctx.task, "lll_relation", true, true);
   const int d = static_cast<int>(train.dim());
-  const int n = resolve_samples(params.integer("n"), std::int64_t{d} + 1, train, "lll_relation");
+  const int n = resolve_samples(options.n, std::int64_t{d} + 1, train, "lll_relation");
   const Shape shape = shape_of(task, n, d);
-  const int N = scale_bits(task, shape, params.integer("scale_bits"));
+  const int N = scale_bits(task, shape, options.scale_bits);
   const int data_bits = task.z_mp.empty() ? 64 : task.precision_bits;
   const mpfr_prec_t prec = std::max(N, data_bits) + 128;
 
@@ -259,7 +263,7 @@ Fit LllRelationLearner::fit_impl(const Dataset& train, const Params& params,
   attack.read_row = [&](const IntBasis& B, int r) {
     return read_row(shape, rel, tau, B, r, u_mp, tmp);
   };
-  attack.reduce.delta = params.real("delta");
+  attack.reduce.delta = options.delta;
   attack.residual_factor = 6.0;
   attack.extra["scale_bits"] = N;
   attack.extra["precision_bits"] = static_cast<double>(prec);

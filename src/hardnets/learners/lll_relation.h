@@ -19,9 +19,16 @@
 // N_need = D log₂(γ√n) + 0.04 D² and D the lattice rank.
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
+
+struct LllRelationOptions {
+  std::int64_t n = 0;
+  std::int64_t scale_bits = 0;
+  double delta = 0;
+};
 
 class LllRelationLearner : public Learner {
  public:
@@ -35,12 +42,12 @@ class LllRelationLearner : public Learner {
   std::string summary() const override {
     return "CLWE / periodic-label integer-relation attack from d+1 samples (LLL, MPFR)";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<LllRelationOptions> options_{"lll_relation"};
 };
 
 }  // namespace hardnets

@@ -296,17 +296,20 @@ ClassResult solve_class(const Instance& in, const std::vector<int>& signs, doubl
 
 }  // namespace
 
-MipReluLearner::MipReluLearner() : spec_("mip_relu") {
-  spec_.integer("k", 1, 1, 8, "hidden ReLU units (n·k binaries per sign class, k + 1 classes)")
-      .choice("loss", "l1", {"square", "l1", "linf"},
+MipReluLearner::MipReluLearner() {
+  using O = MipReluOptions;
+  options_
+      .integer("k", &O::k, 1, 1, 8,
+               "hidden ReLU units (n·k binaries per sign class, k + 1 classes)")
+      .choice("loss", &O::loss, "l1", {"square", "l1", "linf"},
               "training loss: Σ absolute residuals or the largest absolute residual (square is "
               "refused: CBC solves no MIQP; use exact_relu)")
-      .flag("output_bias", true, "fit an output bias c")
-      .flag("unit_bias", true,
+      .flag("output_bias", &O::output_bias, true, "fit an output bias c")
+      .flag("unit_bias", &O::unit_bias, true,
             "hidden units [w·x + b]_+; false: homogeneous units [w·x]_+ (relu_reduction's class)")
-      .real("weight_bound", 10.0, 0.0, 1e6,
+      .real("weight_bound", &O::weight_bound, 10.0, 0.0, 1e6,
             "box on the hidden weights and biases: absolute values <= weight_bound (> 0)", true)
-      .real("output_bound", 10.0, 0.0, 1e6,
+      .real("output_bound", &O::output_bound, 10.0, 0.0, 1e6,
             "box on the output weights and bias: absolute values <= output_bound (> 0); big-M = "
             "weight_bound·output_bound·(‖x_i‖₁+1)",
             true);
@@ -315,26 +318,27 @@ MipReluLearner::MipReluLearner() : spec_("mip_relu") {
 Fit MipReluLearner::fit_impl(const Dataset& train, const Params& params,
                              const LearnerContext& ctx) const {
   check_training_set("mip_relu", train);
-  const std::string& loss_name = params.text("loss");
+  const MipReluOptions options = options_.read(params);
+  const std::string& loss_name = options.loss;
   if (loss_name == "square") {
     fail(
         "mip_relu: the square loss makes a mixed-integer QP, which CBC cannot solve; use "
         "exact_relu (exact for square loss) or loss=l1 / loss=linf");
   }
   Instance in;
-  in.k = static_cast<int>(params.integer("k"));
+  in.k = options.k;
   if (in.k < 1) fail("mip_relu: k must be >= 1, got {}", in.k);
-  const double Bw = params.real("weight_bound"), Ba = params.real("output_bound");
+  const double Bw = options.weight_bound, Ba = options.output_bound;
   if (!(Bw > 0) || !(Ba > 0)) {
     fail("mip_relu: weight_bound and output_bound must be > 0, got {} and {}", Bw, Ba);
   }
   in.n = static_cast<int>(train.X.rows());
-  const bool unit_bias = params.flag("unit_bias");
+  const bool unit_bias = options.unit_bias;
   const int d = static_cast<int>(train.X.cols());
   in.Xt = exact_relu::lift_inputs(train.X, unit_bias);
   in.D = static_cast<int>(in.Xt.cols());
   in.l1 = loss_name == "l1";
-  in.bias = params.flag("output_bias");
+  in.bias = options.output_bias;
   in.B = Ba * Bw;
   in.Ba = Ba;
   in.y = train.y;

@@ -32,9 +32,19 @@
 // large bounds or compare with `exact_relu`.)
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets::mip_relu {
+
+struct MipReluOptions {
+  int k = 1;
+  std::string loss;
+  bool output_bias = true;
+  bool unit_bias = true;
+  double weight_bound = 0;
+  double output_bound = 0;
+};
 
 class MipReluLearner : public Learner {
  public:
@@ -43,12 +53,12 @@ class MipReluLearner : public Learner {
   std::string summary() const override {
     return "k-ReLU regression (l1, linf) as a big-M MILP for CBC, weights in a box";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<MipReluOptions> options_{"mip_relu"};
 };
 
 }  // namespace hardnets::mip_relu

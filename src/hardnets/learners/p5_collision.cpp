@@ -224,20 +224,22 @@ class Attack {
 
 }  // namespace
 
-P5CollisionLearner::P5CollisionLearner() : spec_("p5_collision") {
-  spec_
-      .integer("max_guesses", 24, 0, 62,
+P5CollisionLearner::P5CollisionLearner() {
+  using O = P5CollisionOptions;
+  options_
+      .integer("max_guesses", &O::max_guesses, 24, 0, 62,
                "guess budget g: 2^g assignments at most; a plan that needs more is not run "
                "(found = false, guesses_needed reported)")
-      .integer("margin", 8, 0, 1 << 20,
+      .integer("margin", &O::margin, 8, 0, 1 << 20,
                "guess until the linear equations number at least n + margin")
-      .integer("max_candidates", 4096, 1, std::int64_t{1} << 40,
+      .integer("max_candidates", &O::max_candidates, 4096, 1, std::int64_t{1} << 40,
                "seeds of each assignment's solution space verified at most (Gray code)");
 }
 
 Fit P5CollisionLearner::fit_impl(const Dataset& train, const Params& params,
                                  const LearnerContext& ctx) const {
   check_training_set(kWho, train);
+  const P5CollisionOptions options = options_.read(params);
   const Deadline deadline(ctx.time_limit_seconds);
   const goldreich::Task task =
       gf2::p5_task(ctx.task, kWho, "gf2 is the general algebraic (linearization) attack");
@@ -247,11 +249,11 @@ Fit P5CollisionLearner::fit_impl(const Dataset& train, const Params& params,
   const int n = task.n;
   const std::int64_t m = g.size();
 
-  Attack attack(p5, g, labels, params.integer("max_candidates"), deadline);
+  Attack attack(p5, g, labels, options.max_candidates, deadline);
   std::int64_t equations = 0;
-  const auto guessed = attack.plan(n + params.integer("margin"), equations);
+  const auto guessed = attack.plan(n + options.margin, equations);
   const int g_needed = static_cast<int>(guessed.size());
-  const int max_guesses = static_cast<int>(params.integer("max_guesses"));
+  const int max_guesses = options.max_guesses;
 
   Fit fit;
   const double c = static_cast<double>(attack.collisions());

@@ -25,9 +25,16 @@
 // Seed bits in no output are set to 0 (nothing can determine them).
 #pragma once
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
+
+struct P5CollisionOptions {
+  int max_guesses = 0;
+  std::int64_t margin = 0;
+  std::int64_t max_candidates = 0;
+};
 
 class P5CollisionLearner : public Learner {
  public:
@@ -40,12 +47,12 @@ class P5CollisionLearner : public Learner {
     return "collision + guess-and-determine attack on Goldreich's PRG with P5 (Couteau et al. "
            "2018): pair collisions, greedy guesses, GF(2) elimination, verification";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<P5CollisionOptions> options_{"p5_collision"};
 };
 
 }  // namespace hardnets
