@@ -256,7 +256,7 @@ Fit finish_goldreich(Fit fit, const goldreich::Task& task, const std::vector<std
   return fit;
 }
 
-Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerContext& ctx,
+Fit fit_goldreich(const Dataset& train, const Gf2Options& options, const LearnerContext& ctx,
                   const Deadline& deadline) {
   const goldreich::Task task = goldreich::Task::from_json(ctx.task, kWho);
   const goldreich::Predicate& P = task.predicate;
@@ -265,9 +265,9 @@ Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerConte
   const int n = task.n;
   const std::int64_t m = g.size();
 
-  const Linearization lin = gf2::linearize(P, n, params.integer("degree"));
+  const Linearization lin = gf2::linearize(P, n, options.degree);
   Columns columns = gf2::number_columns(g, lin, n, P.k);
-  check_memory(static_cast<double>(m), columns.count(), lin.full_unknowns, params.real("max_mb"));
+  check_memory(static_cast<double>(m), columns.count(), lin.full_unknowns, options.max_mb);
   gf2::System system(columns.count());
   add_equations(system, g, lin, columns, labels);
   columns.eq_cols = {};  // in the system now
@@ -291,7 +291,7 @@ Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerConte
   const gf2::Solution sol = eliminate(system, columns, lin.full_unknowns, fit);
   fit.output["unique"] = sol.consistent && sol.free_from(columns.H) == 0 && columns.V == n;
   const SeedSearch search = search_seeds(P, g, labels, sol, columns, seed_of(sol, columns, n),
-                                         params.integer("max_candidates"), deadline);
+                                         options.max_candidates, deadline);
   if (search.timed_out) {
     fit.status = Outcome::time_limit;
     fit.message = fmt::format(
@@ -305,7 +305,7 @@ Fit fit_goldreich(const Dataset& train, const Params& params, const LearnerConte
                           sol.consistent);
 }
 
-Fit fit_parity(const Dataset& train, const Params& params, const LearnerContext& ctx,
+Fit fit_parity(const Dataset& train, const Gf2Options& options, const LearnerContext& ctx,
                const Deadline& deadline) {
   int n = 0;
   try {
@@ -317,7 +317,7 @@ Fit fit_parity(const Dataset& train, const Params& params, const LearnerContext&
     fail("gf2: a parity row has n = {} entries, got {} columns", n, train.dim());
   }
   const Eigen::Index m = train.size();
-  check_memory(static_cast<double>(m), n, n, params.real("max_mb"));
+  check_memory(static_cast<double>(m), n, n, options.max_mb);
   gf2::System system(n);
   system.reserve(m);
   std::vector<std::uint8_t> bits(static_cast<std::size_t>(n));
@@ -373,14 +373,15 @@ Fit fit_parity(const Dataset& train, const Params& params, const LearnerContext&
 
 }  // namespace
 
-Gf2Learner::Gf2Learner() : spec_("gf2") {
-  spec_
-      .integer("degree", 0, 0, goldreich::kMaxArity,
+Gf2Learner::Gf2Learner() {
+  using O = Gf2Options;
+  options_
+      .integer("degree", &O::degree, 0, 0, goldreich::kMaxArity,
                "Goldreich: linearize the predicate's ANF up to this degree; 0 = its GF(2) degree "
                "(exact); lower drops terms (noisy equations)")
-      .real("max_mb", 2048, 1, 1e7,
+      .real("max_mb", &O::max_mb, 2048, 1, 1e7,
             "refuse a linear system whose bit matrix (twice) exceeds this, MiB")
-      .integer("max_candidates", 1024, 1, std::int64_t{1} << 40,
+      .integer("max_candidates", &O::max_candidates, 1024, 1, std::int64_t{1} << 40,
                "Goldreich: seeds of the solution space tried (Gray code) when the first one misses "
                "labels");
 }
@@ -388,19 +389,20 @@ Gf2Learner::Gf2Learner() : spec_("gf2") {
 Fit Gf2Learner::fit_impl(const Dataset& train, const Params& params,
                          const LearnerContext& ctx) const {
   check_training_set(kWho, train);
+  const Gf2Options options = options_.read(params);
   const Deadline& deadline = ctx.deadline;  // started by Learner::fit
   const std::string family =
       ctx.task.is_object() && ctx.task.contains("family") && ctx.task["family"].is_string()
           ? ctx.task["family"].get<std::string>()
           : "";
-  if (family == "parity") return fit_parity(train, params, ctx, deadline);
+  if (family == "parity") return fit_parity(train, options, ctx, deadline);
   if (family != "goldreich") {
     fail(
         "gf2: needs a Goldreich PRG task (family = goldreich: prg_hyperedge and the other PRG "
         "problems) or a parity task (family = parity: sparse_parity), got {}",
         family.empty() ? "no family" : "family = " + family);
   }
-  return fit_goldreich(train, params, ctx, deadline);
+  return fit_goldreich(train, options, ctx, deadline);
 }
 
 }  // namespace hardnets

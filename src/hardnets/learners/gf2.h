@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "hardnets/contracts/goldreich.h"
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
@@ -86,6 +87,12 @@ struct Columns {
 Columns number_columns(const goldreich::Hypergraph& g, const Linearization& lin, int n, int k);
 }  // namespace gf2
 
+struct Gf2Options {
+  std::int64_t degree = 0;
+  double max_mb = 0;
+  std::int64_t max_candidates = 0;
+};
+
 class Gf2Learner : public Learner {
  public:
   Gf2Learner();
@@ -99,12 +106,12 @@ class Gf2Learner : public Learner {
     return "Gaussian elimination over GF(2) (M4RI): linearized Goldreich PRG outputs (XOR_k, "
            "degree-D linearization) and noiseless sparse parities";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<Gf2Options> options_{"gf2"};
 };
 
 }  // namespace hardnets
