@@ -418,16 +418,16 @@ struct Settings {
   bool random_start = false;  // rounding = random
 };
 
-Settings settings_of(const Params& params) {
+Settings settings_of(const SpectralP5Options& options) {
   Settings s;
-  s.mixed = params.text("arrangement") == "mixed";
-  s.iterations = static_cast<int>(params.integer("iterations"));
-  s.tolerance = params.real("tolerance");
-  s.permutations = static_cast<int>(params.integer("null_permutations"));
-  s.threshold = params.real("ratio_threshold");
-  s.max_flips = params.integer("max_flips");
-  s.max_entries = params.integer("max_entries");
-  s.random_start = params.text("rounding") == "random";
+  s.mixed = options.arrangement == "mixed";
+  s.iterations = options.iterations;
+  s.tolerance = options.tolerance;
+  s.permutations = options.null_permutations;
+  s.threshold = options.ratio_threshold;
+  s.max_flips = options.max_flips;
+  s.max_entries = options.max_entries;
+  s.random_start = options.rounding == "random";
   return s;
 }
 
@@ -573,27 +573,28 @@ std::int64_t fitting_prefix(const goldreich::Hypergraph& g, int n, double per_pa
 
 }  // namespace spectral_p5
 
-SpectralP5Learner::SpectralP5Learner() : spec_("spectral_p5") {
-  spec_
-      .choice("arrangement", "mixed", {"mixed", "clause"},
+SpectralP5Learner::SpectralP5Learner() {
+  using O = SpectralP5Options;
+  options_
+      .choice("arrangement", &O::arrangement, "mixed", {"mixed", "clause"},
               "mixed: rows (a, a'), columns (b, b') take one index from each output of a "
               "pairing; clause: rows (a, b), columns (a', b') are the two outputs' pairs (the "
               "literal pair-against-pair matrix, a control: its blocks have eigenvalue ≈ 3m/n)")
-      .integer("iterations", 100, 1, 1000000,
+      .integer("iterations", &O::iterations, 100, 1, 1000000,
                "power iterations at most (the planted matrix and each baseline)")
-      .real("tolerance", 1e-4, 0.0, 1.0,
+      .real("tolerance", &O::tolerance, 1e-4, 0.0, 1.0,
             "stop a power iteration when the Rayleigh quotient changes by less than this "
             "(relative)")
-      .integer("null_permutations", 3, 1, 1000,
+      .integer("null_permutations", &O::null_permutations, 3, 1, 1000,
                "label permutations of the baseline (lambda_null = mean of their lambda_max)")
-      .real("ratio_threshold", 1.5, 1.0, 1e6,
+      .real("ratio_threshold", &O::ratio_threshold, 1.5, 1.0, 1e6,
             "distinguished = spectral_ratio = lambda_max / lambda_null above this")
-      .choice("rounding", "spectral", {"spectral", "random"},
+      .choice("rounding", &O::rounding, "spectral", {"spectral", "random"},
               "start of the local search: the eigenvector's signs, or a uniform random seed (a "
               "control for what the spectrum contributes)")
-      .integer("max_flips", 100000, 0, std::int64_t{1} << 40,
+      .integer("max_flips", &O::max_flips, 100000, 0, std::int64_t{1} << 40,
                "local-search flips per candidate seed at most (0 = plain rounding)")
-      .integer("max_entries", 50000000, 1, std::int64_t{1} << 50,
+      .integer("max_entries", &O::max_entries, 50000000, 1, std::int64_t{1} << 50,
                "matrix entries (nonzero contributions, with multiplicity) per product at most: "
                "the spectral step uses the longest prefix of the outputs that fits "
                "(spectral_outputs); UserError when the vectors alone (n² or C(n, 2)) exceed it");
@@ -607,7 +608,8 @@ Fit SpectralP5Learner::fit_impl(const Dataset& train, const Params& params,
       ctx.task, kWho,
       "gf2 is the general algebraic (linearization) attack, p5_collision the other P5 attack");
   const int n = task.n;
-  const Settings s = settings_of(params);
+  const SpectralP5Options options = options_.read(params);
+  const Settings s = settings_of(options);
   const std::int64_t dim =
       s.mixed ? static_cast<std::int64_t>(n) * n : static_cast<std::int64_t>(n) * (n - 1) / 2;
   const double per_pairing = s.mixed ? 8.0 : 2.0;  // matrix entries of one pairing

@@ -45,8 +45,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "hardnets/contracts/goldreich.h"
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
@@ -60,6 +62,17 @@ std::int64_t fitting_prefix(const goldreich::Hypergraph& g, int n, double per_pa
                             std::int64_t max_entries);
 }  // namespace spectral_p5
 
+struct SpectralP5Options {
+  std::string arrangement;
+  int iterations = 0;
+  double tolerance = 0;
+  int null_permutations = 0;
+  double ratio_threshold = 0;
+  std::string rounding;
+  std::int64_t max_flips = 0;
+  std::int64_t max_entries = 0;
+};
+
 class SpectralP5Learner : public Learner {
  public:
   SpectralP5Learner();
@@ -72,12 +85,12 @@ class SpectralP5Learner : public Learner {
            "eigenvector of the pair matrix vs a label-permuted baseline, seed rounding + local "
            "search";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<SpectralP5Options> options_{"spectral_p5"};
 };
 
 }  // namespace hardnets
