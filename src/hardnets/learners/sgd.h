@@ -15,9 +15,37 @@
 // the current weights as the predictor.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets {
+
+struct SgdOptions {
+  int depth = 0;
+  int width = 0;
+  std::string optimizer;
+  double lr = 0;
+  double momentum = 0;
+  double beta1 = 0;
+  double beta2 = 0;
+  double eps = 0;
+  std::int64_t batch = 0;
+  std::int64_t epochs = 0;
+  std::int64_t steps = 0;
+  double weight_decay = 0;
+  std::string schedule;
+  double val_fraction = 0;
+  std::int64_t patience = 0;
+  std::string init;
+  double init_scale = 0;
+  std::int64_t restarts = 0;
+  bool bias = true;
+  std::string precision;
+  double diverge_ratio = 0;
+};
 
 class SgdLearner : public Learner {
  public:
@@ -34,12 +62,12 @@ class SgdLearner : public Learner {
   std::string summary() const override {
     return "ReLU MLP (depth x width) trained on square loss by mini-batch Adam/SGD";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<SgdOptions> options_{"sgd"};
 };
 
 }  // namespace hardnets
