@@ -129,28 +129,31 @@ double theoretical_net_size(double epsilon, double output_bound, int dim) {
   return std::pow(6.0 * output_bound / epsilon, dim);
 }
 
-ProperBoundedLearner::ProperBoundedLearner() : spec_("proper_bounded") {
-  spec_
-      .integer("k", 1, 1, 3, "hidden ReLU units (the search is binom(net points, k) x output grid)")
-      .real("epsilon", 0.25, 0.0, 1e6,
+ProperBoundedLearner::ProperBoundedLearner() {
+  using O = ProperBoundedOptions;
+  options_
+      .integer("k", &O::k, 1, 1, 3,
+               "hidden ReLU units (the search is binom(net points, k) x output grid)")
+      .real("epsilon", &O::epsilon, 0.25, 0.0, 1e6,
             "target accuracy ε: unit net of resolution ε/(2A), output grid step ε/(2k); every "
             "network of the class is within ε (sup norm on ‖x‖ <= 1) of a candidate",
             /*min_open=*/true)
-      .real("output_bound", 1.0, 0.0, 1e6, "A: the class has Σ|a_j| <= A (and ‖w_j‖ <= 1)",
+      .real("output_bound", &O::output_bound, 1.0, 0.0, 1e6,
+            "A: the class has Σ|a_j| <= A (and ‖w_j‖ <= 1)",
             /*min_open=*/true)
-      .choice("reduce", "span", {"span", "jl"},
+      .choice("reduce", &O::reduce, "span", {"span", "jl"},
               "dimension reduction: span (exact: project onto span{x_i}, d' = rank) or jl "
               "(Gaussian projection to d' = dim)")
-      .integer("dim", 4, 1, 64, "jl: the target dimension d' (span ignores it)")
-      .choice("search", "net", {"net", "exact"},
+      .integer("dim", &O::dim, 4, 1, 64, "jl: the target dimension d' (span ignores it)")
+      .choice("search", &O::search, "net", {"net", "exact"},
               "net: ε-net of the unit ball per unit plus an output-weight grid; exact: "
               "exact_relu's pattern enumeration on the reduced data (the same homogeneous "
               "units, without the norm bounds)")
-      .real("val_fraction", 0.2, 0.0, 0.9,
+      .real("val_fraction", &O::val_fraction, 0.2, 0.0, 0.9,
             "fraction held out to choose among the shortlist; 0 = the best training loss wins")
-      .integer("shortlist", 16, 1, 1'000'000,
+      .integer("shortlist", &O::shortlist, 16, 1, 1'000'000,
                "net search: the best candidates on the training part scored on validation")
-      .integer("max_candidates", 100'000'000, 1, std::int64_t{1} << 50,
+      .integer("max_candidates", &O::max_candidates, 100'000'000, 1, std::int64_t{1} << 50,
                "budget on candidate networks (exact: on patterns and programs); a larger net is "
                "replaced by the finest coarser one that fits, with status timeout");
 }
@@ -168,17 +171,17 @@ struct Settings {
   std::int64_t max_candidates = 0;
 };
 
-Settings read_settings(const Params& params) {
+Settings read_settings(const ProperBoundedOptions& options) {
   Settings s;
-  s.k = static_cast<int>(params.integer("k"));
-  s.epsilon = params.real("epsilon");
-  s.A = params.real("output_bound");
-  s.jl = params.text("reduce") == "jl";
-  s.exact = params.text("search") == "exact";
-  s.jl_dim = static_cast<Eigen::Index>(params.integer("dim"));
-  s.val_fraction = params.real("val_fraction");
-  s.shortlist = static_cast<std::size_t>(params.integer("shortlist"));
-  s.max_candidates = params.integer("max_candidates");
+  s.k = options.k;
+  s.epsilon = options.epsilon;
+  s.A = options.output_bound;
+  s.jl = options.reduce == "jl";
+  s.exact = options.search == "exact";
+  s.jl_dim = static_cast<Eigen::Index>(options.dim);
+  s.val_fraction = options.val_fraction;
+  s.shortlist = static_cast<std::size_t>(options.shortlist);
+  s.max_candidates = options.max_candidates;
   return s;
 }
 
@@ -308,7 +311,8 @@ Fit ProperBoundedLearner::fit_impl(const Dataset& train, const Params& params,
                                    const LearnerContext& ctx) const {
   check_training_set("proper_bounded", train, true);
   const Stopwatch clock;
-  const Settings s = read_settings(params);
+  const ProperBoundedOptions options = options_.read(params);
+  const Settings s = read_settings(options);
   const int threads = std::max(1, ctx.threads);
   const Eigen::Index d = train.dim();
   const Rng root(ctx.seed, stream_id("proper_bounded"));

@@ -51,8 +51,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets::proper_bounded {
@@ -94,6 +96,18 @@ std::vector<std::vector<std::int64_t>> l1_ball_points(int k, std::int64_t radius
 // (6A/ε)^{d'}: the textbook bound on an ε/(2A)-net of the unit ball.
 double theoretical_net_size(double epsilon, double output_bound, int dim);
 
+struct ProperBoundedOptions {
+  int k = 1;
+  double epsilon = 0;
+  double output_bound = 0;
+  std::string reduce;
+  std::int64_t dim = 0;
+  std::string search;
+  double val_fraction = 0;
+  std::int64_t shortlist = 0;
+  std::int64_t max_candidates = 0;
+};
+
 class ProperBoundedLearner : public Learner {
  public:
   ProperBoundedLearner();
@@ -102,12 +116,12 @@ class ProperBoundedLearner : public Learner {
     return "bounded-weight proper learner for k ReLUs: dimension reduction, then an ε-net "
            "search (or exact enumeration), chosen on validation";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<ProperBoundedOptions> options_{"proper_bounded"};
 };
 
 }  // namespace hardnets::proper_bounded
