@@ -23,8 +23,8 @@ std::vector<double> to_std(const Vector& v) {
 }
 
 // The number of hidden units m: the parameter, or the task's hidden_width.
-Eigen::Index hidden_units(const Params& params, const LearnerContext& ctx, Eigen::Index d) {
-  std::int64_t width = params.integer("width");
+Eigen::Index hidden_units(const TensorOptions& options, const LearnerContext& ctx, Eigen::Index d) {
+  std::int64_t width = options.width;
   if (width == 0) {
     width = task_integer(
         ctx.task, kHiddenWidth, "tensor", "width = 0",
@@ -89,10 +89,9 @@ void record_ridge(Fit& fit, const RidgeFit& ridge, double loss, Eigen::Index m) 
 // Stage 7 and what it records: the epochs run, the refined loss, and a
 // status when Adam diverged or the time limit cut it short.
 void refine_with_adam(Fit& fit, ReluNet& net, Eigen::Index m, const Dataset& train,
-                      const Params& params, const LearnerContext& ctx, const Stopwatch& clock,
-                      int threads) {
-  const AdamRefineSettings settings{params.real("sgd_lr"), params.integer("sgd_batch"),
-                                    params.integer("sgd_epochs")};
+                      const TensorOptions& options, const LearnerContext& ctx,
+                      const Stopwatch& clock, int threads) {
+  const AdamRefineSettings settings{options.sgd_lr, options.sgd_batch, options.sgd_epochs};
   const std::int64_t epoch =
       adam_refine(net, train.X, train.y, settings, clock, ctx.time_limit_seconds);
   fit.stats["sgd_epochs_run"] = static_cast<double>(epoch);
@@ -112,25 +111,26 @@ void refine_with_adam(Fit& fit, ReluNet& net, Eigen::Index m, const Dataset& tra
 
 }  // namespace
 
-TensorLearner::TensorLearner() : spec_("tensor") {
-  spec_
-      .integer("width", 0, 0, 65536,
+TensorLearner::TensorLearner() {
+  using O = TensorOptions;
+  options_
+      .integer("width", &O::width, 0, 0, 65536,
                "hidden units m (at most d); 0 = the task's hidden_width when it has one")
-      .integer("trials", 8, 1, 1000,
+      .integer("trials", &O::trials, 8, 1, 1000,
                "Jennrich pencils (random γ) tried; the one with the best separated eigenvalues is "
                "kept")
-      .choice("pencil", "m2", {"m2", "pair"},
+      .choice("pencil", &O::pencil, "m2", {"m2", "pair"},
               "Jennrich pencil: m2 = A(γ)·M2⁻¹ (M2 is the best-estimated moment), pair = "
               "A(γ)·A(γ')⁻¹ (the classical two-slice form)")
-      .real("ridge", 1e-6, 0.0, 1e12,
+      .real("ridge", &O::ridge, 1e-6, 0.0, 1e12,
             "ridge λ of the final least squares on {relu(ŵ·x + b̂)} ∪ {x, 1} (normalised Gram; "
             "the intercept is not penalised)")
-      .integer("sgd_epochs", 0, 0, 1'000'000,
+      .integer("sgd_epochs", &O::sgd_epochs, 0, 0, 1'000'000,
                "epochs of mini-batch Adam on the whole network after the ridge step (0 = none)")
-      .real("sgd_lr", 1e-3, 0.0, 10.0, "Adam learning rate of the refinement", true)
-      .integer("sgd_batch", 1024, 1, 1'000'000'000,
+      .real("sgd_lr", &O::sgd_lr, 1e-3, 0.0, 10.0, "Adam learning rate of the refinement", true)
+      .integer("sgd_batch", &O::sgd_batch, 1024, 1, 1'000'000'000,
                "refinement mini-batch: consecutive rows, in order (deterministic)")
-      .integer("refine", 2, 0, 100,
+      .integer("refine", &O::refine, 2, 0, 100,
                "dual power steps on the directions after Jennrich (each one pass over the data: "
                "T3(·,v,v), T4(·,v,v,v) for the dual vectors v; 0 = Jennrich's directions as they "
                "are)");
@@ -139,11 +139,12 @@ TensorLearner::TensorLearner() : spec_("tensor") {
 Fit TensorLearner::fit_impl(const Dataset& train, const Params& params,
                             const LearnerContext& ctx) const {
   check_training_set("tensor", train, true);
+  const TensorOptions options = options_.read(params);
   const Stopwatch clock;
   const int threads = std::max(1, ctx.threads);
-  const Eigen::Index n = train.size(), m = hidden_units(params, ctx, train.dim());
-  const auto trials = static_cast<std::size_t>(params.integer("trials"));
-  const bool pair_pencil = params.text("pencil") == "pair";
+  const Eigen::Index n = train.size(), m = hidden_units(options, ctx, train.dim());
+  const auto trials = static_cast<std::size_t>(options.trials);
+  const bool pair_pencil = options.pencil == "pair";
   const Matrix& X = train.X;
   const Vector& y = train.y;
   Fit fit;
@@ -163,20 +164,19 @@ Fit TensorLearner::fit_impl(const Dataset& train, const Params& params,
   phases.end("seconds_jennrich");
 
   // 4, 5. Read-off, dual power steps, the iterate of least moment residual.
-  const Refinement refined =
-      refine_units(X, subspace, pencils, jen.Omega, params.integer("refine"), threads);
+  const Refinement refined = refine_units(X, subspace, pencils, jen.Omega, options.refine, threads);
   record_refinement(fit, refined);
   phases.end("seconds_refine");
 
   // 6. Ridge on [relu(ŵ·x + b̂), x, 1].
-  RidgeFit ridge = ridge_network(X, y, refined.best.units, params.real("ridge"), threads);
+  RidgeFit ridge = ridge_network(X, y, refined.best.units, options.ridge, threads);
   record_ridge(fit, ridge, train_loss(ridge.net, X, y, threads), m);
   phases.end("seconds_ridge");
   ReluNet net = std::move(ridge.net);
 
   // 7. Optional Adam on the whole network.
-  if (params.integer("sgd_epochs") > 0 && fit.status == Outcome::ok) {
-    refine_with_adam(fit, net, m, train, params, ctx, clock, threads);
+  if (options.sgd_epochs > 0 && fit.status == Outcome::ok) {
+    refine_with_adam(fit, net, m, train, options, ctx, clock, threads);
     phases.end("seconds_sgd");
   }
   fit.stats[metric::kTrainLoss] = train_loss(net, X, y, threads);

@@ -61,9 +61,24 @@
 // steps), tensor_network (6, 7: ridge and Adam); fit below runs them in order.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
+#include "hardnets/core/options.h"
 #include "hardnets/learners/learner.h"
 
 namespace hardnets::tensor {
+
+struct TensorOptions {
+  std::int64_t width = 0;
+  std::int64_t trials = 0;
+  std::string pencil;
+  double ridge = 0;
+  std::int64_t sgd_epochs = 0;
+  double sgd_lr = 0;
+  std::int64_t sgd_batch = 0;
+  std::int64_t refine = 0;
+};
 
 class TensorLearner : public Learner {
  public:
@@ -82,12 +97,12 @@ class TensorLearner : public Learner {
     return "moment method for depth-2 ReLU nets under N(0, I): M2 subspace, Jennrich on "
            "M3 + M4 contractions, biases/weights read off, ridge (+ optional Adam)";
   }
-  const ParamSpec& spec() const override { return spec_; }
+  const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,
                const LearnerContext& ctx) const override;
 
  private:
-  ParamSpec spec_;
+  OptionSpec<TensorOptions> options_{"tensor"};
 };
 
 }  // namespace hardnets::tensor
