@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "hardnets/contracts/fit.h"
@@ -35,6 +36,22 @@ struct Instance {
   Json card = Json::object();   // parameters, sizes, provenance, conventions
 };
 
+// The null of a problem's distinguishing experiment (hardnets distinguish,
+// docs/reductions.md): the same public shape (inputs, task, sizes) with the
+// planted structure removed. It is selected by one parameter value, so that a
+// null instance is an ordinary, storable instance: `param` = `value` (e.g.
+// prg_hyperedge's labels = uniform, natural_ksat's formula = random).
+// `statistic` is the held-out figure of the judge a distinguisher thresholds
+// (e.g. 1 - nmse, accuracy - 1/2), larger meaning "planted" unless
+// `smaller_is_planted`.
+struct NullHypothesis {
+  std::string param;
+  std::string value;
+  std::string statistic;
+  bool smaller_is_planted = false;
+  std::string meaning;  // one line: what the null instance is
+};
+
 struct GenerateContext {
   int threads = 1;  // results must not depend on it
 };
@@ -52,6 +69,9 @@ class Problem {
   virtual TaskPublication publishes() const { return {}; }
   // Default judge: test mse and nmse of the fit's predictor (if any).
   virtual Metrics judge(const Instance& instance, const Fit& fit) const;
+  // The problem's null for `hardnets distinguish`; none by default (the
+  // problem cannot be distinguished from anything).
+  virtual std::optional<NullHypothesis> null_hypothesis() const { return std::nullopt; }
 };
 
 Registry<Problem>& problem_registry();
