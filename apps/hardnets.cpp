@@ -21,6 +21,7 @@
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
 #include "hardnets/lab/catalog.h"
+#include "hardnets/lab/distinguish.h"
 #include "hardnets/lab/filter.h"
 #include "hardnets/lab/generate.h"
 #include "hardnets/lab/mpi.h"
@@ -82,8 +83,13 @@ void cmd_list(const std::string& what) {
     print_outcomes();
     return;
   }
+  if (what == "nulls") {
+    std::cout << nulls_markdown();
+    return;
+  }
   if (what != "problems" && what != "learners" && what != "all") {
-    fail("list: expected 'problems', 'learners', 'all' or 'outcomes', got '{}'", escaped(what));
+    fail("list: expected 'problems', 'learners', 'all', 'outcomes' or 'nulls', got '{}'",
+         escaped(what));
   }
   if (what != "learners") {
     fmt::print("problems:\n");
@@ -309,6 +315,55 @@ int cmd_run(const RunOptions& o) {
   return result.status == Outcome::error ? 1 : 0;
 }
 
+// ---- distinguish ----
+
+struct DistinguishCliOptions {
+  RunOptions run;
+  DistinguishOptions options;
+};
+
+void print_distinguish(const DistinguishResult& result) {
+  const Json out = distinguish_json(result);
+  const DistinguishSummary& s = result.summary;
+  fmt::print(
+      "{} as a distinguisher on {} (null: {} = {}, statistic {}): advantage {:.3f} [{:.3f}, "
+      "{:.3f}] (TPR {:.3f}, FPR {:.3f}; {} trials, threshold {:.6g} from {} calibration "
+      "seeds at alpha {})\n",
+      out["learner"].get<std::string>(), out["problem"].get<std::string>(), result.plan.null.param,
+      result.plan.null.value, out["statistic"].get<std::string>(), s.advantage, s.advantage_low,
+      s.advantage_high, s.true_positive_rate, s.false_positive_rate, s.trials, s.threshold,
+      s.calibration, s.alpha);
+  std::string statuses;
+  for (const auto& [status, count] : out["statuses"].items()) {
+    statuses += fmt::format("{}{} {}", statuses.empty() ? "" : ", ", count.get<int>(), status);
+  }
+  fmt::print("  fits: {} ({})\n", result.runs.size(), statuses);
+  print_metrics(result.metrics);
+}
+
+int cmd_distinguish(const DistinguishCliOptions& o) {
+  RunRequest request;
+  request.problem = o.run.problem;
+  request.learner = o.run.learner;
+  request.problem_params = assignments_to_json(o.run.problem_params, "-p");
+  request.learner_params = assignments_to_json(o.run.learner_params, "-l");
+  request.seed = o.run.seed;
+  request.sizes = {o.run.n_train, o.run.n_test};
+  request.threads = o.run.threads;
+  if (o.run.time_limit < 0) fail("--time-limit must be >= 0 seconds, got {}", o.run.time_limit);
+  if (o.run.time_limit > 0) request.time_limit_seconds = o.run.time_limit;
+  const DistinguishPlan plan = plan_distinguish(request, o.options);
+  std::unique_ptr<Store> store;
+  if (!o.run.db.empty()) store = std::make_unique<Store>(o.run.db);
+  const DistinguishResult result = run_distinguish(plan, store.get());
+  if (o.run.json) {
+    std::cout << distinguish_json(result).dump() << "\n";
+  } else {
+    print_distinguish(result);
+  }
+  return 0;
+}
+
 // ---- export ----
 
 void cmd_export(const std::string& db, const std::string& format, const std::string& out,
@@ -408,8 +463,9 @@ int main(int argc, char** argv) {
   std::string list_what = "all";
   auto* list = app.add_subcommand("list", "List the registered problems and learners");
   list->add_option("what", list_what,
-                   "problems, learners, all, or outcomes (how a fit or run can end)")
-      ->check(CLI::IsMember({"problems", "learners", "all", "outcomes"}));
+                   "problems, learners, all, outcomes (how a fit or run can end) or nulls (what "
+                   "each problem is distinguished from)")
+      ->check(CLI::IsMember({"problems", "learners", "all", "outcomes", "nulls"}));
 
   std::string describe_name;
   bool describe_json = false, describe_markdown = false, describe_task = false;
@@ -464,6 +520,41 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_flag("--json", run_opts.json, "print one JSON object");
   run->add_option("--db", run_opts.db, "append the run to this SQLite results database");
+
+  DistinguishCliOptions dist_opts;
+  dist_opts.run.n_train = 1000;
+  auto* dist = app.add_subcommand(
+      "distinguish",
+      "Turn a learner into a distinguisher: fit it on real and null instances of paired seeds, "
+      "threshold its held-out statistic at a level calibrated on further null seeds");
+  dist->add_option("problem", dist_opts.run.problem, "problem name (one with a declared null)")
+      ->required();
+  dist->add_option("learner", dist_opts.run.learner, "learner name")->required();
+  dist->add_option("-p,--param", dist_opts.run.problem_params, "problem parameter key=value");
+  dist->add_option("-l,--learner-param", dist_opts.run.learner_params,
+                   "learner parameter key=value");
+  dist->add_option("--trials", dist_opts.options.trials,
+                   "T: paired real and null seeds (seed .. seed + T - 1)")
+      ->capture_default_str();
+  dist->add_option("--calibration", dist_opts.options.calibration,
+                   "C: null seeds (seed + T ..) the threshold is fixed on; 0 = T")
+      ->capture_default_str();
+  dist->add_option("--alpha", dist_opts.options.alpha,
+                   "level: at most floor(alpha C) calibration statistics exceed the threshold")
+      ->capture_default_str();
+  dist->add_option("--statistic", dist_opts.options.statistic,
+                   "the metric thresholded (default: the problem's null declares it); -NAME when "
+                   "smaller means planted");
+  dist->add_option("--seed", dist_opts.run.seed, "first trial seed")->capture_default_str();
+  dist->add_option("--n-train", dist_opts.run.n_train, "training samples")->capture_default_str();
+  dist->add_option("--n-test", dist_opts.run.n_test, "test samples")->capture_default_str();
+  dist->add_option("--threads", dist_opts.run.threads, "threads (results do not depend on it)")
+      ->capture_default_str();
+  dist->add_option("--time-limit", dist_opts.run.time_limit,
+                   "time budget of each fit in seconds (0: none)")
+      ->capture_default_str();
+  dist->add_flag("--json", dist_opts.run.json, "print one JSON object");
+  dist->add_option("--db", dist_opts.run.db, "append every fit to this SQLite results database");
 
   std::string report_db, report_out;
   auto* report =
@@ -521,6 +612,7 @@ int main(int argc, char** argv) {
     if (gen->parsed()) cmd_gen(gen_opts);
     if (fit->parsed()) return cmd_fit(fit_opts);
     if (run->parsed()) return cmd_run(run_opts);
+    if (dist->parsed()) return cmd_distinguish(dist_opts);
     if (exp->parsed()) cmd_export(export_db, export_format, export_out, export_where);
     if (report->parsed()) {
       write_report(report_db, report_out);

@@ -55,9 +55,29 @@ Json describe(const std::string& name) {
     out["publishes"] = Json::array();
     for (const TaskSchema* schema : problem->publishes())
       out["publishes"].push_back(schema_json(*schema));
+    if (const auto null = problem->null_hypothesis()) {
+      out["null"] = Json{{"param", null->param},
+                         {"value", null->value},
+                         {"statistic", null->statistic},
+                         {"smaller_is_planted", null->smaller_is_planted},
+                         {"meaning", null->meaning}};
+    }
   } else {
     out["needs"] = Json::array();
     for (const TaskNeed& need : learner->declared_needs()) out["needs"].push_back(need_json(need));
+  }
+  return out;
+}
+
+std::string nulls_markdown() {
+  std::string out =
+      "| problem | null | statistic (planted when) | the null instance |\n|---|---|---|---|\n";
+  for (const auto& name : problem_registry().names()) {
+    const auto null = problem_registry().get(name).null_hypothesis();
+    if (!null) continue;
+    out += fmt::format("| `{}` | `{} = {}` | `{}` ({}) | {} |\n", name, null->param, null->value,
+                       null->statistic, null->smaller_is_planted ? "smaller" : "larger",
+                       null->meaning);
   }
   return out;
 }

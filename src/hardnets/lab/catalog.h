@@ -19,4 +19,8 @@ Json describe(const std::string& name);
 // docs/learners.md (`hardnets describe NAME --task-markdown`).
 std::string task_contract_markdown(const std::string& name);
 
+// The declared nulls (Problem::null_hypothesis) as a Markdown table:
+// `hardnets list nulls`, embedded in docs/reductions.md.
+std::string nulls_markdown();
+
 }  // namespace hardnets

@@ -54,6 +54,10 @@ class PrgHyperedgeProblem : public Problem {
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                     const GenerateContext& ctx) const override;
   Metrics judge(const Instance& instance, const Fit& fit) const override;
+  std::optional<NullHypothesis> null_hypothesis() const override {
+    return NullHypothesis{"labels", "uniform", "advantage", false,
+                          "independent fair labels on the same hyperedges (the PRG's null)"};
+  }
 
  private:
   ParamSpec spec_;

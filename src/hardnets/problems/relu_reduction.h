@@ -75,6 +75,13 @@ class ReluReductionProblem : public Problem {
   // 1e-6), success (found_yes on YES, certified_no on NO), and for certified
   // optima `calibrated` (1 when the optimum lies on the side the truth says).
   Metrics judge(const Instance& instance, const Fit& fit) const override;
+  // The NO source: a training problem of the same shape whose every network
+  // has loss >= c_no; a learner's own verification (found_yes) is the
+  // statistic.
+  std::optional<NullHypothesis> null_hypothesis() const override {
+    return NullHypothesis{"instance", "unsat", "found_yes", false,
+                          "a certified NO instance (unsatisfiable source) of the same size"};
+  }
 
  private:
   ParamSpec spec_;

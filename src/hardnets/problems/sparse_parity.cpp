@@ -38,7 +38,10 @@ SparseParityProblem::SparseParityProblem() : spec_("sparse_parity") {
   spec_.integer("n", 32, 1, 1 << 20, "input dimension (inputs uniform on {-1, +1}^n)")
       .integer("k", 3, 1, 1 << 20, "size of the secret support S (k <= n)")
       .real("noise", 0.0, 0.0, 0.5,
-            "probability that a label (train and test) is flipped: learning parity with noise");
+            "probability that a label (train and test) is flipped: learning parity with noise")
+      .choice("labels", "parity", {"parity", "uniform"},
+              "parity: y as above; uniform: independent fair ±1 labels, the task unchanged (the "
+              "distinguisher's null)");
 }
 
 std::string SparseParityProblem::summary() const {
@@ -80,12 +83,17 @@ Instance SparseParityProblem::generate(const Params& params, Seed seed, const Si
   inst.seed = seed;
   inst.train.X =
       draw_inputs("hypercube", sizes.n_train, n, root.substream("train_inputs"), ctx.threads);
+  // The null (labels = uniform): every label flipped with probability 1/2
+  // from its own stream, i.e. fair and independent of x.
+  const bool uniform = params.text("labels") == "uniform";
   inst.train.y = parity(inst.train.X, support);
   flip_labels(inst.train.y, eta, root.substream("train_noise"));
+  if (uniform) flip_labels(inst.train.y, 0.5, root.substream("train_null"));
   inst.test.X =
       draw_inputs("hypercube", sizes.n_test, n, root.substream("test_inputs"), ctx.threads);
   inst.test.y = parity(inst.test.X, support);
   flip_labels(inst.test.y, eta, root.substream("test_noise"));
+  if (uniform) flip_labels(inst.test.y, 0.5, root.substream("test_null"));
 
   inst.task = Json{{"family", "parity"}, {"n", n}, {"k", k}, {"noise", eta}};
   inst.truth = Json{{"support", support}};

@@ -35,6 +35,10 @@ class SparseParityProblem : public Problem {
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                     const GenerateContext& ctx) const override;
   Metrics judge(const Instance& instance, const Fit& fit) const override;
+  std::optional<NullHypothesis> null_hypothesis() const override {
+    return NullHypothesis{"labels", "uniform", "accuracy", false,
+                          "independent fair labels on the same inputs, the task unchanged"};
+  }
 
  private:
   ParamSpec spec_;

@@ -200,7 +200,11 @@ TeacherProblem::TeacherProblem() : spec_("teacher") {
       .real("pair_angle", 0.0, 0.0, 180.0,
             "controlled degeneracy: angle in degrees of first-layer unit 2 to unit 1 (its norm "
             "kept; needs width >= 2); 0 = off",
-            false, true);
+            false, true)
+      .choice("labels", "teacher", {"teacher", "independent"},
+              "teacher: y = f*(x) + noise; independent: y = f*(x') + noise for an independent "
+              "copy x' of the input (the same label law, independent of x: the distinguisher's "
+              "null)");
 }
 
 std::string TeacherProblem::summary() const {
@@ -280,11 +284,20 @@ Instance TeacherProblem::generate(const Params& params, Seed seed, const Sizes& 
   const std::string& law = params.text("inputs");
   const double sigma = params.real("sigma");
 
+  // The null (labels = independent) labels each row by the teacher on an
+  // independent input from its own stream: the label law is unchanged and
+  // carries no information about the row's x.
+  const bool independent = params.text("labels") == "independent";
+  const auto labels_of = [&](const Matrix& X, const char* null_stream) {
+    if (!independent) return forward_blocked(teacher, X, ctx.threads);
+    const Matrix other = draw_inputs(law, X.rows(), d, root.substream(null_stream), ctx.threads);
+    return forward_blocked(teacher, other, ctx.threads);
+  };
   inst.train.X = draw_inputs(law, sizes.n_train, d, root.substream("train_inputs"), ctx.threads);
-  inst.train.y = forward_blocked(teacher, inst.train.X, ctx.threads);
+  inst.train.y = labels_of(inst.train.X, "train_null_inputs");
   add_noise(inst.train.y, sigma, root.substream("train_noise"));
   inst.test.X = draw_inputs(law, sizes.n_test, d, root.substream("test_inputs"), ctx.threads);
-  Vector clean_test = forward_blocked(teacher, inst.test.X, ctx.threads);
+  Vector clean_test = labels_of(inst.test.X, "test_null_inputs");
   inst.test.y = clean_test;
   add_noise(inst.test.y, sigma, root.substream("test_noise"));
 

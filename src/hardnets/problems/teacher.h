@@ -18,6 +18,9 @@
 //
 // The truth is the teacher network; the judge reports test mse/nmse and
 // `net_distance` = E[(f̂(x) - f*(x))^2] / Var f*(x) on the noiseless test labels.
+// The distinguishing null (labels = independent) labels each row by f* on an
+// independent input: the same label law, independent of x; a learner's test
+// nmse is then >= 1 in expectation, so smaller nmse means planted.
 #pragma once
 
 #include "hardnets/nets/relu_net.h"
@@ -35,6 +38,11 @@ class TeacherProblem : public Problem {
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                     const GenerateContext& ctx) const override;
   Metrics judge(const Instance& instance, const Fit& fit) const override;
+  std::optional<NullHypothesis> null_hypothesis() const override {
+    return NullHypothesis{"labels", "independent", "nmse", true,
+                          "labels of the same teacher on independent inputs: the label law "
+                          "kept, no dependence on x"};
+  }
 
   // The teacher network alone (weights drawn and smoothed), for tests.
   static ReluNet make_teacher(const Params& params, Seed seed);
