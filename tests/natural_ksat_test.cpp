@@ -474,3 +474,76 @@ TEST(ClauseXor, DeterministicAndRejectsBadInput) {
 
 }  // namespace
 }  // namespace hardnets
+
+namespace hardnets {
+namespace {
+
+// Allen–O'Donnell–Witmer refute random K-SAT from about n^{K/2} clauses: the
+// card states n^{K/2} and warns at or above it. Hand-worked: 16^{3/2} = 64
+// (the default 2048 clauses are 32 times above it), 64^{3/2} = 512,
+// 64^2 = 4096, 64^{5/2} = 32768, 16^{5/2} = 1024.
+TEST(NaturalKsat, CardStatesTheRefutationThresholdAndWarnsAtOrAboveIt) {
+  struct Case {
+    int n, K;
+    std::int64_t clauses;
+    double threshold;
+    bool warns;
+  };
+  for (const Case& c : std::vector<Case>{{16, 3, 2048, 64, true},
+                                         {16, 3, 63, 64, false},
+                                         {16, 3, 64, 64, true},
+                                         {64, 3, 511, 512, false},
+                                         {64, 3, 512, 512, true},
+                                         {64, 4, 4095, 4096, false},
+                                         {64, 5, 32768, 32768, true},
+                                         {16, 5, 1000, 1024, false}}) {
+    const std::string tag = "n=" + std::to_string(c.n) + " K=" + std::to_string(c.K) +
+                            " clauses=" + std::to_string(c.clauses);
+    const Instance inst = make({"n=" + std::to_string(c.n), "K=" + std::to_string(c.K), "q=4",
+                                "clauses=" + std::to_string(c.clauses)},
+                               1, {4, 0});
+    EXPECT_EQ(inst.card.at("refutation_threshold").get<double>(), c.threshold) << tag;
+    EXPECT_EQ(inst.card.at("rsat_regime").get<bool>(), !c.warns) << tag;
+    const Json& warnings = inst.card.at("warnings");
+    ASSERT_TRUE(warnings.is_array()) << tag;
+    EXPECT_EQ(warnings.size(), c.warns ? 1u : 0u) << tag;
+    if (c.warns) {
+      EXPECT_NE(warnings[0].get<std::string>().find("n^(K/2)"), std::string::npos) << tag;
+    }
+  }
+  // The defaults are outside the RSAT regime.
+  const Instance defaults = make({}, 1, {4, 0});
+  EXPECT_FALSE(defaults.card.at("rsat_regime").get<bool>());
+  EXPECT_EQ(defaults.card.at("warnings").size(), 1u);
+}
+
+// Instances in the RSAT regime (n = 64, clauses = n^{K/2}/8) generate for
+// K = 3, 4, 5 and keep the exact N_W identity on every row.
+TEST(NaturalKsat, RsatRegimeInstancesGenerateForK345) {
+  for (const int K : {3, 4, 5}) {
+    const auto clauses = static_cast<std::int64_t>(std::pow(64.0, 0.5 * K) / 8);
+    for (const std::string formula : {"planted", "planted_xor", "random"}) {
+      const Instance inst = make({"n=64", "K=" + std::to_string(K), "q=8",
+                                  "clauses=" + std::to_string(clauses), "formula=" + formula},
+                                 2, {200, 50});
+      EXPECT_TRUE(inst.card.at("rsat_regime").get<bool>()) << K << formula;
+      EXPECT_TRUE(inst.card.at("warnings").empty()) << K << formula;
+      EXPECT_EQ(inst.truth.at("formula").size(), static_cast<std::size_t>(clauses));
+      EXPECT_LT(check_identity(inst, inst.train, K, false), 1e-12) << K << formula;
+    }
+  }
+}
+
+TEST(NaturalKsat, NullHypothesisIsTheRandomFormula) {
+  const auto null = problem().null_hypothesis();
+  ASSERT_TRUE(null.has_value());
+  EXPECT_EQ(null->param, "formula");
+  EXPECT_EQ(null->value, "random");
+  EXPECT_EQ(null->statistic, "accuracy");
+  EXPECT_FALSE(null->smaller_is_planted);
+  const Instance inst = make({null->param + "=" + null->value}, 1, {4, 0});
+  EXPECT_FALSE(inst.truth.at("planted").get<bool>());
+}
+
+}  // namespace
+}  // namespace hardnets

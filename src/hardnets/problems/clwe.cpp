@@ -2,7 +2,9 @@
 
 #include <mpfr.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "hardnets/core/error.h"
@@ -14,6 +16,10 @@ namespace {
 
 constexpr double kSqrt2Pi = 2.5066282746310002;   // √(2π): ρ_s ↔ standard-normal
 constexpr std::int64_t kMaxTruthLifts = 100'000;  // beyond this the truth omits k and e
+// The held-out distinguishing figure of the CLWE-family judges (the
+// statistic of their null_hypothesis): 1 − nmse for the label problems, the
+// Fourier correlation along the recovered direction for clwe.
+constexpr const char* kAdvantage = "advantage";
 
 // All three problems draw the secret and the inputs from the same streams, so
 // one seed gives the same w and x in clwe, periodic_neuron and clwe_relu.
@@ -38,6 +44,15 @@ void check_data_size(const std::string& problem, Eigen::Index d, const Sizes& si
     fail("{}: d * (n_train + n_test) = {} values is too large (limit 2e9)", problem, values);
 }
 
+// Null-CLWE's z ~ U[0,1), one per row, independent of x. The periodic
+// problems' labels = null reuses them as the uniform phase u of y = φ(u) + η.
+Vector null_phases(const Rng& root, const std::string& split, Eigen::Index n) {
+  Rng uniform = root.substream(split + "_null");
+  Vector z(n);
+  for (Eigen::Index i = 0; i < n; ++i) z[i] = uniform.uniform();
+  return z;
+}
+
 Json convention_card(double gamma) {
   return Json{
       {"convention", "standard-normal: x ~ N(0, I_d), noise parameters are standard deviations"},
@@ -47,6 +62,28 @@ Json convention_card(double gamma) {
 
 // ---------------------------------------------------------------------------
 // clwe
+
+// The distinguishing statistic of the clwe judge, held out: with ŵ the fit's
+// direction normalised, the test mean of cos 2π(z − γ⟨ŵ,x⟩). For CLWE and
+// ŵ = w it is E cos 2πe = e^{−2π²β²} (hCLWE: z = 0, the same up to γ/s); for
+// ŵ off the secret E cos 2πγ⟨w − ŵ,x⟩ = e^{−2π²γ²‖w − ŵ‖²} ≈ 0; on null
+// samples it is 0 ± 1/√(2 n_test) for every ŵ independent of the test set.
+// No direction: 0 (the figure of a guess).
+double fourier_advantage(const Dataset& test, double gamma, const Fit& fit) {
+  if (!fit.output.contains("w") || !fit.output["w"].is_array()) return 0.0;
+  const std::vector<double> guess = fit.output["w"].get<std::vector<double>>();
+  if (static_cast<Eigen::Index>(guess.size()) != test.dim()) return 0.0;
+  const Vector g = Eigen::Map<const Vector>(guess.data(), test.dim());
+  const double norm = g.norm();
+  if (!(norm > 0.0) || !std::isfinite(norm)) return 0.0;
+  const Vector u = (gamma / norm) * (test.X * g);
+  double sum = 0.0;
+  for (Eigen::Index i = 0; i < u.size(); ++i) {
+    const double r = test.y[i] - u[i];
+    sum += std::cos(2.0 * std::numbers::pi * (r - std::floor(r)));
+  }
+  return sum / static_cast<double>(u.size());
+}
 
 // One CLWE split: inputs, z, and (for the truth) the lifts k and noise e.
 struct ClweSamples {
@@ -58,12 +95,15 @@ struct ClweSamples {
 };
 
 // Standard CLWE in binary64: u = γ⟨w,x⟩ + βg, z = u - ⌊u⌋, k = ⌊u⌋.
-void sample_standard(const Vector& w, double gamma, double beta, Rng noise, ClweSamples& s) {
-  const Eigen::Index n = s.X.rows();
+// The periodic problems' `source = reduction` draws its (x, z) with this same
+// function and streams, so its z are the clwe problem's z.
+void sample_standard(const Matrix& X, const Vector& w, double gamma, double beta, Rng noise,
+                     ClweSamples& s) {
+  const Eigen::Index n = X.rows();
   s.z.resize(n);
   s.e.resize(n);
   s.k.resize(static_cast<std::size_t>(n));
-  const Vector projection = s.X * w;
+  const Vector projection = X * w;
   for (Eigen::Index i = 0; i < n; ++i) {
     noise.seek(2 * static_cast<std::uint64_t>(i));
     const double e = beta * noise.normal();
@@ -213,12 +253,9 @@ class ClweProblem : public Problem {
       } else if (bits > 53) {
         sample_standard_mp(g_secret, gamma, beta, bits, noise, s);
       } else {
-        sample_standard(w, gamma, beta, noise, s);
+        sample_standard(s.X, w, gamma, beta, noise, s);
       }
-      if (variant == "null") {
-        Rng uniform = root.substream(split + "_null");
-        for (Eigen::Index i = 0; i < n; ++i) s.z[i] = uniform.uniform();
-      }
+      if (variant == "null") s.z = null_phases(root, split, n);
       return s;
     };
     ClweSamples train = make_split("train", sizes.n_train);
@@ -260,7 +297,15 @@ class ClweProblem : public Problem {
     const std::vector<double> w = instance.truth.at("w").get<std::vector<double>>();
     judge_direction(Eigen::Map<const Vector>(w.data(), static_cast<Eigen::Index>(w.size())), fit,
                     !homogeneous, m);
+    if (!instance.test.empty()) {
+      m[kAdvantage] = fourier_advantage(instance.test, instance.params.real("gamma"), fit);
+    }
     return m;
+  }
+
+  std::optional<NullHypothesis> null_hypothesis() const override {
+    return NullHypothesis{"variant", "null", kAdvantage, false,
+                          "null-CLWE: the same x, z ~ U[0,1) independent of x (no secret)"};
   }
 
  private:
@@ -278,6 +323,60 @@ ParamSpec& label_params(ParamSpec& spec) {
       .real("sigma", 0.01, 0.0, 1e3, "standard deviation of the Gaussian label noise");
 }
 
+// source, beta, labels: where the labels come from (declared after each
+// problem's own parameters; shared names and defaults as above).
+ParamSpec& source_params(ParamSpec& spec) {
+  return spec
+      .choice("source", "network", {"network", "reduction"},
+              "network: y = target(x) + noise; reduction: Li-Zadik-Zampetakis' reduction, "
+              "y = phi(z) + noise for CLWE samples (x, z = gamma<w,x> + e mod 1)")
+      .real("beta", 1e-3, 0.0, 1.0,
+            "source = reduction: CLWE noise standard deviation beta (0 = noiseless)")
+      .choice("labels", "planted", {"planted", "null"},
+              "planted: labels carry the secret; null: y = phi(u) + noise, u ~ U[0,1) "
+              "independent of x (null-CLWE z for source = reduction)");
+}
+
+// The Lipschitz constant L of the link (nets/periodic.h): 1 for tri, 2π =
+// max |φ'| for cos(2π·); |φ(u + e) − φ(u)| <= L|e|.
+double lipschitz(periodic::Link link) {
+  return link == periodic::Link::kTri ? 1.0 : 2.0 * std::numbers::pi;
+}
+
+// Total variation between the reduction's m examples and the network's m
+// examples (docs/problems.md, `clwe_relu`, "The reduction's total-variation
+// bound"). Given x with |⟨w,x⟩| <= R the network's label is N(f(x), σ²) and
+// the reduction's the e-mixture of N(φ(γ⟨w,x⟩ + e), σ²), with
+// |φ(γ⟨w,x⟩ + e) − f(x)| <= L|e| + ε (ε the network's sup-error, 0 for tri).
+// TV(N(a,σ²), N(b,σ²)) = 2Φ(|a−b|/2σ) − 1 <= |a−b|/(σ√(2π)) and
+// E|e| = β√(2/π), so by convexity the per-sample TV is at most
+//   p_R + (Lβ√(2/π) + ε)/(σ√(2π)) = p_R + Lβ/(πσ) + ε/(σ√(2π)),
+// p_R = P(|⟨w,x⟩| > R) (0 without cap); m samples: m times that. Through KL
+// (jointly convex, additive; KL(N(a,σ²)‖N(b,σ²)) = (a−b)²/2σ²) and Pinsker:
+//   TV_m <= m p_R + √(m E(L|e| + ε)² / 4σ²).
+Json tv_bound_card(double L, double beta, double sigma, double tail, double eps, std::int64_t m) {
+  const double pi = std::numbers::pi;
+  const double shift = L * beta * std::sqrt(2.0 / pi) + eps;  // bound on E|a − b|
+  const double shift2 =
+      L * L * beta * beta + 2.0 * L * beta * std::sqrt(2.0 / pi) * eps + eps * eps;
+  auto ratio = [sigma](double num) {  // num / σ, with 0/0 = 0 and x/0 = +inf
+    return num == 0.0 ? 0.0 : sigma == 0.0 ? std::numeric_limits<double>::infinity() : num / sigma;
+  };
+  const double per_sample = std::min(1.0, tail + ratio(shift) / std::sqrt(2.0 * pi));
+  const double md = static_cast<double>(m);
+  const double linear = std::min(1.0, md * per_sample);
+  const double pinsker = std::min(1.0, md * tail + std::sqrt(md / 4.0) * ratio(std::sqrt(shift2)));
+  return Json{{"lipschitz", L},
+              {"beta", beta},
+              {"tail_mass", tail},
+              {"sup_error", eps},
+              {"m", m},
+              {"per_sample", per_sample},
+              {"linear", linear},
+              {"pinsker", pinsker},
+              {"bound", std::min(linear, pinsker)}};
+}
+
 class PeriodicProblemBase : public Problem {
  public:
   TaskPublication publishes() const override { return {&periodic_schema()}; }
@@ -293,13 +392,42 @@ class PeriodicProblemBase : public Problem {
       m[metric::kNetDistance] =
           normalized_mse(pred, clean_labels(instance, secret, instance.test.X));
     }
+    if (!instance.test.empty()) {
+      // No predictor: the mean predictor's 1 − nmse, 0.
+      m[kAdvantage] = m.count(metric::kNmse) ? 1.0 - m[metric::kNmse] : 0.0;
+    }
     judge_direction(secret, fit, /*sign_matters=*/false, m);
     return m;
+  }
+
+  std::optional<NullHypothesis> null_hypothesis() const override {
+    return NullHypothesis{"labels", "null", kAdvantage, false,
+                          "y = phi(u) + N(0, sigma^2) with u ~ U[0,1) independent of x: the same "
+                          "label marginal, no secret"};
   }
 
  protected:
   // The noiseless target on the rows of X.
   virtual Vector clean_labels(const Instance& instance, const Vector& w, const Matrix& X) const = 0;
+
+  // The labels of one split before the label noise η (the same η stream for
+  // every source). source = network: the target. source = reduction: φ(z)
+  // for CLWE samples z = γ⟨w,x⟩ + e mod 1 drawn by the clwe problem's
+  // sampler from its streams (the same (x, z) as clwe with this seed, d, γ,
+  // β); φ is 1-periodic, so φ(z) = φ(γ⟨w,x⟩ + e). labels = null: φ(u) with
+  // u the null-CLWE z ~ U[0,1) (so both sources give the same null instance).
+  Vector noiseless_labels(const Instance& inst, const Vector& w, const Matrix& X, const Rng& root,
+                          const std::string& split) const {
+    const Params& params = inst.params;
+    const auto link = periodic::parse_link(params.text("phi"));
+    auto phi = [link](double v) { return periodic::apply(link, v); };
+    if (params.text("labels") == "null") return null_phases(root, split, X.rows()).unaryExpr(phi);
+    if (params.text("source") == "network") return clean_labels(inst, w, X);
+    ClweSamples s;
+    sample_standard(X, w, params.real("gamma"), params.real("beta"),
+                    root.substream(split + "_noise"), s);
+    return s.z.unaryExpr(phi);
+  }
 
   // Shared generation: secret, inputs, clean labels, noise, task and truth.
   Instance generate_labels(const Params& params, Seed seed, const Sizes& sizes,
@@ -316,14 +444,13 @@ class PeriodicProblemBase : public Problem {
     truth["w"] = vector_json(w);
     inst.truth = std::move(truth);
     const Rng root = clwe_root(seed);
-    inst.train.X =
-        draw_inputs("gaussian", sizes.n_train, d, root.substream("train_inputs"), ctx.threads);
-    inst.train.y = clean_labels(inst, w, inst.train.X);
-    add_noise(inst.train.y, sigma, root.substream("train_label_noise"));
-    inst.test.X =
-        draw_inputs("gaussian", sizes.n_test, d, root.substream("test_inputs"), ctx.threads);
-    inst.test.y = clean_labels(inst, w, inst.test.X);
-    add_noise(inst.test.y, sigma, root.substream("test_label_noise"));
+    for (const std::string split : {"train", "test"}) {
+      Dataset& data = split == "train" ? inst.train : inst.test;
+      data.X = draw_inputs("gaussian", split == "train" ? sizes.n_train : sizes.n_test, d,
+                           root.substream(split + "_inputs"), ctx.threads);
+      data.y = noiseless_labels(inst, w, data.X, root, split);
+      add_noise(data.y, sigma, root.substream(split + "_label_noise"));
+    }
     inst.task = Json{{"family", "periodic"},
                      {"convention", "standard-normal"},
                      {"phi", params.text("phi")},
@@ -341,6 +468,7 @@ class PeriodicNeuronProblem : public PeriodicProblemBase {
   PeriodicNeuronProblem() : spec_("periodic_neuron") {
     label_params(spec_).choice("phi", "cos", {"cos", "tri"},
                                "1-periodic link: cos(2 pi u) or the triangle wave");
+    source_params(spec_);
   }
   std::string name() const override { return "periodic_neuron"; }
   std::string summary() const override {
@@ -355,6 +483,10 @@ class PeriodicNeuronProblem : public PeriodicProblemBase {
     inst.card["var_phi_uniform"] = periodic::uniform_variance(link);
     inst.card["gradient_signal"] = std::exp(-2.0 * std::numbers::pi * std::numbers::pi *
                                             params.real("gamma") * params.real("gamma"));
+    if (params.text("source") == "reduction") {
+      inst.card["tv_bound"] = tv_bound_card(lipschitz(link), params.real("beta"),
+                                            params.real("sigma"), 0.0, 0.0, sizes.n_train);
+    }
     return inst;
   }
 
@@ -381,6 +513,7 @@ class ClweReluProblem : public PeriodicProblemBase {
         .real("sup_error", 1e-3, 0.0, 1.0, "cos only: sup-norm error of the interpolated link",
               true)
         .integer("max_width", 1000000, 1, 100000000, "refuse networks wider than this");
+    source_params(spec_);
   }
   std::string name() const override { return "clwe_relu"; }
   std::string summary() const override {
@@ -434,6 +567,11 @@ class ClweReluProblem : public PeriodicProblemBase {
     inst.card["sup_error"] = sup_error;
     inst.card["tail_mass"] = periodic::tail_mass(params.real("R"));
     inst.card["var_phi_uniform"] = periodic::uniform_variance(link);
+    if (params.text("source") == "reduction") {
+      inst.card["tv_bound"] =
+          tv_bound_card(lipschitz(link), params.real("beta"), params.real("sigma"),
+                        periodic::tail_mass(params.real("R")), sup_error, sizes.n_train);
+    }
     if (!inst.test.empty()) {
       const Vector clean = clean_labels(inst, w, inst.test.X);
       inst.card["var_f_test"] = (clean.array() - clean.mean()).square().mean();

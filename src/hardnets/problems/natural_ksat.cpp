@@ -119,7 +119,38 @@ double accuracy(const Vector& pred, const Vector& y, bool count, double alpha) {
   return static_cast<double>(right) / static_cast<double>(y.size());
 }
 
+// Where the RSAT assumption is not even plausible. Allen–O'Donnell–Witmer
+// (FOCS 2015, arXiv 1505.04383) refute random K-SAT in polynomial time from
+// m >= n^{K/2} · polylog(n) clauses; Daniely–Vardi's hardness rests on
+// refutation being hard at m << n^{K/2}. The card states n^{K/2} and warns at
+// or above it (conservatively: between n^{K/2} and n^{K/2} polylog n the
+// refutation algorithm's polylog factor decides, and we do not model it).
+Json refutation_card(int n, int K, std::int64_t clauses) {
+  const double threshold = std::pow(static_cast<double>(n), 0.5 * K);
+  const bool above = static_cast<double>(clauses) >= threshold;
+  Json warnings = Json::array();
+  if (above) {
+    warnings.push_back(fmt::format(
+        "natural_ksat: clauses = {} >= n^(K/2) = {:.6g} (n = {}, K = {}): outside the RSAT regime, "
+        "random K-SAT formulas of this density are refutable in polynomial time "
+        "(Allen-O'Donnell-Witmer 2015, up to polylog n), so hardness cannot rest on RSAT here; "
+        "use clauses << n^(K/2)",
+        clauses, threshold, n, K));
+  }
+  return Json{{"refutation_threshold", threshold},
+              {"refutation_threshold_formula", "n^(K/2) (Allen-O'Donnell-Witmer 2015)"},
+              {"rsat_regime", !above},
+              {"warnings", std::move(warnings)}};
+}
+
 }  // namespace
+
+std::optional<NullHypothesis> NaturalKsatProblem::null_hypothesis() const {
+  return NullHypothesis{"formula", "random", metric::kAccuracy, false,
+                        "formula tuples from a uniformly random formula (the RSAT null): their x "
+                        "has the random tuples' law, so a learner that does not memorise the "
+                        "formula's clauses scores the label base rate, about 1/2"};
+}
 
 NaturalKsatProblem::NaturalKsatProblem() : spec_("natural_ksat") {
   spec_.integer("n", 16, 2, 1 << 20, "variables of the planted K-SAT formula (block size)")
@@ -270,6 +301,7 @@ Instance NaturalKsatProblem::generate(const Params& params, Seed seed, const Siz
   inst.card["max_abs_x"] = inst.train.X.size() ? inst.train.X.cwiseAbs().maxCoeff() : 0.0;
   inst.card["labels"] = c.count ? "formula tuple 0; random tuple alpha * #violated = N_W(x)"
                                 : "formula tuple 0; random tuple 1[N_W(x) > 0]";
+  inst.card.update(refutation_card(c.n, c.K, c.clauses));
   inst.card["kind"] =
       "structural demonstration (exact N_W identity, natural weights), not a hardness benchmark: "
       "planted K-SAT with clauses uniform among satisfied ones is easy (literal_majority), and "

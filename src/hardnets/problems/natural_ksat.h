@@ -55,6 +55,8 @@ class NaturalKsatProblem : public Problem {
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                     const GenerateContext& ctx) const override;
   Metrics judge(const Instance& instance, const Fit& fit) const override;
+  // formula = random (the RSAT null), statistic the held-out `accuracy`.
+  std::optional<NullHypothesis> null_hypothesis() const override;
 
  private:
   ParamSpec spec_;
