@@ -17,6 +17,7 @@ PrgDepth2SmoothedProblem::PrgDepth2SmoothedProblem() : spec_("prg_depth2_smoothe
               "base tuple S: uniform over distinct tuples, or uniform sign bits (repeated "
               "indices allowed; their label is the output bias)");
   declare_pad_and_evaluation(spec_);
+  declare_labels_and_source(spec_);
 }
 
 std::string PrgDepth2SmoothedProblem::summary() const {

@@ -27,6 +27,10 @@ class PrgDepth2SmoothedProblem : public Problem {
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                     const GenerateContext& ctx) const override;
   Metrics judge(const Instance& instance, const Fit& fit) const override;
+  // labels = uniform, statistic advantage (prg_network::network_null).
+  std::optional<NullHypothesis> null_hypothesis() const override {
+    return prg_network::network_null();
+  }
 
  private:
   ParamSpec spec_;

@@ -16,6 +16,7 @@ PrgDepth3Problem::PrgDepth3Problem() : spec_("prg_depth3") {
       .real("gate", 4.0, 1.0, 1e6,
             "gate M: each coordinate inside the band subtracts M from every detector");
   declare_pad_and_evaluation(spec_);
+  declare_labels_and_source(spec_);
 }
 
 std::string PrgDepth3Problem::summary() const {

@@ -28,6 +28,10 @@ class PrgDepth3Problem : public Problem {
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                     const GenerateContext& ctx) const override;
   Metrics judge(const Instance& instance, const Fit& fit) const override;
+  // labels = uniform, statistic advantage (prg_network::network_null).
+  std::optional<NullHypothesis> null_hypothesis() const override {
+    return prg_network::network_null();
+  }
 
  private:
   ParamSpec spec_;

@@ -191,6 +191,11 @@ Instance PrgHyperedgeProblem::generate(const Params& params, Seed seed, const Si
   return inst;
 }
 
+std::optional<NullHypothesis> PrgHyperedgeProblem::null_hypothesis() const {
+  return NullHypothesis{"labels", "uniform", "advantage", false,
+                        "the same public hyperedges with every label an independent fair bit"};
+}
+
 Metrics PrgHyperedgeProblem::judge(const Instance& instance, const Fit& fit) const {
   Metrics m;
   const goldreich::Task task = goldreich::Task::from_json(instance.task, name());

@@ -43,7 +43,8 @@ void check_input(const Network& net, const Matrix& X) {
 
 // The shared evaluator of the implicit network and the simulator: per row,
 // decode S(x), draw unit S's row, and output (bit + ξ3_S) ũ_S + b̃3, where
-// `bit(row, tuple)` supplies the clean output weight P(s_S).
+// `bit(row, rank, tuple)` supplies the clean output weight (P(s_S), the
+// null's fair bit b_S, or the simulator's y_row).
 template <typename Bit>
 Vector evaluate_decoded(const Network& net, const Matrix& X, int threads, Bit&& bit) {
   check_input(net, X);
@@ -63,12 +64,13 @@ Vector evaluate_decoded(const Network& net, const Matrix& X, int threads, Bit&& 
         const std::int64_t r = start + i;
         double acc = 0.0;
         if (net.decode(X.row(r).data(), tuple)) {
-          net.unit_row(goldreich::rank_tuple(edge, net.n()), edge, unit);
+          const std::uint64_t rank = goldreich::rank_tuple(edge, net.n());
+          net.unit_row(rank, edge, unit);
           const double pre = unit_preactivation(unit.data(), H.row(i).data(), F, net.group(),
                                                 unit[static_cast<std::size_t>(F)]);
           const double u = pre > 0.0 ? pre : 0.0;
           const double w3 =
-              static_cast<double>(bit(r, edge)) + unit[static_cast<std::size_t>(F + 1)];
+              static_cast<double>(bit(r, rank, edge)) + unit[static_cast<std::size_t>(F + 1)];
           acc += w3 * u;
         }
         y[r] = acc + net.output_bias();
@@ -289,16 +291,42 @@ void Network::unit_row(std::uint64_t rank, std::span<const std::int32_t> tuple,
 // ---------------------------------------------------------------------------
 // Labels
 
+OutputBits OutputBits::prg(goldreich::Predicate p, std::vector<std::uint8_t> seed) {
+  OutputBits bits;
+  bits.predicate_ = std::move(p);
+  bits.seed_ = std::move(seed);
+  return bits;
+}
+
+OutputBits OutputBits::uniform(const Rng& coins) {
+  OutputBits bits;
+  bits.uniform_ = true;
+  bits.coins_ = coins;
+  return bits;
+}
+
+std::uint8_t OutputBits::operator()(std::uint64_t rank, std::span<const std::int32_t> tuple) const {
+  if (uniform_) {
+    Rng coin = coins_.substream(rank);
+    return static_cast<std::uint8_t>(coin.next_u64() >> 63);
+  }
+  return static_cast<std::uint8_t>(predicate_(goldreich::pattern(tuple, seed_)));
+}
+
 std::vector<std::uint8_t> hidden_bits(const Network& net, const std::vector<std::uint8_t>& seed,
                                       const Matrix& X) {
+  return hidden_bits_with(net, OutputBits::prg(net.predicate(), seed), X);
+}
+
+std::vector<std::uint8_t> hidden_bits_with(const Network& net, const OutputBits& bits,
+                                           const Matrix& X) {
   check_input(net, X);
   std::vector<std::uint8_t> y(static_cast<std::size_t>(X.rows()), 0);
   std::int32_t tuple[goldreich::kMaxArity];
   const std::span<const std::int32_t> edge(tuple, static_cast<std::size_t>(net.k()));
   for (Eigen::Index i = 0; i < X.rows(); ++i) {
     if (net.decode(X.row(i).data(), tuple)) {
-      y[static_cast<std::size_t>(i)] =
-          static_cast<std::uint8_t>(net.predicate()(goldreich::pattern(edge, seed)));
+      y[static_cast<std::size_t>(i)] = bits(goldreich::rank_tuple(edge, net.n()), edge);
     }
   }
   return y;
@@ -310,16 +338,23 @@ Vector simulate(const Network& net, const Matrix& X, const std::vector<std::uint
     fail("{}: the simulator needs one bit per input row, got {} bits for {} rows", net.owner(),
          y.size(), X.rows());
   }
-  return evaluate_decoded(net, X, threads, [&](std::int64_t row, std::span<const std::int32_t>) {
-    return y[static_cast<std::size_t>(row)];
-  });
+  return evaluate_decoded(net, X, threads,
+                          [&](std::int64_t row, std::uint64_t, std::span<const std::int32_t>) {
+                            return y[static_cast<std::size_t>(row)];
+                          });
 }
 
 Vector label_implicit(const Network& net, const std::vector<std::uint8_t>& seed, const Matrix& X,
                       int threads) {
-  return evaluate_decoded(net, X, threads, [&](std::int64_t, std::span<const std::int32_t> edge) {
-    return net.predicate()(goldreich::pattern(edge, seed));
-  });
+  return label_implicit_with(net, OutputBits::prg(net.predicate(), seed), X, threads);
+}
+
+Vector label_implicit_with(const Network& net, const OutputBits& bits, const Matrix& X,
+                           int threads) {
+  return evaluate_decoded(
+      net, X, threads, [&](std::int64_t, std::uint64_t rank, std::span<const std::int32_t> edge) {
+        return bits(rank, edge);
+      });
 }
 
 // ---------------------------------------------------------------------------
@@ -331,7 +366,10 @@ bool materialisable(const Network& net) {
 }
 
 Materialised::Materialised(const Network& net, const std::vector<std::uint8_t>& seed, int threads)
-    : net_(net), seed_(seed) {
+    : Materialised(net, OutputBits::prg(net.predicate(), seed), threads) {}
+
+Materialised::Materialised(const Network& net, OutputBits bits, int threads)
+    : net_(net), bits_(std::move(bits)) {
   check_materialisable(net);
   const auto units = static_cast<Eigen::Index>(net.units());
   const int F = net.features(), k = net.k();
@@ -348,7 +386,7 @@ Materialised::Materialised(const Network& net, const std::vector<std::uint8_t>& 
       std::copy(row.begin(), row.begin() + F, W2_.row(r).data());
       b2_[r] = row[static_cast<std::size_t>(F)];
       // The same expression as the implicit evaluator's w3.
-      w3_[r] = static_cast<double>(net.predicate()(goldreich::pattern(edge, seed))) +
+      w3_[r] = static_cast<double>(bits_(static_cast<std::uint64_t>(r), edge)) +
                row[static_cast<std::size_t>(F + 1)];
     }
   });
@@ -449,7 +487,7 @@ ReluNet Materialised::relu_net() const {
 SimulatorAudit audit_simulator(const Materialised& mat, const Matrix& X, int threads) {
   const Network& net = mat.network();
   const auto truth = mat.evaluate(X, threads);
-  const Vector sim = simulate(net, X, hidden_bits(net, mat.seed(), X), threads);
+  const Vector sim = simulate(net, X, hidden_bits_with(net, mat.bits(), X), threads);
   SimulatorAudit audit;
   audit.inputs = X.rows();
   std::int32_t tuple[goldreich::kMaxArity];
@@ -474,6 +512,90 @@ SimulatorAudit audit_simulator(const Materialised& mat, const Matrix& X, int thr
 
 std::vector<std::uint8_t> instance_seed(Kind kind, Seed seed, int n) {
   return goldreich::draw_seed(n, network_root(kind, seed).substream("seed"));
+}
+
+// ---------------------------------------------------------------------------
+// The labels and the source of an instance
+
+Lift Lift::from_params(const Params& params) {
+  Lift lift;
+  lift.uniform = params.has("labels") && params.text("labels") == "uniform";
+  lift.reduction = params.has("source") && params.text("source") == "reduction";
+  return lift;
+}
+
+OutputBits instance_bits(Kind kind, const Network& net, Seed seed, bool uniform) {
+  if (uniform) return OutputBits::uniform(network_root(kind, seed).substream("uniform_labels"));
+  return OutputBits::prg(net.predicate(), instance_seed(kind, seed, net.n()));
+}
+
+ChallengeRow challenge_row(const Network& net, const Rng& base, std::int64_t row, bool uniform,
+                           const std::vector<std::uint8_t>& seed, std::span<std::int32_t> tuple) {
+  const int n = net.n(), k = net.k();
+  const auto r = static_cast<std::uint64_t>(row);
+  ChallengeRow out;
+  if (net.kind() == Kind::kDepth3 || net.hypercube_base()) {
+    // The sign pattern is uniform over {0,1}^R, i.e. u uniform over [n]^k.
+    // A repeated u is the row's tuple (the network labels it b̃3 whatever y
+    // is, so no challenge is spent); a distinct u is replaced by the
+    // challenge's S_i, which has the same law (uniform distinct tuples).
+    Rng pattern = base.substream("patterns").substream(r);
+    bool repeated = false;
+    for (int j = 0; j < k; ++j) {
+      tuple[static_cast<std::size_t>(j)] =
+          static_cast<std::int32_t>(pattern.uniform_int(static_cast<std::uint64_t>(n)));
+      for (int u = 0; u < j; ++u) {
+        repeated =
+            repeated || tuple[static_cast<std::size_t>(u)] == tuple[static_cast<std::size_t>(j)];
+      }
+    }
+    if (repeated) return out;
+  }
+  Rng edge = base.substream("edges").substream(r);
+  goldreich::draw_edge(n, k, edge, tuple);
+  out.used = true;
+  if (uniform) {
+    // The null: a fresh fair bit per challenge, whatever S_i is.
+    Rng coin = base.substream("coins").substream(r);
+    out.y = static_cast<std::uint8_t>(coin.next_u64() >> 63);
+  } else {
+    out.y = static_cast<std::uint8_t>(net.predicate()(goldreich::pattern(tuple, seed)));
+  }
+  return out;
+}
+
+ChallengeExamples draw_challenge_examples(const Network& net, std::int64_t rows, const Rng& base,
+                                          bool uniform, const std::vector<std::uint8_t>& seed,
+                                          int threads) {
+  ChallengeExamples ex;
+  ex.X = draw_inputs("gaussian", rows, net.d(), base.substream("gaussian"), threads);
+  ex.y.assign(static_cast<std::size_t>(rows), 0);
+  ex.used.assign(static_cast<std::size_t>(rows), 0);
+  const int k = net.k(), L = net.L();
+  const bool deep = net.kind() == Kind::kDepth3;
+  parallel_for(rows, threads, [&](std::int64_t begin, std::int64_t end) {
+    std::int32_t tuple[goldreich::kMaxArity];
+    for (std::int64_t i = begin; i < end; ++i) {
+      const ChallengeRow c =
+          challenge_row(net, base, i, uniform, seed, {tuple, static_cast<std::size_t>(k)});
+      ex.y[static_cast<std::size_t>(i)] = c.y;
+      ex.used[static_cast<std::size_t>(i)] = c.used;
+      double* x = ex.X.row(i).data();
+      if (!deep) {
+        for (int c2 = 0; c2 < net.d(); ++c2) x[c2] *= net.omega();
+      }
+      for (int j = 0; j < k; ++j) {
+        for (int l = 0; l < L; ++l) {
+          const double sign = ((tuple[j] >> l) & 1) ? 1.0 : -1.0;
+          // Depth 3: x_c = (2β_c − 1)|g_c| (uniform signs independent of
+          // |g_c|: x ~ N(0, I_d)); depth 2: x = μ(S) + ω ζ.
+          double& v = x[j * L + l];
+          v = deep ? sign * std::abs(v) : v + sign;
+        }
+      }
+    }
+  });
+  return ex;
 }
 
 double simulator_failure_rate(Kind kind, const Params& params, Seed seed, std::int64_t inputs,
@@ -598,6 +720,22 @@ void declare_pad_and_evaluation(ParamSpec& spec) {
               "or materialised when n^(k) <= 2^20 and the work is small (auto)");
 }
 
+void declare_labels_and_source(ParamSpec& spec) {
+  spec.choice("labels", "prg", {"prg", "uniform"},
+              "prg: output weights P(s_S); uniform: an independent fair bit per tuple S in their "
+              "place (the distinguisher's null; with source = reduction a fair bit per challenge)")
+      .choice("source", "network", {"network", "reduction"},
+              "network: x from the input law, labelled by the network; reduction: every example "
+              "made from a PRG challenge (S_i, y_i) and labelled by the simulator (exact where "
+              "the simulator is)");
+}
+
+NullHypothesis network_null() {
+  return NullHypothesis{"labels", "uniform", "advantage", false,
+                        "the same public network with its output weights P(s_S) replaced by "
+                        "independent fair bits (per challenge under source = reduction)"};
+}
+
 std::string evaluation_mode(const Network& net, const std::string& requested, double rows) {
   if (requested == "implicit") return requested;
   if (requested == "materialised") {
@@ -607,6 +745,47 @@ std::string evaluation_mode(const Network& net, const std::string& requested, do
   const double work = static_cast<double>(net.units()) * net.features() * rows;
   return materialisable(net) && work <= kAutoMaterialisedWork ? "materialised" : "implicit";
 }
+
+namespace {
+
+// source = network: inputs from the problem's law, labelled by the network
+// (output weights P(s_S) or the null's fair bits) in the evaluation mode.
+void label_from_network(LabelledInstance& g, Kind kind, int threads) {
+  const Network& net = g.net;
+  Instance& inst = g.inst;
+  const Rng root = network_root(kind, inst.seed);
+  inst.train.X = draw_network_inputs(net, g.sizes.n_train, root.substream("train_inputs"), threads);
+  inst.test.X = draw_network_inputs(net, g.sizes.n_test, root.substream("test_inputs"), threads);
+  const OutputBits bits = g.lift.uniform ? instance_bits(kind, net, inst.seed, true)
+                                         : OutputBits::prg(net.predicate(), g.secret);
+  if (g.evaluation == "materialised") {
+    const Materialised mat(net, bits, threads);
+    inst.train.y = mat.forward(inst.train.X, threads);
+    inst.test.y = mat.forward(inst.test.X, threads);
+  } else {
+    inst.train.y = label_implicit_with(net, bits, inst.train.X, threads);
+    inst.test.y = label_implicit_with(net, bits, inst.test.X, threads);
+  }
+}
+
+// source = reduction: every example from a PRG challenge, labelled by the
+// simulator given only y_i (the judge redraws the test challenges' bits).
+void label_from_challenges(LabelledInstance& g, const Rng& root, int threads) {
+  const Network& net = g.net;
+  Instance& inst = g.inst;
+  for (Dataset* d : {&inst.train, &inst.test}) {
+    const bool train = d == &inst.train;
+    ChallengeExamples ex =
+        draw_challenge_examples(net, train ? g.sizes.n_train : g.sizes.n_test,
+                                root.substream(train ? "train_challenges" : "test_challenges"),
+                                g.lift.uniform, g.secret, threads);
+    d->X = std::move(ex.X);
+    d->y = simulate(net, d->X, ex.y, threads);
+    if (train) g.challenges_train = std::count(ex.used.begin(), ex.used.end(), 1);
+  }
+}
+
+}  // namespace
 
 LabelledInstance generate_labelled(const Problem& problem, Kind kind, const Params& params,
                                    Seed seed, const Sizes& sizes, const GenerateContext& ctx) {
@@ -620,7 +799,20 @@ LabelledInstance generate_labelled(const Problem& problem, Kind kind, const Para
     fail("{}: d * (n_train + n_test) = {:.3g} values is too large (limit 2e9)", name,
          rows * net.d());
   }
-  g.evaluation = evaluation_mode(net, params.text("evaluation"), rows);
+  g.lift = Lift::from_params(params);
+  if (g.lift.reduction) {
+    // The reduction has one labeller, the simulator: a choice of evaluator
+    // would be silently ignored.
+    if (params.text("evaluation") != "auto") {
+      fail(
+          "{}: source = reduction labels every example with the reduction's simulator; "
+          "evaluation = {} applies to source = network only (leave evaluation = auto)",
+          name, params.text("evaluation"));
+    }
+    g.evaluation = "simulator";
+  } else {
+    g.evaluation = evaluation_mode(net, params.text("evaluation"), rows);
+  }
   g.sizes = sizes;
   const Rng root = network_root(kind, seed);
   g.secret = instance_seed(kind, seed, net.n());
@@ -629,18 +821,14 @@ LabelledInstance generate_labelled(const Problem& problem, Kind kind, const Para
   inst.problem = name;
   inst.params = params;
   inst.seed = seed;
-  inst.train.X =
-      draw_network_inputs(net, sizes.n_train, root.substream("train_inputs"), ctx.threads);
-  inst.test.X = draw_network_inputs(net, sizes.n_test, root.substream("test_inputs"), ctx.threads);
-  if (g.evaluation == "materialised") {
-    const Materialised mat(net, g.secret, ctx.threads);
-    inst.train.y = mat.forward(inst.train.X, ctx.threads);
-    inst.test.y = mat.forward(inst.test.X, ctx.threads);
+  if (g.lift.reduction) {
+    label_from_challenges(g, root, ctx.threads);
   } else {
-    inst.train.y = label_implicit(net, g.secret, inst.train.X, ctx.threads);
-    inst.test.y = label_implicit(net, g.secret, inst.test.X, ctx.threads);
+    label_from_network(g, kind, ctx.threads);
   }
-  inst.truth = Json{{"seed", goldreich::seed_to_string(g.secret)}};
+  // Under the null the labels follow no seed: the truth says so instead.
+  inst.truth = g.lift.uniform ? Json{{"labels", "uniform"}}
+                              : Json{{"seed", goldreich::seed_to_string(g.secret)}};
   return g;
 }
 
@@ -672,6 +860,14 @@ Json common_card(const Problem& problem, const LabelledInstance& g) {
   card["k"] = net.k();
   card["table"] = net.predicate().hex();
   card["evaluation"] = g.evaluation;
+  card["labels"] = g.lift.uniform ? "uniform" : "prg";
+  card["source"] = g.lift.reduction ? "reduction" : "network";
+  if (g.lift.reduction) {
+    card["challenges_used_train"] = g.challenges_train;
+    card["reduction_labels"] =
+        "the simulator's, given y_i alone: exactly the network's labels where the simulator is "
+        "exact (depth 3: tau <~ 0.01 delta; the judge reports simulator_failure_rate)";
+  }
   return card;
 }
 
@@ -681,13 +877,41 @@ double clean_fraction(const Network& net, const Matrix& X) {
          static_cast<double>(X.rows());
 }
 
+namespace {
+
+// The y_i of the test set's challenges (source = reduction), redrawn from the
+// instance's stream: what the simulator labelled each row with.
+std::vector<std::uint8_t> challenge_bits(const Network& net, const Instance& instance,
+                                         const Lift& lift,
+                                         const std::vector<std::uint8_t>& secret) {
+  const Rng base = network_root(net.kind(), instance.seed).substream("test_challenges");
+  std::vector<std::uint8_t> y(static_cast<std::size_t>(instance.test.X.rows()));
+  std::int32_t tuple[goldreich::kMaxArity];
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    y[i] = challenge_row(net, base, static_cast<std::int64_t>(i), lift.uniform, secret,
+                         {tuple, static_cast<std::size_t>(net.k())})
+               .y;
+  }
+  return y;
+}
+
+}  // namespace
+
 Metrics judge_network(const std::string& name, Kind kind, const Instance& instance,
                       const Fit& fit) {
   Metrics m;
   const Network net = Network::from_params(kind, instance.params, instance.seed);
-  const auto secret =
-      goldreich::seed_from_string(instance.truth.at("seed").get<std::string>(), net.n(), name);
-  judge_seed(net.predicate(), secret, fit, m);
+  const Lift lift = Lift::from_params(instance.params);
+  std::vector<std::uint8_t> secret;
+  if (lift.uniform) {
+    // Nothing to recover under the null: an attack "succeeds" never.
+    if (fit.output.contains("found")) m["found"] = fit.output["found"].get<bool>();
+    if (fit.output.contains("seed")) m[metric::kSuccess] = 0;
+  } else {
+    secret =
+        goldreich::seed_from_string(instance.truth.at("seed").get<std::string>(), net.n(), name);
+    judge_seed(net.predicate(), secret, fit, m);
+  }
   if (!fit.predictor || instance.test.empty()) return m;
   const Vector pred = fit.predictor->predict(instance.test.X);
   const Metrics regression = regression_metrics(instance.test, pred);
@@ -705,7 +929,12 @@ Metrics judge_network(const std::string& name, Kind kind, const Instance& instan
   const Matrix& X = instance.test.X;
   const auto t = static_cast<std::size_t>(X.rows());
   const std::vector<char> clean = clean_rows(net, X);
-  const auto bits = hidden_bits(net, secret, X);
+  // The bits the labels were made from: the network's output weights
+  // (source = network) or the test challenges' y_i, redrawn (reduction).
+  const OutputBits weights = lift.uniform ? instance_bits(kind, net, instance.seed, true)
+                                          : OutputBits::prg(net.predicate(), secret);
+  const auto bits = lift.reduction ? challenge_bits(net, instance, lift, secret)
+                                   : hidden_bits_with(net, weights, X);
   std::vector<char> correct(t), seen(t);
   for (std::size_t i = 0; i < t; ++i) {
     const auto row = static_cast<Eigen::Index>(i);
@@ -719,7 +948,7 @@ Metrics judge_network(const std::string& name, Kind kind, const Instance& instan
   if (materialisable(net) &&
       static_cast<double>(net.units()) * net.features() * static_cast<double>(t) <=
           kJudgeAuditWork) {
-    m["simulator_failure_rate"] = audit_simulator(Materialised(net, secret), X, 1).failure_rate();
+    m["simulator_failure_rate"] = audit_simulator(Materialised(net, weights), X, 1).failure_rate();
   }
   return m;
 }

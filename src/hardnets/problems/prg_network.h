@@ -36,6 +36,23 @@
 // gets i.i.d. N(0, τ²) once per network. The noise is public in the
 // reduction; the secret is only the seed s.
 //
+// Labels (`labels`). prg: the output weights are P(s_S). uniform (the
+// distinguisher's null): the same public network with P(s_S) replaced by an
+// independent fair bit b_S per tuple (a random function of the hyperedge,
+// drawn from substream rank_tuple(S) of its own stream), evaluated exactly as
+// the real network is (OutputBits).
+//
+// Source (`source`). network: x from the problem's input law, labelled by
+// the network. reduction: the proof's map from PRG challenges (S_i, y_i),
+// y_i = P(s_{S_i}) or (labels = uniform) a fair bit per challenge, to
+// examples: a uniform pattern u ∈ [n]^k is drawn; when u repeats an index it
+// is the row's tuple and no challenge is used (probability
+// 1 − Π_{j<k}(1 − j/n), as under the network's own law), otherwise the row
+// encodes S_i — depth 3: x_c = (2β_c(S_i) − 1)|g_c|, g ~ N(0, I_d), padding g
+// itself, so x ~ N(0, I_d) exactly; depth 2: x = (μ(S_i), 0) + ω ζ (base =
+// distinct: always S_i) — and is labelled by simulate(net, X, y). The labels
+// are then exactly the network's wherever the simulator is exact.
+//
 // Evaluation. Implicit: decode S(x), evaluate the (small, dense, noisy) first
 // layer, and only unit S(x), whose noise row is drawn alone from a
 // counter-based stream keyed by rank_tuple(S). Materialised: every unit. Both
@@ -126,6 +143,26 @@ class Network {
   Rng layer2_{0, 0};    // row `rank` = substream(rank)
 };
 
+// The clean output weight w_S of each unit. prg: P(s_S). uniform (the null):
+// an independent fair bit per tuple S, the top bit of word 0 of substream
+// rank_tuple(S) of `coins` — a function of S alone, so the implicit and the
+// materialised evaluators read the same bit.
+class OutputBits {
+ public:
+  static OutputBits prg(goldreich::Predicate p, std::vector<std::uint8_t> seed);
+  static OutputBits uniform(const Rng& coins);
+  std::uint8_t operator()(std::uint64_t rank, std::span<const std::int32_t> tuple) const;
+  bool is_uniform() const { return uniform_; }
+  // The secret seed (labels = prg); empty for uniform bits.
+  const std::vector<std::uint8_t>& seed() const { return seed_; }
+
+ private:
+  bool uniform_ = false;
+  goldreich::Predicate predicate_;
+  std::vector<std::uint8_t> seed_;
+  Rng coins_{0, 0};
+};
+
 // The pre-activation Σ_j w_j h_j + bias in one fixed order: the single
 // kernel every evaluator uses for a unit's value. group > 1 sums each run of
 // `group` terms first (depth 3: the six units of one coordinate, whose
@@ -136,6 +173,9 @@ double unit_preactivation(const double* w, const double* h, int count, int group
 // simulator is given.
 std::vector<std::uint8_t> hidden_bits(const Network& net, const std::vector<std::uint8_t>& seed,
                                       const Matrix& X);
+// w_{S(x_i)} per row (0 where S(x_i) repeats) for any output bits.
+std::vector<std::uint8_t> hidden_bits_with(const Network& net, const OutputBits& bits,
+                                           const Matrix& X);
 
 // The simulator of the reduction: from the public network and y_i alone,
 // label_i = (y_i + ξ3_S) ũ_S(x_i) + b̃3 with S = S(x_i), or b̃3 when S(x_i)
@@ -146,12 +186,17 @@ Vector simulate(const Network& net, const Matrix& X, const std::vector<std::uint
 // Implicit evaluation: the simulator given the true y = P(s_{S(x)}).
 Vector label_implicit(const Network& net, const std::vector<std::uint8_t>& seed, const Matrix& X,
                       int threads);
+// The same with output weights `bits` (P(s_S) or the null's fair bits).
+Vector label_implicit_with(const Network& net, const OutputBits& bits, const Matrix& X,
+                           int threads);
 
 // The whole network in memory (n^(k) x F detector weights).
 class Materialised {
  public:
   // UserError when n^(k) > 2^20 units or the weights exceed 1 GiB.
   Materialised(const Network& net, const std::vector<std::uint8_t>& seed, int threads = 1);
+  // The same with output weights `bits` (P(s_S) or the null's fair bits).
+  Materialised(const Network& net, OutputBits bits, int threads = 1);
   // The true forward pass Σ_S w̃3_S ũ_S(x) + b̃3 (every unit).
   Vector forward(const Matrix& X, int threads) const;
   // Per row: the ranks of the active units (ũ_S > 0), ascending, and the
@@ -164,11 +209,12 @@ class Materialised {
   // The same network as a plain ReluNet (for cross-checks; doubles memory).
   ReluNet relu_net() const;
   const Network& network() const { return net_; }
-  const std::vector<std::uint8_t>& seed() const { return seed_; }
+  const std::vector<std::uint8_t>& seed() const { return bits_.seed(); }
+  const OutputBits& bits() const { return bits_; }
 
  private:
   Network net_;
-  std::vector<std::uint8_t> seed_;
+  OutputBits bits_;
   Matrix W2_;           // units x F, row-major
   Eigen::VectorXd b2_;  // units
   Eigen::VectorXd w3_;  // P(s_S) + ξ3_S
@@ -203,6 +249,41 @@ Matrix draw_network_inputs(const Network& net, std::int64_t rows, const Rng& bas
 // The secret seed of an instance (what the problem draws for `seed`).
 std::vector<std::uint8_t> instance_seed(Kind kind, Seed seed, int n);
 
+// ---- the labels and the source of an instance --------------------------------
+
+// What `labels` and `source` select (defaults prg and network when a
+// parameter set predates them).
+struct Lift {
+  bool uniform = false;    // labels = uniform (the null)
+  bool reduction = false;  // source = reduction (examples from PRG challenges)
+  static Lift from_params(const Params& params);
+};
+// The instance's output weights: P(s_S) with instance_seed, or (labels =
+// uniform) the fair bits of the instance's own "uniform_labels" stream.
+OutputBits instance_bits(Kind kind, const Network& net, Seed seed, bool uniform);
+
+// One row of the reduction (source = reduction): its tuple (k entries),
+// whether a challenge was used (false: a repeated pattern), and the
+// challenge's bit y (0 when none). A function of `base` and the row index.
+struct ChallengeRow {
+  bool used = false;
+  std::uint8_t y = 0;
+};
+// `seed` is the PRG's secret; `uniform` replaces y_i = P(s_{S_i}) by the
+// fair bit of row i (the PRG's null).
+ChallengeRow challenge_row(const Network& net, const Rng& base, std::int64_t row, bool uniform,
+                           const std::vector<std::uint8_t>& seed, std::span<std::int32_t> tuple);
+// The reduction's inputs and challenge bits for `rows` rows (labels are then
+// simulate(net, X, y)); `used` marks the rows that consumed a challenge.
+struct ChallengeExamples {
+  Matrix X;
+  std::vector<std::uint8_t> y;
+  std::vector<char> used;
+};
+ChallengeExamples draw_challenge_examples(const Network& net, std::int64_t rows, const Rng& base,
+                                          bool uniform, const std::vector<std::uint8_t>& seed,
+                                          int threads);
+
 // Depth-3 case fractions (marginal probabilities, which overlap): clean =
 // S(x) distinct and every relevant |x_c| > 2δ; band = some |x_c| <= δ;
 // annulus = min |x_c| in (δ, 2δ]; repeated = S(x) repeats an index.
@@ -229,6 +310,10 @@ std::vector<char> clean_rows(const Network& net, const Matrix& X);
 // (documented per problem) first, `pad` and `evaluation` last.
 void declare_predicate_and_tau(ParamSpec& spec, const std::string& tau_doc);
 void declare_pad_and_evaluation(ParamSpec& spec);
+// `labels` (prg | uniform) and `source` (network | reduction), declared last.
+void declare_labels_and_source(ParamSpec& spec);
+// The null both declare: labels = uniform, statistic advantage.
+NullHypothesis network_null();
 
 // "implicit" or "materialised" for the requested evaluation (auto:
 // materialised when the network fits and units x F x rows <= 1e10).
@@ -239,8 +324,10 @@ std::string evaluation_mode(const Network& net, const std::string& requested, do
 // problem adds its task and card.
 struct LabelledInstance {
   Network net;
-  std::vector<std::uint8_t> secret;
-  std::string evaluation;  // "implicit" or "materialised"
+  std::vector<std::uint8_t> secret;  // drawn under every labels (used by prg only)
+  Lift lift;
+  std::string evaluation;             // "implicit", "materialised" or (reduction) "simulator"
+  std::int64_t challenges_train = 0;  // reduction: training rows that used a challenge
   Sizes sizes;
   Instance inst;  // problem, params, seed, train, test, truth
 };
