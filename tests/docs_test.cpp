@@ -75,6 +75,13 @@ TEST(Docs, ArchitectureEmbedsTheOutcomeTable) {
       << "docs/architecture.md" << kHint;
 }
 
+TEST(Docs, ReductionsEmbedTheDeclaredNulls) {
+  const auto nulls = testing::run_cli("list nulls");
+  ASSERT_EQ(nulls.exit_code, 0);
+  EXPECT_EQ(block(read_doc("reductions.md"), "LIST", "nulls"), nulls.output)
+      << "docs/reductions.md" << kHint;
+}
+
 TEST(Docs, CliReferenceEmbedsCurrentHelp) {
   const std::string doc = read_doc("cli.md");
   for (const char* cmd : {"list", "describe", "gen", "fit", "run", "sweep", "report", "export"}) {
