@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_test.h"
+#include "clwe_test_util.h"
 #include "hardnets/nets/periodic.h"
 #include "test_util.h"
 
@@ -28,16 +29,8 @@ namespace {
 using hardnets::testing::user_error;
 constexpr double kPi = std::numbers::pi;
 
-Instance make(const std::string& problem, const std::vector<std::string>& args, Seed seed,
-              Sizes sizes, int threads = 1) {
-  const Problem& p = problem_registry().get(problem);
-  return p.generate(p.spec().resolve(args), seed, sizes, {threads});
-}
-
-Vector secret(const Instance& inst) {
-  const auto w = inst.truth.at("w").get<std::vector<double>>();
-  return Eigen::Map<const Vector>(w.data(), static_cast<Eigen::Index>(w.size()));
-}
+using hardnets::testing::make;
+using hardnets::testing::secret;
 
 // A unit vector orthogonal to w (Gram–Schmidt on e_1 or e_2).
 Vector orthogonal_unit(const Vector& w) {

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "clwe_test_util.h"
 #include "hardnets/nets/periodic.h"
 #include "hardnets/problems/problem.h"
 #include "test_util.h"
@@ -23,16 +24,8 @@ namespace {
 using hardnets::testing::user_error;
 constexpr double kPi = std::numbers::pi;
 
-Instance make(const std::string& problem, const std::vector<std::string>& args, Seed seed,
-              Sizes sizes, int threads = 1) {
-  const Problem& p = problem_registry().get(problem);
-  return p.generate(p.spec().resolve(args), seed, sizes, {threads});
-}
-
-Vector secret(const Instance& inst) {
-  const auto w = inst.truth.at("w").get<std::vector<double>>();
-  return Eigen::Map<const Vector>(w.data(), static_cast<Eigen::Index>(w.size()));
-}
+using hardnets::testing::make;
+using hardnets::testing::secret;
 
 double correlation(const Vector& a, const Vector& b) {
   const Vector ca = a.array() - a.mean(), cb = b.array() - b.mean();
