@@ -11,12 +11,21 @@
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
 #include "hardnets/learners/gf2_system.h"
+#include "hardnets/learners/prg_decode.h"
 
 namespace hardnets {
 namespace gf2 {
 
 goldreich::Task p5_task(const Json& task_json, const std::string& who,
                         const std::string& alternatives) {
+  if (!task_json.is_object() || task_json.value("family", "") != "goldreich") {
+    fail(
+        "{}: needs a Goldreich PRG task (family = goldreich, e.g. prg_hyperedge) or a lifted PRG "
+        "network task (family = prg_depth3 or prg_depth2_smoothed, decoded first), got {}",
+        who,
+        task_json.is_object() && task_json.contains("family") ? task_json["family"].dump()
+                                                              : "no family");
+  }
   goldreich::Task task = goldreich::Task::from_json(task_json, who);
   const goldreich::Predicate p5 = goldreich::p5_predicate();
   if (task.predicate.k != 5 || task.predicate.hex() != p5.hex()) {
@@ -396,10 +405,19 @@ Fit Gf2Learner::fit_impl(const Dataset& train, const Params& params,
           ? ctx.task["family"].get<std::string>()
           : "";
   if (family == "parity") return fit_parity(train, options, ctx, deadline);
+  // A lifted PRG network: decode the clean rows to challenges, then this
+  // same attack on them (prg_decode.h).
+  if (prg_decode::is_network_task(ctx.task)) {
+    return prg_decode::decode_then_attack(
+        kWho, train, ctx, [&](const Dataset& challenges, const LearnerContext& inner) {
+          return fit_impl(challenges, params, inner);
+        });
+  }
   if (family != "goldreich") {
     fail(
         "gf2: needs a Goldreich PRG task (family = goldreich: prg_hyperedge and the other PRG "
-        "problems) or a parity task (family = parity: sparse_parity), got {}",
+        "problems), a lifted PRG network task (family = prg_depth3 or prg_depth2_smoothed, "
+        "decoded first) or a parity task (family = parity: sparse_parity), got {}",
         family.empty() ? "no family" : "family = " + family);
   }
   return fit_goldreich(train, options, ctx, deadline);

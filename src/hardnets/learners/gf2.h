@@ -25,6 +25,11 @@
 // (the judge's success) needs every variable covered, m ≈ n ln n / k.
 // `seed_kernel_dim` and `unseen_variables` report the gap.
 //
+// Lifted PRG networks (prg_depth3, prg_depth2_smoothed): the clean training
+// rows are decoded to challenges (S(x), P(s_S)) and the Goldreich attack
+// runs unchanged on them; the predictor evaluates the noiseless network with
+// the recovered seed (prg_decode.h).
+//
 // Parity tasks (sparse_parity). Row x ∈ {±1}^n, label y ∈ {±1}: with b_i =
 // (1 − x_i)/2 and c = (1 − y)/2 the equation Σ_{i∈S} b_i = c in the n
 // unknowns 1[i ∈ S]. support = the solution's ones; found = consistent and
@@ -98,8 +103,9 @@ class Gf2Learner : public Learner {
   Gf2Learner();
   std::string name() const override { return "gf2"; }
   TaskNeed needs(const Params&) const override {
-    return {{&goldreich_schema(), &parity_schema()},
-            "the predicate or parity whose linear system it solves",
+    return {{&goldreich_schema(), &prg_depth3_schema(), &prg_depth2_schema(), &parity_schema()},
+            "the predicate or parity whose linear system it solves (a PRG network's rows are "
+            "decoded to challenges first)",
             ""};
   }
   std::string summary() const override {

@@ -11,6 +11,7 @@
 #include "hardnets/core/resources.h"
 #include "hardnets/learners/gf2.h"
 #include "hardnets/learners/gf2_system.h"
+#include "hardnets/learners/prg_decode.h"
 
 namespace hardnets {
 namespace {
@@ -239,6 +240,14 @@ P5CollisionLearner::P5CollisionLearner() {
 Fit P5CollisionLearner::fit_impl(const Dataset& train, const Params& params,
                                  const LearnerContext& ctx) const {
   check_training_set(kWho, train);
+  // A lifted PRG network: decode the clean rows to challenges, then this
+  // same attack on them (prg_decode.h).
+  if (prg_decode::is_network_task(ctx.task)) {
+    return prg_decode::decode_then_attack(
+        kWho, train, ctx, [&](const Dataset& challenges, const LearnerContext& inner) {
+          return fit_impl(challenges, params, inner);
+        });
+  }
   const P5CollisionOptions options = options_.read(params);
   const Deadline deadline(ctx.time_limit_seconds);
   const goldreich::Task task =

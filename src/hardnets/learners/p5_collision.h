@@ -23,6 +23,9 @@
 //      reproduces every output is returned (found = true). An inconsistent
 //      system rejects the assignment at once.
 // Seed bits in no output are set to 0 (nothing can determine them).
+// On a lifted PRG network (prg_depth3, prg_depth2_smoothed) the clean rows
+// are decoded to challenges first and the attack runs unchanged on them
+// (prg_decode.h).
 #pragma once
 
 #include "hardnets/core/options.h"
@@ -41,7 +44,10 @@ class P5CollisionLearner : public Learner {
   P5CollisionLearner();
   std::string name() const override { return "p5_collision"; }
   TaskNeed needs(const Params&) const override {
-    return {{&goldreich_schema()}, "the P5 predicate and the seed length", ""};
+    return {{&goldreich_schema(), &prg_depth3_schema(), &prg_depth2_schema()},
+            "the P5 predicate and the seed length (a PRG network's rows are decoded to "
+            "challenges first)",
+            ""};
   }
   std::string summary() const override {
     return "collision + guess-and-determine attack on Goldreich's PRG with P5 (Couteau et al. "

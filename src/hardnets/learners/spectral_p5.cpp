@@ -15,6 +15,7 @@
 #include "hardnets/core/rng.h"
 #include "hardnets/learners/gf2.h"
 #include "hardnets/learners/gf2_system.h"
+#include "hardnets/learners/prg_decode.h"
 
 namespace hardnets {
 namespace {
@@ -603,6 +604,14 @@ SpectralP5Learner::SpectralP5Learner() {
 Fit SpectralP5Learner::fit_impl(const Dataset& train, const Params& params,
                                 const LearnerContext& ctx) const {
   check_training_set(kWho, train);
+  // A lifted PRG network: decode the clean rows to challenges, then this
+  // same attack on them (prg_decode.h).
+  if (prg_decode::is_network_task(ctx.task)) {
+    return prg_decode::decode_then_attack(
+        kWho, train, ctx, [&](const Dataset& challenges, const LearnerContext& inner) {
+          return fit_impl(challenges, params, inner);
+        });
+  }
   const Deadline& deadline = ctx.deadline;  // started by Learner::fit
   const goldreich::Task task = gf2::p5_task(
       ctx.task, kWho,

@@ -42,6 +42,9 @@
 // complement are both tried, each improved by greedy local search (flip the
 // bit that removes the most wrong outputs, at most `max_flips` flips), and
 // verified against ALL outputs: found = a seed reproducing every output.
+// On a lifted PRG network (prg_depth3, prg_depth2_smoothed) the clean rows
+// are decoded to challenges first and the attack runs unchanged on them
+// (prg_decode.h).
 #pragma once
 
 #include <cstdint>
@@ -78,7 +81,10 @@ class SpectralP5Learner : public Learner {
   SpectralP5Learner();
   std::string name() const override { return "spectral_p5"; }
   TaskNeed needs(const Params&) const override {
-    return {{&goldreich_schema()}, "the P5 predicate and the seed length", ""};
+    return {{&goldreich_schema(), &prg_depth3_schema(), &prg_depth2_schema()},
+            "the P5 predicate and the seed length (a PRG network's rows are decoded to "
+            "challenges first)",
+            ""};
   }
   std::string summary() const override {
     return "spectral distinguisher for Goldreich's PRG with P5: 4-XOR pairings of outputs, top "
