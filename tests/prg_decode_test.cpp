@@ -71,7 +71,9 @@ void expect_agrees_with_network(prg_network::Kind kind, const std::vector<std::s
     if (distinct) {
       for (int j = 0; j < net.k(); ++j) ASSERT_EQ(mine[j], theirs[j]);
     }
-    if (c == RowCase::kClean) EXPECT_EQ(bit, bits[static_cast<std::size_t>(i)]);
+    if (c == RowCase::kClean) {
+      EXPECT_EQ(bit, bits[static_cast<std::size_t>(i)]);
+    }
   }
   // At τ = 0 a clean label is exactly 0 or the gap: the margin skips nothing.
   EXPECT_EQ(counts[static_cast<int>(RowCase::kLabelMargin)], 0);
@@ -136,7 +138,9 @@ void expect_crafted(prg_network::Kind kind, const std::vector<std::string>& args
     net.decode(row.x.data(), theirs);
     EXPECT_EQ(mine[0], theirs[0]);
     EXPECT_EQ(mine[1], theirs[1]);
-    if (row.expected == RowCase::kClean) EXPECT_EQ(bit, row.bit);
+    if (row.expected == RowCase::kClean) {
+      EXPECT_EQ(bit, row.bit);
+    }
   }
 }
 
@@ -193,7 +197,9 @@ TEST(PrgDecode, PredictorIsTheNoiselessNetwork) {
     int checked = 0;
     for (Eigen::Index i = 0; i < y.size(); ++i) {
       const bool distinct = net.decode(inst.test.X.row(i).data(), tuple);
-      if (!distinct) EXPECT_EQ(y[i], 0.0);
+      if (!distinct) {
+        EXPECT_EQ(y[i], 0.0);
+      }
       if (kind == prg_network::Kind::kDepth3 || clean[static_cast<std::size_t>(i)]) {
         EXPECT_NEAR(y[i], inst.test.y[i], 1e-9) << "row " << i;
         ++checked;

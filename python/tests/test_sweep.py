@@ -41,6 +41,6 @@ def test_sweep_refuses_a_bad_pairing_before_running(tmp_path):
     spec = tmp_path / "s.toml"
     spec.write_text(SPEC.replace('name = "ridge"', 'name = "gf2"'))
     db = tmp_path / "runs.sqlite"
-    with pytest.raises(ValueError, match="learner 'gf2' reads a goldreich or parity task"):
+    with pytest.raises(ValueError, match="learner 'gf2' reads a goldreich or prg_depth3 or prg_depth2_smoothed or parity task"):
         hardnets.sweep(spec, db)
     assert not db.exists()

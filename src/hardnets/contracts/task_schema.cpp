@@ -36,8 +36,8 @@ std::vector<TaskKey> prg_network_keys() {
           {"pad", "integer", "padding coordinates appended to the hypercube input"},
           {"tau", "number", "parameter-smoothing scale (0: none)"},
           {"d", "integer", "input dimension"},
-          {"L", "integer", "the hyperedge detectors' discretisation levels"},
-          {"R", "integer", "the input's clipping radius in units of the detectors"}};
+          {"L", "integer", "bits per seed index, log2 n (one encoded index spans L coordinates)"},
+          {"R", "integer", "the encoded tuple's width k·L (the hypercube part of the input)"}};
 }
 
 bool has_type(const Json& value, const std::string& type) {

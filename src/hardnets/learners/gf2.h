@@ -104,8 +104,8 @@ class Gf2Learner : public Learner {
   std::string name() const override { return "gf2"; }
   TaskNeed needs(const Params&) const override {
     return {{&goldreich_schema(), &prg_depth3_schema(), &prg_depth2_schema(), &parity_schema()},
-            "the predicate or parity whose linear system it solves (a PRG network's rows are "
-            "decoded to challenges first)",
+            "the predicate or parity whose linear system it solves; a PRG network's rows are "
+            "decoded to challenges first",
             ""};
   }
   std::string summary() const override {
