@@ -12,9 +12,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cli_test.h"
@@ -25,6 +27,7 @@
 #include "hardnets/lab/store.h"
 #include "hardnets/lab/sweep_policy.h"
 #include "hardnets/lab/sweep_spec.h"
+#include "test_util.h"
 
 namespace hardnets {
 namespace {
@@ -185,6 +188,94 @@ name = "mean"
                                          "spec.toml");
   EXPECT_EQ(repeated.runs.size(), 4u);
   EXPECT_EQ(repeated.runs[3].instance.seed, 4u);
+}
+
+// A learner with `distinguish` plans the experiment of `hardnets
+// distinguish` at each point: C calibration null seeds after the T paired
+// real / null trial seeds, from the sweep's seed on; a plain learner beside
+// it keeps one run per seed.
+TEST(SweepSpec, DistinguishingLearnersPlanCalibrationThenPairedTrials) {
+  const SweepPlan plan = parse_sweep(R"(
+[sweep]
+name = "dist"
+seeds = [5]
+n_train = 50
+n_test = 20
+[[problems]]
+name = "teacher"
+params = { d = [3, 4] }
+[[learners]]
+name = "ridge"
+distinguish = { trials = 3, calibration = 2, alpha = 0.1, statistic = "-mse" }
+[[learners]]
+name = "mean"
+)",
+                                     "spec.toml");
+  ASSERT_EQ(plan.runs.size(), 2u * (2 + 2 * 3 + 1));
+  std::map<std::string, std::set<std::uint64_t>> seeds;  // "d/role/labels" -> seeds
+  for (const PlannedRun& run : plan.runs) {
+    const Json& c = run.config;
+    if (c["learner"] == "mean") {
+      EXPECT_FALSE(c.contains("distinguish"));
+      EXPECT_EQ(c["seed"], 5);
+      continue;
+    }
+    const Json& d = c["distinguish"];
+    EXPECT_EQ(d["statistic"], "mse");
+    EXPECT_EQ(d["smaller_is_planted"], true);
+    EXPECT_EQ(d["alpha"], 0.1);
+    EXPECT_EQ(c["sweep"], "dist");
+    seeds[fmt::format("{}/{}/{}", c["problem_params"]["d"].dump(), d["role"].get<std::string>(),
+                      c["problem_params"]["labels"].get<std::string>())]
+        .insert(c["seed"].get<std::uint64_t>());
+  }
+  for (const char* d : {"3", "4"}) {
+    const std::string at(d);
+    EXPECT_EQ(seeds[at + "/real/teacher"], (std::set<std::uint64_t>{5, 6, 7}));
+    EXPECT_EQ(seeds[at + "/null/independent"], (std::set<std::uint64_t>{5, 6, 7}));
+    EXPECT_EQ(seeds[at + "/calibration/independent"], (std::set<std::uint64_t>{8, 9}));
+  }
+  EXPECT_EQ(seeds.size(), 6u);
+  // The sweep-wide table applies to every learner that sets none.
+  const SweepPlan all = parse_sweep(R"(
+[sweep]
+name = "all"
+distinguish = { trials = 2 }
+[[problems]]
+name = "teacher"
+[[learners]]
+name = "mean"
+)",
+                                    "spec.toml");
+  EXPECT_EQ(all.runs.size(), 2u + 2 * 2);
+}
+
+TEST(SweepSpec, DistinguishErrorsNameTheKeyAndWhatIsWrong) {
+  const std::string head = "[sweep]\nname = \"t\"\n[[problems]]\nname = \"teacher\"\n";
+  EXPECT_EQ(error_of(head + "[[learners]]\nname = \"mean\"\ndistinguish = { trials = 1 }\n"),
+            "spec.toml:7: learners[0].distinguish.trials: expected an integer in [2, 1000000], "
+            "got 1");
+  EXPECT_EQ(error_of(head + "[[learners]]\nname = \"mean\"\ndistinguish = { alpha = 1.5 }\n"),
+            "spec.toml:7: learners[0].distinguish.alpha: expected a number in (0, 1)");
+  EXPECT_EQ(error_of(head + "[[learners]]\nname = \"mean\"\ndistinguish = { T = 3 }\n"),
+            "spec.toml:7: learners[0].distinguish.T: unknown key; expected one of trials, "
+            "calibration, alpha, statistic");
+  EXPECT_EQ(error_of(head + "[[learners]]\nname = \"mean\"\ndistinguish = 3\n"),
+            "spec.toml:7: learners[0].distinguish: expected a table { trials = T, calibration = "
+            "C, alpha = A, statistic = \"...\" }, got an integer");
+  EXPECT_EQ(
+      error_of("[sweep]\nname = \"t\"\nseeds = [1, 2]\n[[problems]]\nname = \"teacher\"\n"
+               "[[learners]]\nname = \"mean\"\ndistinguish = { trials = 3 }\n"),
+      "spec.toml:3: sweep.seeds: learner 'mean' distinguishes: each experiment's trials take "
+      "seeds s, s + 1, ... from one first seed s, so give seeds = [s] (this spec gives 2 seeds)");
+  EXPECT_CONTAINS(
+      error_of("[sweep]\nname = \"t\"\n[[problems]]\nname = \"dnnt_random\"\n[[learners]]\n"
+               "name = \"mean\"\ndistinguish = { trials = 3 }\n"),
+      "learners[0]: distinguish: problem 'dnnt_random' declares no null hypothesis");
+  EXPECT_CONTAINS(error_of("[sweep]\nname = \"t\"\n[[problems]]\nname = \"teacher\"\n"
+                           "params = { labels = \"independent\" }\n[[learners]]\n"
+                           "name = \"mean\"\ndistinguish = { trials = 3 }\n"),
+                  "already has labels = independent, the null");
 }
 
 TEST(SweepSpec, ErrorsNameFileLineKeyAndExpectation) {

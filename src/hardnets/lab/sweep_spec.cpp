@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "hardnets/core/error.h"
+#include "hardnets/lab/distinguish.h"
 #include "hardnets/lab/expression.h"
 #include "hardnets/lab/store.h"
 
@@ -354,6 +355,41 @@ SweepBudget read_budget(const toml::node& node, const Where& where, SweepBudget 
   return budget;
 }
 
+// A `distinguish = { trials, calibration, alpha, statistic }` table: the
+// learner's runs become distinguishing experiments (lab/distinguish.h).
+DistinguishOptions read_distinguish(const toml::node& node, const Where& where) {
+  const auto* t = node.as_table();
+  if (!t) {
+    spec_fail(where,
+              "expected a table {{ trials = T, calibration = C, alpha = A, statistic = \"...\" }}, "
+              "got {}",
+              toml_type(node));
+  }
+  check_keys(*t, where, {"trials", "calibration", "alpha", "statistic"});
+  DistinguishOptions options;
+  if (const auto* n = t->get("trials"))
+    options.trials = static_cast<int>(get_int(*n, where.child("trials", n), 2, 1'000'000));
+  if (const auto* n = t->get("calibration")) {
+    options.calibration =
+        static_cast<int>(get_int(*n, where.child("calibration", n), 0, 1'000'000));
+  }
+  if (const auto* a = t->get("alpha")) {
+    options.alpha = get_number(*a, where.child("alpha", a));
+    if (!(options.alpha > 0 && options.alpha < 1))
+      spec_fail(where.child("alpha", a), "expected a number in (0, 1)");
+  }
+  if (const auto* s = t->get("statistic")) {
+    const auto* text = s->as_string();
+    if (!text || text->get().empty() || text->get() == "-") {
+      spec_fail(where.child("statistic", s),
+                "expected a metric name, \"NAME\" (larger = planted) or \"-NAME\" (smaller = "
+                "planted)");
+    }
+    options.statistic = text->get();
+  }
+  return options;
+}
+
 const toml::array& require_array_of_tables(const toml::table& root, const char* key,
                                            const Where& where) {
   const toml::node* node = root.get(key);
@@ -378,6 +414,8 @@ struct Entry {
   // Learners only: the problems this learner runs on (empty: every problem).
   std::vector<std::string> problems;
   Where problems_where;
+  // Learners only: run as a distinguisher (replaces the sweep's `distinguish`).
+  std::optional<DistinguishOptions> distinguish;
 };
 
 Entry read_entry(const toml::table& t, const Where& where, bool is_problem) {
@@ -387,7 +425,7 @@ Entry read_entry(const toml::table& t, const Where& where, bool is_problem) {
   if (is_problem) {
     keys.insert(keys.end(), {"n_train", "n_test", "label"});
   } else {
-    keys.insert(keys.end(), {"budget", "problems"});
+    keys.insert(keys.end(), {"budget", "problems", "distinguish"});
   }
   check_keys(t, where, keys);
   const toml::node* name = t.get("name");
@@ -422,6 +460,8 @@ Entry read_entry(const toml::table& t, const Where& where, bool is_problem) {
   }
   if (const toml::node* b = t.get("budget"))
     e.budget = read_budget(*b, where.child("budget", b), {});
+  if (const toml::node* d = t.get("distinguish"))
+    e.distinguish = read_distinguish(*d, where.child("distinguish", d));
   if (const toml::node* p = t.get("problems")) {
     e.problems_where = where.child("problems", p);
     if (const auto* one = p->as_string()) {
@@ -452,6 +492,8 @@ struct SweepHeader {
   int threads = 1;
   SweepBudget budget;
   std::vector<Axis> size_axes;  // n_train, n_test: the defaults of every problem entry
+  std::optional<DistinguishOptions> distinguish;  // every learner's, unless it sets its own
+  Where seeds_where;
 };
 
 std::vector<Seed> read_seeds(const toml::table& sweep, const Where& sw) {
@@ -479,7 +521,8 @@ SweepHeader read_sweep_header(const toml::table& root, const Where& top) {
     spec_fail(Where{top.source, 0, "sweep"}, "missing [sweep] table");
   const toml::table& sweep = *sweep_node->as_table();
   const Where sw = top.child("sweep", sweep_node);
-  check_keys(sweep, sw, {"name", "seeds", "repeats", "n_train", "n_test", "threads", "budget"});
+  check_keys(sweep, sw,
+             {"name", "seeds", "repeats", "n_train", "n_test", "threads", "budget", "distinguish"});
 
   SweepHeader header;
   const toml::node* name = sweep.get("name");
@@ -488,6 +531,11 @@ SweepHeader read_sweep_header(const toml::table& root, const Where& top) {
   }
   header.name = name->as_string()->get();
   header.seeds = read_seeds(sweep, sw);
+  header.seeds_where = sweep.contains("seeds")     ? sw.child("seeds", sweep.get("seeds"))
+                       : sweep.contains("repeats") ? sw.child("repeats", sweep.get("repeats"))
+                                                   : sw;
+  if (const toml::node* d = sweep.get("distinguish"))
+    header.distinguish = read_distinguish(*d, sw.child("distinguish", d));
   if (const toml::node* t = sweep.get("threads")) {
     header.threads = static_cast<int>(get_int(*t, sw.child("threads", t), 1, 1024));
   }
@@ -590,12 +638,43 @@ SweepBudget entry_budget(const Entry& le, const SweepBudget& sweep) {
                      le.budget->memory_mb > 0 ? le.budget->memory_mb : sweep.memory_mb};
 }
 
+// Appends a planned run to the plan; a run id seen before is an error.
+void add_planned_run(PlannedRun run, const Entry& le, std::set<std::string>& ids, SweepPlan& plan) {
+  if (!ids.insert(run.run_id).second) {
+    spec_fail(le.where, "the same run appears twice ({} on {} with seed {}); remove the duplicate",
+              le.name, run.config["problem"].get<std::string>(), run.config["seed"].dump());
+  }
+  plan.runs.push_back(std::move(run));
+}
+
+// The learner's side of a run at a learner point.
+RunRequest learner_request(const SweepHeader& header, const Learner& learner,
+                           const Json& learner_params, const SweepBudget& budget) {
+  RunRequest request;
+  request.learner = learner.name();
+  request.learner_params = learner_params;
+  request.threads = header.threads;
+  request.sweep = header.name;
+  request.time_limit_seconds = budget.seconds;
+  request.memory_mb = budget.memory_mb;
+  return request;
+}
+
 // Every run of learner entry `le` at a problem point: one per learner
-// point and seed, appended to `plan` (a run id seen before is an error).
+// point and seed, or, for a distinguishing learner, one experiment per
+// learner point whose trials start at the sweep's (single) seed.
 void plan_learner_runs(const SweepHeader& header, const ProblemPoint& at_point, const Entry& le,
                        std::set<std::string>& ids, SweepPlan& plan) {
   const Learner& learner = learner_registry().get(le.name);
   const SweepBudget budget = entry_budget(le, header.budget);
+  const std::optional<DistinguishOptions>& distinguish =
+      le.distinguish ? le.distinguish : header.distinguish;
+  if (distinguish && header.seeds.size() > 1) {
+    spec_fail(header.seeds_where,
+              "learner '{}' distinguishes: each experiment's trials take seeds s, s + 1, ... "
+              "from one first seed s, so give seeds = [s] (this spec gives {} seeds)",
+              le.name, header.seeds.size());
+  }
   for (const auto& lpoint : expand(le.axes)) {
     PointResolver lresolver(&learner.spec(), lpoint, at_point.numeric);
     Json learner_params = Json::object();
@@ -603,23 +682,18 @@ void plan_learner_runs(const SweepHeader& header, const ProblemPoint& at_point, 
       if (!learner.spec().find(key)) at(raw.where, [&] { learner.spec().parse(key, ""); });
       learner_params[key] = lresolver.resolve(key);
     }
+    RunRequest request = learner_request(header, learner, learner_params, budget);
+    if (distinguish) {
+      request.seed = header.seeds.front();
+      const DistinguishPlan experiment =
+          at(le.where, [&] { return plan_distinguish(at_point.instance, request, *distinguish); });
+      for (const PlannedTrial& trial : experiment.trials) add_planned_run(trial.run, le, ids, plan);
+      continue;
+    }
     for (Seed seed : header.seeds) {
-      RunRequest request;
-      request.learner = learner.name();
-      request.learner_params = learner_params;
-      request.threads = header.threads;
-      request.sweep = header.name;
-      request.time_limit_seconds = budget.seconds;
-      request.memory_mb = budget.memory_mb;
       ResolvedGenerate instance = at_point.instance;
       instance.seed = seed;
-      PlannedRun run = at(le.where, [&] { return resolve_run(instance, request); });
-      if (!ids.insert(run.run_id).second) {
-        spec_fail(le.where,
-                  "the same run appears twice ({} on {} with seed {}); remove the duplicate",
-                  learner.name(), instance.problem->name(), seed);
-      }
-      plan.runs.push_back(std::move(run));
+      add_planned_run(at(le.where, [&] { return resolve_run(instance, request); }), le, ids, plan);
     }
   }
 }

@@ -7,6 +7,7 @@
 //   n_test = 2000
 //   threads = 1                     # threads inside each run
 //   budget = { seconds = 60, memory_mb = 4096 }
+//   distinguish = { trials = 10 }   # optional: every learner as a distinguisher
 //
 //   [[problems]]
 //   name = "teacher"
@@ -19,6 +20,15 @@
 //   params = { width = "4*d", epochs = 20 }      # may refer to problem parameters
 //   budget = { seconds = 30 }                    # overrides the sweep budget
 //   problems = ["teacher"]                       # only these problems or labels (default: all)
+//   distinguish = { trials = 10, calibration = 10, alpha = 0.05, statistic = "found" }
+//
+// A distinguishing learner (its own `distinguish` table or the sweep's)
+// runs, at each problem and learner point, the experiment of `hardnets
+// distinguish` (lab/distinguish.h): calibration null seeds, then T paired
+// real / null seeds, from the sweep's one seed on (seeds = [s]; more seeds
+// are an error, since experiments from s and s + 1 would share trials). Each
+// trial is a stored run whose configuration carries "distinguish"; the
+// report's `advantage` figures recombine them.
 //
 //   [report]                                     # figures for `hardnets report`
 //
