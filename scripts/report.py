@@ -36,6 +36,20 @@ fit_range = [lo, hi]) drawn dashed with the fitted c. A parameter is named as in
 n_train, n_test, threads); "problem.NAME" or "learner.NAME" picks one where a
 problem and a learner parameter share a name.
 
+Distinguishing experiments (runs stored by `hardnets distinguish --db` or by a
+sweep learner with `distinguish = {...}`; their configuration carries
+"distinguish") are recombined: the runs of one problem, learner and parameter
+setting (seeds, trial role and the null parameter aside) form one experiment,
+scored as `hardnets distinguish` scores it: the threshold is the
+(floor(alpha C) + 1)-th largest statistic of the C calibration runs, a trial is
+called planted above it, advantage = TPR - FPR with Newcombe's hybrid score 95%
+interval; a fit that is not judged or lacks the statistic is never called
+planted. `advantage` figures draw them (keys: those of `line`; metric defaults
+to advantage, may be true_positive_rate or false_positive_rate), with the
+experiments' own intervals; each sweep with experiments gets a table of them
+(DIR/tables/distinguish-<sweep>.csv). The trial runs themselves keep a
+parameter `role` (real, null, calibration), so other figures split by it.
+
 Statistics: means over the seeds of the runs whose status is "ok", with a 95%
 Student-t interval (mean +- t * s / sqrt(n)); success rates with a 95% Wilson
 score interval. Runs that are not ok are left out of every mean and counted in
@@ -82,16 +96,23 @@ SIZE_PARAMS = ["d", "n", "n_train"]
 # Column order of the summary tables: quality first, costs last.
 METRIC_ORDER = ["success", "nmse", "mse", "accuracy", "cosine", "net_distance", "train_loss",
                 "test_loss", "samples", "seconds", "cpu_seconds", "peak_mb", "generate_seconds"]
-FIGURE_KINDS = ("line", "phase", "scaling", "threshold")
+FIGURE_KINDS = ("line", "phase", "scaling", "threshold", "advantage")
+# Outcomes whose model is judged (src/hardnets/core/outcome.cpp): a
+# distinguisher's statistic counts only from these.
+JUDGED = {"ok", "timeout", "iteration_limit"}
 COMMON_KEYS = {"kind", "x", "metric", "problem", "learner", "where", "title", "name"}
 KIND_KEYS = {
     "line": COMMON_KEYS | {"logx", "logy"},
     "phase": COMMON_KEYS | {"y", "logz"},
     "scaling": COMMON_KEYS | {"logx", "logy"},
     "threshold": COMMON_KEYS | {"y", "logx", "logy", "direction", "model", "fit_range"},
+    "advantage": COMMON_KEYS | {"logx"},
 }
 CI_TEXT = "mean over seeds of the ok runs, 95% Student-t interval (mean ± t·s/√n)"
 WILSON_TEXT = "success rate over the ok runs, 95% Wilson score interval"
+ADVANTAGE_TEXT = ("each point one distinguishing experiment: threshold the (⌊αC⌋+1)-th largest "
+                  "of C null calibration statistics, advantage = TPR − FPR over the paired "
+                  "real/null trials, 95% Newcombe hybrid score interval")
 
 
 class InputError(Exception):
@@ -150,7 +171,7 @@ def wilson(successes, n):
 class Run:
     __slots__ = ("id", "run_id", "created_at", "problem", "learner", "seed", "n_train", "n_test",
                  "status", "message", "config", "metrics", "provenance", "sweep", "params",
-                 "revision")
+                 "revision", "interval")
 
 
 def fmt_value(v):
@@ -241,7 +262,10 @@ def load(con):
             params["threads"] = hashable(r.config["threads"])
         for k, v in (r.config.get("learner_params") or {}).items():
             params["learner." + k] = hashable(v)
+        if isinstance(r.config.get("distinguish"), dict):
+            params["role"] = str(r.config["distinguish"].get("role", ""))
         r.params = params
+        r.interval = None
         runs.append(r)
     return meta, runs
 
@@ -252,6 +276,136 @@ def parse_json_object(text):
     except (TypeError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
+
+
+# ------------------------------------------------- distinguishing experiments
+
+
+def newcombe(x1, n1, x0, n0):
+    """Newcombe's hybrid score 95% interval (his method 10) for x1/n1 - x0/n0."""
+    p1, l1, h1 = wilson(x1, n1)
+    p0, l0, h0 = wilson(x0, n0)
+    below = math.sqrt((p1 - l1) ** 2 + (h0 - p0) ** 2)
+    above = math.sqrt((h1 - p1) ** 2 + (p0 - l0) ** 2)
+    return p1 - p0 - below, p1 - p0 + above
+
+
+def oriented_statistic(run, metric, smaller_is_planted):
+    """Larger = planted; -inf (no evidence) for a fit not judged or without the metric."""
+    value = run.metrics.get(metric) if run.status in JUDGED else None
+    if value is None or not math.isfinite(value):
+        return -math.inf
+    return -value if smaller_is_planted else value
+
+
+def experiment_key(run):
+    d = run.config["distinguish"]
+    null_key = "problem." + str(d.get("null_param"))
+    params = tuple((k, json.dumps(v)) for k, v in run.params.items()
+                   if k not in (null_key, "role"))
+    return (run.sweep, run.problem, run.learner, str(d.get("statistic")),
+            bool(d.get("smaller_is_planted")), json.dumps(d.get("alpha")), params)
+
+
+def score_experiment(members):
+    """One Run standing for the experiment of the trial runs `members`."""
+    d = members[0].config["distinguish"]
+    metric, smaller = str(d.get("statistic")), bool(d.get("smaller_is_planted"))
+    alpha = float(d.get("alpha", 0.05))
+    by_role = {role: [oriented_statistic(r, metric, smaller) for r in members
+                      if r.params.get("role") == role] for role in ("real", "null", "calibration")}
+    real = [r for r in members if r.params.get("role") == "real"]
+    e = Run()
+    template = real[0] if real else members[0]
+    for slot in ("id", "run_id", "created_at", "problem", "learner", "n_train", "n_test",
+                 "config", "provenance", "sweep", "revision"):
+        setattr(e, slot, getattr(template, slot))
+    e.seed = min(r.seed for r in members)
+    e.params = OrderedDict((k, v) for k, v in template.params.items() if k != "role")
+    e.interval = None
+    failed = sum(1 for r in members if r.status not in JUDGED)
+    e.metrics = {"fits": float(len(members)), "failed_fits": float(failed),
+                 "fit_seconds": sum(r.metrics.get("seconds", 0.0) for r in members)}
+    missing = [role for role, values in by_role.items() if not values]
+    if missing:
+        e.status, e.message = "error", f"incomplete experiment: no {', '.join(missing)} trial"
+        return e
+    calibration = sorted(by_role["calibration"], reverse=True)
+    threshold = calibration[min(int(math.floor(alpha * len(calibration))), len(calibration) - 1)]
+    tp = sum(1 for v in by_role["real"] if v > threshold)
+    fp = sum(1 for v in by_role["null"] if v > threshold)
+    n1, n0 = len(by_role["real"]), len(by_role["null"])
+    low, high = newcombe(tp, n1, fp, n0)
+    e.status, e.message = OK, ""
+    e.metrics.update({"advantage": tp / n1 - fp / n0, "advantage_low": low,
+                      "advantage_high": high, "true_positive_rate": tp / n1,
+                      "false_positive_rate": fp / n0, "trials": float(n1),
+                      "calibration": float(len(calibration)), "threshold": threshold,
+                      "alpha": alpha})
+    tpr, tpr_lo, tpr_hi = wilson(tp, n1)
+    fpr, fpr_lo, fpr_hi = wilson(fp, n0)
+    e.interval = {"advantage": (low, high), "true_positive_rate": (tpr_lo, tpr_hi),
+                  "false_positive_rate": (fpr_lo, fpr_hi)}
+    return e
+
+
+def distinguish_experiments(runs):
+    """The experiments among the runs (those whose configuration carries
+    "distinguish"), one Run each, in the order of their first trial."""
+    groups = OrderedDict()
+    for r in runs:
+        if isinstance(r.config.get("distinguish"), dict):
+            groups.setdefault(experiment_key(r), []).append(r)
+    return [score_experiment(members) for members in groups.values()]
+
+
+EXPERIMENT_METRICS = ["advantage", "advantage_low", "advantage_high", "true_positive_rate",
+                      "false_positive_rate", "trials", "calibration", "threshold", "alpha",
+                      "fits", "failed_fits", "fit_seconds"]
+
+
+def write_experiments_csv(path, experiments):
+    keys = param_keys(experiments)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["problem", "learner", "statistic", "status"] + keys + EXPERIMENT_METRICS)
+        for e in experiments:
+            d = e.config["distinguish"]
+            stat = ("-" if d.get("smaller_is_planted") else "") + str(d.get("statistic"))
+            line = [e.problem, e.learner, stat, e.status]
+            line += [fmt_value(e.params[k]) if k in e.params else "" for k in keys]
+            line += [repr(e.metrics[m]) if m in e.metrics and math.isfinite(e.metrics[m]) else ""
+                     for m in EXPERIMENT_METRICS]
+            w.writerow(line)
+
+
+def experiments_html(experiments):
+    keys = varying_keys(experiments)
+    names = ParamNames(param_keys(experiments))
+    out = ["<div class=scroll><table>", "<tr><th class=l>problem</th><th class=l>learner</th>"
+           "<th class=l>statistic</th>"]
+    out += [f"<th>{esc(names(k))}</th>" for k in keys]
+    out.append("<th>advantage [95%]</th><th>TPR</th><th>FPR</th><th>trials</th>"
+               "<th>calibration</th><th>failed fits</th><th>seconds</th></tr>")
+    for e in experiments:
+        d = e.config["distinguish"]
+        stat = ("-" if d.get("smaller_is_planted") else "") + str(d.get("statistic"))
+        cells = [f"<td class=l>{esc(e.problem)}</td><td class=l>{esc(e.learner)}</td>"
+                 f"<td class=l>{esc(stat)}</td>"]
+        cells += [f"<td>{esc(fmt_value(e.params.get(k, '')))}</td>" for k in keys]
+        m = e.metrics
+        if e.status == OK:
+            cells.append(f"<td>{m['advantage']:.2f} [{m['advantage_low']:.2f}, "
+                         f"{m['advantage_high']:.2f}]</td><td>{m['true_positive_rate']:.2f}</td>"
+                         f"<td>{m['false_positive_rate']:.2f}</td><td>{int(m['trials'])}</td>"
+                         f"<td>{int(m['calibration'])}</td>")
+        else:
+            cells.append(f"<td class=l colspan=5>{esc(e.message)}</td>")
+        cells.append(f"<td>{int(m['failed_fits'])}</td><td>{fmt_num(m['fit_seconds'])}</td>")
+        out.append(("<tr class=bad>" if e.status != OK or m["failed_fits"] else "<tr>")
+                   + "".join(cells) + "</tr>")
+    out.append("</table></div>")
+    return "\n".join(out)
 
 
 # ------------------------------------------------------------ parameter sets
@@ -478,6 +632,17 @@ def metric_values(runs, metric):
     return [r.metrics.get(metric, math.nan) for r in runs if r.status == OK]
 
 
+def point_interval(runs, metric):
+    """(n, mean, low, high) at one point: a lone distinguishing experiment's
+    own interval, otherwise the mean over the runs with its t interval."""
+    ok = [r for r in runs if r.status == OK]
+    if len(ok) == 1 and ok[0].interval and metric in ok[0].interval:
+        value = ok[0].metrics.get(metric, math.nan)
+        if math.isfinite(value):
+            return (1, value) + tuple(ok[0].interval[metric])
+    return mean_ci(metric_values(runs, metric))
+
+
 def footer(runs, names, exclude, stat_text):
     lines = [f"fixed: {fixed_text(runs, names, exclude)}",
              f"{seeds_text(runs)} · {len(runs)} runs · {revisions_text(runs)}"]
@@ -540,7 +705,7 @@ def draw_line(figure, runs, spec, names, out_dir, scaling=False):
         xs, means, lows, highs, pts_x, pts_y = [], [], [], [], [], []
         for xv in all_x:
             at = [r for r in ok_members if r.params[x] == xv]
-            n, m, lo, hi = mean_ci(metric_values(at, metric))
+            n, m, lo, hi = point_interval(at, metric)
             if n == 0:
                 continue
             xs.append(pos[xv])
@@ -599,6 +764,10 @@ def draw_line(figure, runs, spec, names, out_dir, scaling=False):
         ax.set_xscale("log")
     if logy:
         ax.set_yscale("log")
+    advantage = spec.get("kind") == "advantage"
+    if advantage:
+        ax.axhline(0.0, color="#888888", linewidth=0.8, linestyle=":")
+        ax.set_ylim(-1.05 if metric == "advantage" else -0.05, 1.05)
     if categorical or (logx and len(all_x) <= 12):
         # Ticks at the swept values, written as in the spec (not 4×10⁰).
         ax.set_xticks([pos[v] for v in all_x], [fmt_value(v) for v in all_x])
@@ -614,7 +783,7 @@ def draw_line(figure, runs, spec, names, out_dir, scaling=False):
     if not drew:
         ax.text(0.5, 0.5, "no ok runs to plot", transform=ax.transAxes, ha="center",
                 va="center", color="#a00")
-    stat = CI_TEXT + "; dots are single runs"
+    stat = ADVANTAGE_TEXT if advantage else CI_TEXT + "; dots are single runs"
     if scaling:
         stat += "; exponent: least-squares slope of log(mean) on log(" + names(x) + ")"
     if clipped:
@@ -623,9 +792,12 @@ def draw_line(figure, runs, spec, names, out_dir, scaling=False):
     if dropped_x:
         stat += (f"; {names(x)} = {', '.join(fmt_value(v) for v in dropped_x)} not shown "
                  "(log axis)")
-    what = "scaling" if scaling else "line"
+    what = "scaling" if scaling else spec.get("kind", "line")
     title = spec.get("title") or f"{figure.problem}: {metric} vs {names(x)}"
     lines = footer(runs, names, {x, *ties}, stat)
+    if advantage:
+        fits = int(sum(r.metrics.get("fits", 0) for r in runs))
+        lines[1] = f"{len(runs)} experiments, {fits} fits · {revisions_text(runs)}"
     stem = spec.get("name") or (f"{figure.index:02d}-{what}-{metric}-vs-{short_name(x)}-"
                                 f"{figure.problem}")
     finish(fig, title, lines, out_dir, slug(stem), figure)
@@ -912,8 +1084,13 @@ def check_spec(spec, position):
     return checked
 
 
-def default_specs(runs, metrics_present):
-    """Figures for a sweep without [report] figures (see the module docstring)."""
+def default_specs(runs, metrics_present, experiments=()):
+    """Figures for a sweep without [report] figures (see the module docstring);
+    with distinguishing experiments, their advantage against each parameter
+    that varies among them, and nothing else."""
+    if experiments:
+        keys, _ = independent_keys(experiments, varying_keys(experiments))
+        return [{"kind": "advantage", "x": k} for k in keys]
     specs = []
     metric = next((m for m in DEFAULT_METRICS if m in metrics_present), None)
     keys, _ = independent_keys(runs, varying_keys(runs))
@@ -985,15 +1162,16 @@ def figures_for_sweep(sweep, runs, report, out_dir, notes):
     for problem in problems:
         prob_runs = [r for r in runs if r.problem == problem]
         metrics_present = {m for r in prob_runs for m in r.metrics}
+        experiments = distinguish_experiments(prob_runs)
         todo = [s for s in specs if s.get("problem") in (None, problem)]
         if use_defaults:
-            todo += default_specs(prob_runs, metrics_present)
+            todo += default_specs(prob_runs, metrics_present, experiments)
         for spec in todo:
             index += 1
             figure = Figure(sweep, index, spec, problem)
             figures.append(figure)
             try:
-                draw_figure(figure, prob_runs, spec, metrics_present, out_dir)
+                draw_figure(figure, prob_runs, spec, metrics_present, out_dir, experiments)
             except Exception as exc:  # a figure that fails must not lose the others
                 plt.close("all")
                 figure.error = f"could not draw: {type(exc).__name__}: {exc}"
@@ -1007,8 +1185,17 @@ def figures_for_sweep(sweep, runs, report, out_dir, notes):
     return figures
 
 
-def draw_figure(figure, runs, spec, metrics_present, out_dir):
+def draw_figure(figure, runs, spec, metrics_present, out_dir, experiments=()):
     kind = spec["kind"]
+    if kind == "advantage":
+        if not experiments:
+            figure.error = (f"no distinguishing runs of {figure.problem} in this sweep (a learner "
+                            "with distinguish = {...}, or hardnets distinguish --db)")
+            return
+        runs = list(experiments)
+        metrics_present = {m for e in runs for m in e.metrics}
+        spec = dict(spec)
+        spec.setdefault("metric", "advantage")
     learners = spec.get("learner")
     if learners is not None:
         wanted = [learners] if isinstance(learners, str) else learners
@@ -1269,6 +1456,12 @@ def write_html(path, db_path, meta, runs, sections):
                          f"<figcaption><b>Figure {f.index}.</b> {esc(f.title)}. {esc(f.caption)}. "
                          f"<a href='{href(svg)}'>SVG</a> · <a href='{href(png)}'>PNG</a>"
                          "</figcaption></figure>")
+        if s["experiments"]:
+            parts.append("<h3>Distinguishing experiments</h3>")
+            parts.append(f"<p>One row per experiment: {esc(ADVANTAGE_TEXT)}. CSV: "
+                         f"<a href='{href(s['experiments_csv'])}'>{esc(s['experiments_csv'])}"
+                         "</a>.</p>")
+            parts.append(s["experiments"])
         parts.append("<h3>Summary</h3>")
         parts.append(f"<p>One row per problem, learner and parameter setting, over the seeds. "
                      f"CSV: <a href='{href(s['csv'])}'>{esc(s['csv'])}</a>.</p>")
@@ -1347,7 +1540,13 @@ def build(db_path, out_dir):
         names = ParamNames(param_cols)
         csv_rel = os.path.join("tables", f"summary-{anchor}.csv")
         write_summary_csv(os.path.join(out_dir, csv_rel), param_cols, metrics, rows)
+        experiments = distinguish_experiments(sweep_runs)
+        experiments_csv = os.path.join("tables", f"distinguish-{anchor}.csv")
+        if experiments:
+            write_experiments_csv(os.path.join(out_dir, experiments_csv), experiments)
         sections.append({
+            "experiments": experiments_html(experiments) if experiments else "",
+            "experiments_csv": experiments_csv,
             "title": title, "anchor": anchor, "nruns": len(sweep_runs), "intro": "".join(intro),
             "notes": notes, "figures": figures, "csv": csv_rel,
             "table": summary_html(param_cols, metrics, rows, names) if rows else

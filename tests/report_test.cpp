@@ -19,6 +19,7 @@
 #include "cli_test.h"
 #include "hardnets/core/error.h"
 #include "hardnets/lab/store.h"
+#include "test_util.h"
 
 namespace hardnets {
 namespace {
@@ -317,6 +318,84 @@ TEST(Report, OnlyFailedRunsAreCountedNotDrawn) {
   EXPECT_TRUE(image_sources(html).empty());
   const std::string summary = read_file(dir.path() / "out" / "tables" / "summary-broken.csv");
   EXPECT_NE(summary.find("2 timeout; 1 diverged"), std::string::npos) << summary;
+}
+
+// The CSV field `column` of the first row of `csv` whose learner is `learner`.
+std::string csv_field(const std::string& csv, const std::string& learner,
+                      const std::string& column) {
+  std::istringstream in(csv);
+  std::string line;
+  std::vector<std::string> head;
+  auto split = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream ss(text);
+    for (std::string cell; std::getline(ss, cell, ',');) out.push_back(cell);
+    return out;
+  };
+  std::getline(in, line);
+  head = split(line);
+  const auto col = std::find(head.begin(), head.end(), column) - head.begin();
+  while (std::getline(in, line)) {
+    const auto cells = split(line);
+    if (cells.size() > 1 && cells[1] == learner && col < static_cast<long>(cells.size()))
+      return cells[static_cast<std::size_t>(col)];
+  }
+  return "<missing>";
+}
+
+// The report recombines stored distinguishing trials into the experiment
+// `hardnets distinguish` scored: the same threshold, rates and interval (the
+// interval to 1e-6, as the script's normal quantile has 7 digits).
+TEST(Report, DistinguishingExperimentsScoreAsTheCliDoes) {
+  TempDir dir("report-distinguish");
+  const std::string db = (dir.path() / "d.db").string();
+  Json cli;
+  for (const char* learner : {"mean", "ridge"}) {
+    const auto r = run_cli(std::string("distinguish teacher ") + learner +
+                           " -p d=4 -p sigma=0.1 --trials 5 --calibration 4 --n-train 100 "
+                           "--n-test 100 --json --db " +
+                           db);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    cli[learner] = Json::parse(r.output)["metrics"];
+  }
+  std::ofstream(dir.path() / "s.toml") << R"(
+[sweep]
+name = "dist"
+n_train = 60
+n_test = 60
+distinguish = { trials = 2 }
+[[problems]]
+name = "teacher"
+params = { d = [3, 4] }
+[[learners]]
+name = "mean"
+[report]
+figures = [{ kind = "advantage", x = "d", name = "adv" }]
+)";
+  const auto sweep = run_cli("sweep " + (dir.path() / "s.toml").string() + " --db " + db);
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.output;
+  write_report(db, dir.path() / "out");
+  const std::string csv = read_file(dir.path() / "out" / "tables" / "distinguish-no-sweep.csv");
+  for (const char* learner : {"mean", "ridge"}) {
+    const Json& m = cli[learner];
+    for (const char* exact : {"advantage", "true_positive_rate", "false_positive_rate", "threshold",
+                              "trials", "calibration"}) {
+      EXPECT_DOUBLE_EQ(std::stod(csv_field(csv, learner, exact)), m[exact].get<double>())
+          << learner << " " << exact;
+    }
+    for (const char* bound : {"advantage_low", "advantage_high"}) {
+      EXPECT_NEAR(std::stod(csv_field(csv, learner, bound)), m[bound].get<double>(), 1e-6)
+          << learner << " " << bound;
+    }
+    EXPECT_EQ(csv_field(csv, learner, "fits"), "14.0");  // 2 T + C
+  }
+  EXPECT_TRUE(fs::exists(dir.path() / "out" / "figures" / "dist" / "adv.png"));
+  const std::string html = read_file(dir.path() / "out" / "index.html");
+  EXPECT_CONTAINS(html, "Distinguishing experiments");
+  // The sweep's two points: one experiment each, 2 + 2 * 2 fits.
+  const std::string sweep_csv = read_file(dir.path() / "out" / "tables" / "distinguish-dist.csv");
+  EXPECT_EQ(std::count(sweep_csv.begin(), sweep_csv.end(), '\n'), 3) << sweep_csv;
+  EXPECT_EQ(csv_field(sweep_csv, "mean", "fits"), "6.0");
 }
 
 TEST(Report, BadInputIsAUserError) {
