@@ -536,11 +536,14 @@ int main(int argc, char** argv) {
   dist->add_option("--trials", dist_opts.options.trials,
                    "T: paired real and null seeds (seed .. seed + T - 1)")
       ->capture_default_str();
-  dist->add_option("--calibration", dist_opts.options.calibration,
-                   "C: null seeds (seed + T ..) the threshold is fixed on; 0 = T")
+  dist->add_option(
+          "--calibration", dist_opts.options.calibration,
+          "C: null seeds (seed + T ..) the threshold is fixed on; 0 = max(T, ceil(1/alpha) - 1)")
       ->capture_default_str();
   dist->add_option("--alpha", dist_opts.options.alpha,
-                   "level: at most floor(alpha C) calibration statistics exceed the threshold")
+                   "level: the threshold is the k-th largest calibration statistic, k = "
+                   "floor(alpha (C + 1)), "
+                   "so a null trial is called planted with probability <= alpha")
       ->capture_default_str();
   dist->add_option("--statistic", dist_opts.options.statistic,
                    "the metric thresholded (default: the problem's null declares it); -NAME when "

@@ -41,7 +41,7 @@ sweep learner with `distinguish = {...}`; their configuration carries
 "distinguish") are recombined: the runs of one problem, learner and parameter
 setting (seeds, trial role and the null parameter aside) form one experiment,
 scored as `hardnets distinguish` scores it: the threshold is the
-(floor(alpha C) + 1)-th largest statistic of the C calibration runs, a trial is
+k-th largest statistic of the C calibration runs, k = floor(alpha (C + 1)), a trial is
 called planted above it, advantage = TPR - FPR with Newcombe's hybrid score 95%
 interval; a fit that is not judged or lacks the statistic is never called
 planted. `advantage` figures draw them (keys: those of `line`; metric defaults
@@ -110,7 +110,7 @@ KIND_KEYS = {
 }
 CI_TEXT = "mean over seeds of the ok runs, 95% Student-t interval (mean ± t·s/√n)"
 WILSON_TEXT = "success rate over the ok runs, 95% Wilson score interval"
-ADVANTAGE_TEXT = ("each point one distinguishing experiment: threshold the (⌊αC⌋+1)-th largest "
+ADVANTAGE_TEXT = ("each point one distinguishing experiment: threshold the ⌊α(C+1)⌋-th largest "
                   "of C null calibration statistics, advantage = TPR − FPR over the paired "
                   "real/null trials, 95% Newcombe hybrid score interval")
 
@@ -331,7 +331,13 @@ def score_experiment(members):
         e.status, e.message = "error", f"incomplete experiment: no {', '.join(missing)} trial"
         return e
     calibration = sorted(by_role["calibration"], reverse=True)
-    threshold = calibration[min(int(math.floor(alpha * len(calibration))), len(calibration) - 1)]
+    k = int(math.floor(alpha * (len(calibration) + 1) + 1e-9))  # as lab/distinguish.cpp
+    if k < 1:
+        e.status = "error"
+        e.message = (f"{len(calibration)} calibration runs cannot calibrate level alpha = "
+                     f"{alpha:g}")
+        return e
+    threshold = calibration[min(k, len(calibration)) - 1]
     tp = sum(1 for v in by_role["real"] if v > threshold)
     fp = sum(1 for v in by_role["null"] if v > threshold)
     n1, n0 = len(by_role["real"]), len(by_role["null"])

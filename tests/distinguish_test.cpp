@@ -4,6 +4,7 @@
 // separate (gf2 on XOR_3) or not (mean).
 #include <cmath>
 #include <limits>
+#include <random>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -23,22 +24,48 @@ void expect_user_error(Fn&& fn, const std::string& part) {
   EXPECT_CONTAINS(user_error(fn), part);
 }
 
-TEST(Distinguish, ThresholdIsTheRPlusFirstLargestCalibrationValue) {
-  // C = 20, alpha = 0.05: r = floor(1) = 1 value may exceed the threshold, so
-  // the threshold is the second largest, 0.9.
+TEST(Distinguish, ThresholdIsTheKthLargestCalibrationValue) {
+  // C = 20, alpha = 0.05: k = floor(0.05 * 21) = 1, the largest, 1.5.
   std::vector<double> c;
   for (int i = 0; i < 18; ++i) c.push_back(0.1 * (i % 5));
   c.push_back(0.9);
   c.push_back(1.5);
-  EXPECT_DOUBLE_EQ(calibrate_threshold(c, 0.05), 0.9);
-  // C = 10, alpha = 0.05: r = 0, the largest.
+  EXPECT_DOUBLE_EQ(calibrate_threshold(c, 0.05), 1.5);
+  // alpha = 0.1: k = floor(2.1) = 2, the second largest.
+  EXPECT_DOUBLE_EQ(calibrate_threshold(c, 0.1), 0.9);
+  // C = 10: alpha = 0.25 gives k = floor(2.75) = 2; the values are 0.0 ..
+  // 0.4, 0.0 .. 0.2, 0.9, 1.5, so the second largest is 0.9.
   std::vector<double> ten(c.begin(), c.begin() + 8);
   ten.push_back(0.9);
   ten.push_back(1.5);
-  EXPECT_DOUBLE_EQ(calibrate_threshold(ten, 0.05), 1.5);
-  // alpha = 0.25 of ten: r = 2, the third largest (0.4 is the largest of i % 5).
-  EXPECT_DOUBLE_EQ(calibrate_threshold(ten, 0.25), 0.4);
+  EXPECT_DOUBLE_EQ(calibrate_threshold(ten, 0.25), 0.9);
+  // alpha = 0.5: k = floor(5.5) = 5, the fifth largest: 1.5, 0.9, 0.4, 0.3, 0.2.
+  EXPECT_DOUBLE_EQ(calibrate_threshold(ten, 0.5), 0.2);
+  // Ten values cannot calibrate 0.05 (k = 0): 19 are needed.
+  EXPECT_EQ(min_calibration(0.05), 19);
+  EXPECT_EQ(min_calibration(0.1), 9);
+  EXPECT_EQ(min_calibration(0.3), 3);  // floor(0.3 * 4) = 1, floor(0.3 * 3) = 0
+  expect_user_error([&] { calibrate_threshold(ten, 0.05); }, "needs 19");
   expect_user_error([] { calibrate_threshold({}, 0.05); }, "no calibration");
+}
+
+// The level: with exchangeable continuous null statistics (here i.i.d.
+// uniform), a fresh one exceeds the k-th largest of C with probability
+// exactly k/(C + 1). At C = 20, alpha = 0.05 that is 1/21 = 0.0476; the rule
+// floor(alpha C) + 1-th largest would give 2/21 = 0.095, above alpha. Over
+// 20000 fixed-seed experiments the standard error is 0.0015, so +-0.006 (4
+// sigma) separates the two.
+TEST(Distinguish, FalsePositiveRateIsAtMostAlpha) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(0, 1);
+  int false_positives = 0;
+  const int experiments = 20000;
+  for (int e = 0; e < experiments; ++e) {
+    std::vector<double> calibration(20);
+    for (double& v : calibration) v = u(rng);
+    false_positives += u(rng) > calibrate_threshold(calibration, 0.05);
+  }
+  EXPECT_NEAR(static_cast<double>(false_positives) / experiments, 1.0 / 21, 0.006);
 }
 
 TEST(Distinguish, WilsonAndNewcombeMatchHandWorkedValues) {
@@ -61,7 +88,8 @@ TEST(Distinguish, SummaryCountsOnlyRealAndNullAgainstTheCalibratedThreshold) {
     s.push_back({TrialRole::real, i < 7 ? 0.5 : 0.0});  // 7 above 0.09
     s.push_back({TrialRole::null, i < 1 ? 0.2 : 0.0});  // 1 above
   }
-  const DistinguishSummary sum = summarize_distinguish(s, 0.05);
+  // alpha = 0.1 with C = 10: k = floor(1.1) = 1, the largest.
+  const DistinguishSummary sum = summarize_distinguish(s, 0.1);
   EXPECT_DOUBLE_EQ(sum.threshold, 0.09);
   EXPECT_EQ(sum.trials, 10);
   EXPECT_EQ(sum.calibration, 10);
@@ -112,6 +140,7 @@ TEST(Distinguish, PlanPairsSeedsAndKeepsCalibrationSeedsApart) {
   DistinguishOptions o;
   o.trials = 3;
   o.calibration = 4;
+  o.alpha = 0.2;  // floor(0.2 * 5) = 1: four calibration seeds suffice
   RunRequest r = xor_request("mean", 100);
   r.seed = 10;
   const DistinguishPlan plan = plan_distinguish(r, o);
@@ -137,7 +166,7 @@ TEST(Distinguish, Gf2OnXorSeparatesAndMeanDoesNot) {
   o.trials = 10;
   const DistinguishResult gf2 = run_distinguish(plan_distinguish(xor_request("gf2", 128), o));
   EXPECT_GE(gf2.summary.advantage, 0.9);
-  EXPECT_EQ(gf2.metrics.at("fits"), 30.0);
+  EXPECT_EQ(gf2.metrics.at("fits"), 2 * 10 + 19.0);  // C = max(T, 19) at alpha = 0.05
   // mean predicts one constant: no statistic separates; its advantage is 0
   // within its interval.
   const DistinguishResult mean = run_distinguish(plan_distinguish(xor_request("mean", 128), o));
@@ -154,6 +183,10 @@ TEST(Distinguish, BadInputIsAUserErrorNamingWhatIsMissing) {
   o.alpha = 1.5;
   expect_user_error([&] { plan_distinguish(xor_request("mean", 50), o); }, "--alpha");
   o.alpha = 0.05;
+  o.calibration = 10;
+  expect_user_error([&] { plan_distinguish(xor_request("mean", 50), o); },
+                    "--calibration 10 cannot calibrate level alpha = 0.05");
+  o.calibration = 0;
   RunRequest dnnt = xor_request("mean", 50);
   dnnt.problem = "dnnt_random";
   dnnt.problem_params = Json::object();

@@ -351,10 +351,11 @@ TEST(Report, DistinguishingExperimentsScoreAsTheCliDoes) {
   const std::string db = (dir.path() / "d.db").string();
   Json cli;
   for (const char* learner : {"mean", "ridge"}) {
-    const auto r = run_cli(std::string("distinguish teacher ") + learner +
-                           " -p d=4 -p sigma=0.1 --trials 5 --calibration 4 --n-train 100 "
-                           "--n-test 100 --json --db " +
-                           db);
+    const auto r =
+        run_cli(std::string("distinguish teacher ") + learner +
+                " -p d=4 -p sigma=0.1 --trials 5 --calibration 4 --alpha 0.2 --n-train 100 "
+                "--n-test 100 --json --db " +
+                db);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     cli[learner] = Json::parse(r.output)["metrics"];
   }
@@ -392,10 +393,10 @@ figures = [{ kind = "advantage", x = "d", name = "adv" }]
   EXPECT_TRUE(fs::exists(dir.path() / "out" / "figures" / "dist" / "adv.png"));
   const std::string html = read_file(dir.path() / "out" / "index.html");
   EXPECT_CONTAINS(html, "Distinguishing experiments");
-  // The sweep's two points: one experiment each, 2 + 2 * 2 fits.
+  // The sweep's two points: one experiment each, 19 + 2 * 2 fits.
   const std::string sweep_csv = read_file(dir.path() / "out" / "tables" / "distinguish-dist.csv");
   EXPECT_EQ(std::count(sweep_csv.begin(), sweep_csv.end(), '\n'), 3) << sweep_csv;
-  EXPECT_EQ(csv_field(sweep_csv, "mean", "fits"), "6.0");
+  EXPECT_EQ(csv_field(sweep_csv, "mean", "fits"), "23.0");
 }
 
 TEST(Report, BadInputIsAUserError) {

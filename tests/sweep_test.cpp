@@ -206,7 +206,7 @@ name = "teacher"
 params = { d = [3, 4] }
 [[learners]]
 name = "ridge"
-distinguish = { trials = 3, calibration = 2, alpha = 0.1, statistic = "-mse" }
+distinguish = { trials = 3, calibration = 2, alpha = 0.4, statistic = "-mse" }
 [[learners]]
 name = "mean"
 )",
@@ -223,7 +223,7 @@ name = "mean"
     const Json& d = c["distinguish"];
     EXPECT_EQ(d["statistic"], "mse");
     EXPECT_EQ(d["smaller_is_planted"], true);
-    EXPECT_EQ(d["alpha"], 0.1);
+    EXPECT_EQ(d["alpha"], 0.4);
     EXPECT_EQ(c["sweep"], "dist");
     seeds[fmt::format("{}/{}/{}", c["problem_params"]["d"].dump(), d["role"].get<std::string>(),
                       c["problem_params"]["labels"].get<std::string>())]
@@ -236,7 +236,8 @@ name = "mean"
     EXPECT_EQ(seeds[at + "/calibration/independent"], (std::set<std::uint64_t>{8, 9}));
   }
   EXPECT_EQ(seeds.size(), 6u);
-  // The sweep-wide table applies to every learner that sets none.
+  // The sweep-wide table applies to every learner that sets none; C defaults
+  // to max(T, 19) at alpha = 0.05 (the fewest that calibrate that level).
   const SweepPlan all = parse_sweep(R"(
 [sweep]
 name = "all"
@@ -247,7 +248,7 @@ name = "teacher"
 name = "mean"
 )",
                                     "spec.toml");
-  EXPECT_EQ(all.runs.size(), 2u + 2 * 2);
+  EXPECT_EQ(all.runs.size(), 19u + 2 * 2);
 }
 
 TEST(SweepSpec, DistinguishErrorsNameTheKeyAndWhatIsWrong) {
@@ -257,6 +258,11 @@ TEST(SweepSpec, DistinguishErrorsNameTheKeyAndWhatIsWrong) {
             "got 1");
   EXPECT_EQ(error_of(head + "[[learners]]\nname = \"mean\"\ndistinguish = { alpha = 1.5 }\n"),
             "spec.toml:7: learners[0].distinguish.alpha: expected a number in (0, 1)");
+  EXPECT_EQ(
+      error_of(head + "[[learners]]\nname = \"mean\"\ndistinguish = { calibration = 10 }\n"),
+      "spec.toml:7: learners[0].distinguish.calibration: 10 null seeds cannot calibrate level "
+      "alpha = 0.05 (a null statistic exceeds the largest of C with probability 1/(C + 1)): give "
+      "at least 19");
   EXPECT_EQ(error_of(head + "[[learners]]\nname = \"mean\"\ndistinguish = { T = 3 }\n"),
             "spec.toml:7: learners[0].distinguish.T: unknown key; expected one of trials, "
             "calibration, alpha, statistic");

@@ -56,15 +56,42 @@ PlannedTrial plan_trial(TrialRole role, ResolvedGenerate instance, Seed seed,
 
 }  // namespace
 
+namespace {
+
+// floor(alpha (C + 1)): how many calibration values may exceed the threshold.
+// The small slack keeps alpha = 0.05, C = 19 at k = 1 despite rounding.
+int exceedances(double alpha, int calibration) {
+  return static_cast<int>(std::floor(alpha * (calibration + 1.0) + 1e-9));
+}
+
+}  // namespace
+
+int min_calibration(double alpha) {
+  int c = std::max(1, static_cast<int>(std::ceil(1.0 / alpha - 1e-9)) - 1);
+  while (exceedances(alpha, c) < 1) ++c;
+  return c;
+}
+
+int DistinguishOptions::calibration_count() const {
+  return calibration > 0 ? calibration : std::max(trials, min_calibration(alpha));
+}
+
 std::string DistinguishOptions::validation_error() const {
   if (trials < 2 || trials > 1'000'000) {
     return fmt::format("--trials must be in [2, 1000000], got {}", trials);
   }
-  if (calibration < 0 || calibration > 1'000'000) {
-    return fmt::format("--calibration must be in [0, 1000000] (0: as many as --trials), got {}",
-                       calibration);
-  }
   if (!(alpha > 0 && alpha < 1)) return fmt::format("--alpha must be in (0, 1), got {}", alpha);
+  if (calibration < 0 || calibration > 1'000'000) {
+    return fmt::format(
+        "--calibration must be in [0, 1000000] (0: as many as --trials, at least {}), got {}",
+        min_calibration(alpha), calibration);
+  }
+  if (calibration > 0 && calibration < min_calibration(alpha)) {
+    return fmt::format(
+        "--calibration {} cannot calibrate level alpha = {}: a null statistic exceeds the "
+        "largest of C calibration ones with probability 1/(C + 1), so level {} needs C >= {}",
+        calibration, alpha, alpha, min_calibration(alpha));
+  }
   if (statistic == "-") return "--statistic needs a metric name after '-'";
   return "";
 }
@@ -131,12 +158,14 @@ double oriented_statistic(const RunResult& result, const DistinguishStatistic& s
 
 double calibrate_threshold(std::vector<double> calibration, double alpha) {
   if (calibration.empty()) fail("distinguish: no calibration statistics to set a threshold on");
+  const int C = static_cast<int>(calibration.size());
+  const int k = exceedances(alpha, C);
+  if (k < 1) {
+    fail("distinguish: {} calibration statistics cannot calibrate level alpha = {} (needs {})", C,
+         alpha, min_calibration(alpha));
+  }
   std::sort(calibration.begin(), calibration.end(), std::greater<>());
-  // r = floor(alpha C) calibration values may exceed the threshold; the
-  // (r + 1)-th largest is the smallest threshold that allows no more.
-  const auto r =
-      static_cast<std::size_t>(std::floor(alpha * static_cast<double>(calibration.size())));
-  return calibration[std::min(r, calibration.size() - 1)];
+  return calibration[static_cast<std::size_t>(std::min(k, C) - 1)];
 }
 
 ProportionInterval wilson_interval(int successes, int n, double z) {

@@ -9,11 +9,15 @@
 // is compared with a threshold t. The threshold is fixed beforehand on C
 // further null instances (calibration seeds, never a real instance and never
 // a trial's test data): with the calibration statistics sorted decreasingly,
-// v(1) >= ... >= v(C), and r = floor(alpha C), t = v(r + 1), so that "planted"
-// (s > t) holds on at most r of them, a false-positive rate of at most alpha
-// on the calibration set. Reported: TPR (real trials called planted), FPR
-// (null trials called planted), advantage = TPR - FPR and its 95% interval
-// (Newcombe's hybrid score interval for a difference of two proportions).
+// v(1) >= ... >= v(C), and k = floor(alpha (C + 1)), t = v(k), and a trial
+// is called planted when s > t. A null trial's statistic is exchangeable
+// with the C calibration ones, so it exceeds their k-th largest with
+// probability at most k / (C + 1) <= alpha (the conformal argument; ties
+// only lower it): the test has level alpha whatever the statistic's law.
+// That needs k >= 1, i.e. C >= ceil(1/alpha) - 1 (19 at alpha = 0.05).
+// Reported: TPR (real trials called planted), FPR (null trials called
+// planted), advantage = TPR - FPR and its 95% interval (Newcombe's hybrid
+// score interval for a difference of two proportions).
 //
 // A fit that ends without a judged outcome (an error, a divergence, out of
 // memory) or without the statistic has s = -inf: a learner that fails gives
@@ -32,15 +36,20 @@ namespace hardnets {
 
 struct DistinguishOptions {
   int trials = 20;        // T: paired real / null seeds
-  int calibration = 0;    // C: null calibration seeds; 0 = T
+  int calibration = 0;    // C: null calibration seeds; 0 = max(T, min_calibration(alpha))
   double alpha = 0.05;    // level the threshold is calibrated to
   std::string statistic;  // "" = the problem's; "NAME" larger = planted, "-NAME" smaller = planted
 
-  // Empty when valid, otherwise what is wrong (T >= 2, 0 <= C, 0 < alpha < 1).
+  // Empty when valid, otherwise what is wrong (T >= 2, 0 < alpha < 1, C = 0
+  // or C >= min_calibration(alpha)).
   std::string validation_error() const;
   bool is_valid() const { return validation_error().empty(); }
-  int calibration_count() const { return calibration > 0 ? calibration : trials; }
+  int calibration_count() const;
 };
+
+// The fewest calibration seeds that calibrate level alpha: the smallest C
+// with floor(alpha (C + 1)) >= 1, i.e. ceil(1/alpha) - 1.
+int min_calibration(double alpha);
 
 // What a trial's fit is, in the experiment.
 enum class TrialRole { real, null, calibration };
@@ -85,8 +94,9 @@ struct TrialStatistic {
 // the metric, or the metric is NaN).
 double oriented_statistic(const RunResult& result, const DistinguishStatistic& statistic);
 
-// The threshold of the calibration statistics at level alpha (see above);
-// UserError when there are none.
+// The threshold of the calibration statistics at level alpha, the k-th
+// largest with k = floor(alpha (C + 1)) (see above); UserError when C is
+// below min_calibration(alpha).
 double calibrate_threshold(std::vector<double> calibration, double alpha);
 
 struct ProportionInterval {

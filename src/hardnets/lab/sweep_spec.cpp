@@ -387,6 +387,12 @@ DistinguishOptions read_distinguish(const toml::node& node, const Where& where) 
     }
     options.statistic = text->get();
   }
+  if (options.calibration > 0 && options.calibration < min_calibration(options.alpha)) {
+    spec_fail(where.child("calibration", t->get("calibration")),
+              "{} null seeds cannot calibrate level alpha = {} (a null statistic exceeds the "
+              "largest of C with probability 1/(C + 1)): give at least {}",
+              options.calibration, options.alpha, min_calibration(options.alpha));
+  }
   return options;
 }
 
