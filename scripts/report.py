@@ -304,7 +304,8 @@ def experiment_key(run):
     params = tuple((k, json.dumps(v)) for k, v in run.params.items()
                    if k not in (null_key, "role"))
     return (run.sweep, run.problem, run.learner, str(d.get("statistic")),
-            bool(d.get("smaller_is_planted")), json.dumps(d.get("alpha")), params)
+            bool(d.get("smaller_is_planted")), json.dumps(d.get("alpha")),
+            json.dumps(d.get("planted_value")), params)
 
 
 def score_experiment(members):

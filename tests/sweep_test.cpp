@@ -241,7 +241,8 @@ name = "mean"
   const SweepPlan all = parse_sweep(R"(
 [sweep]
 name = "all"
-distinguish = { trials = 2 }
+seeds = [1, 2, 3]
+distinguish = { trials = 2, seed = 100 }
 [[problems]]
 name = "teacher"
 [[learners]]
@@ -249,6 +250,26 @@ name = "mean"
 )",
                                     "spec.toml");
   EXPECT_EQ(all.runs.size(), 19u + 2 * 2);
+  for (const PlannedRun& run : all.runs) EXPECT_GE(run.config["seed"].get<int>(), 100);
+  // Two planted values with one null (formula = random): each experiment
+  // keeps its own null and calibration runs, told apart by planted_value.
+  const SweepPlan shared = parse_sweep(R"(
+[sweep]
+name = "shared"
+distinguish = { trials = 2 }
+[[problems]]
+name = "natural_ksat"
+params = { formula = ["planted", "planted_xor"] }
+[[learners]]
+name = "mean"
+)",
+                                       "spec.toml");
+  ASSERT_EQ(shared.runs.size(), 2u * (19 + 2 * 2));
+  std::map<std::string, int> planted_values;
+  for (const PlannedRun& run : shared.runs) {
+    ++planted_values[run.config["distinguish"]["planted_value"].get<std::string>()];
+  }
+  EXPECT_EQ(planted_values, (std::map<std::string, int>{{"planted", 23}, {"planted_xor", 23}}));
 }
 
 TEST(SweepSpec, DistinguishErrorsNameTheKeyAndWhatIsWrong) {
@@ -265,7 +286,7 @@ TEST(SweepSpec, DistinguishErrorsNameTheKeyAndWhatIsWrong) {
       "at least 19");
   EXPECT_EQ(error_of(head + "[[learners]]\nname = \"mean\"\ndistinguish = { T = 3 }\n"),
             "spec.toml:7: learners[0].distinguish.T: unknown key; expected one of trials, "
-            "calibration, alpha, statistic");
+            "calibration, alpha, statistic, seed");
   EXPECT_EQ(error_of(head + "[[learners]]\nname = \"mean\"\ndistinguish = 3\n"),
             "spec.toml:7: learners[0].distinguish: expected a table { trials = T, calibration = "
             "C, alpha = A, statistic = \"...\" }, got an integer");
@@ -273,7 +294,8 @@ TEST(SweepSpec, DistinguishErrorsNameTheKeyAndWhatIsWrong) {
       error_of("[sweep]\nname = \"t\"\nseeds = [1, 2]\n[[problems]]\nname = \"teacher\"\n"
                "[[learners]]\nname = \"mean\"\ndistinguish = { trials = 3 }\n"),
       "spec.toml:3: sweep.seeds: learner 'mean' distinguishes: each experiment's trials take "
-      "seeds s, s + 1, ... from one first seed s, so give seeds = [s] (this spec gives 2 seeds)");
+      "seeds s, s + 1, ... from one first seed s, so give seeds = [s] or distinguish = { seed = "
+      "s, ... } (this spec gives 2 seeds)");
   EXPECT_CONTAINS(
       error_of("[sweep]\nname = \"t\"\n[[problems]]\nname = \"dnnt_random\"\n[[learners]]\n"
                "name = \"mean\"\ndistinguish = { trials = 3 }\n"),

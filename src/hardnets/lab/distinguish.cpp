@@ -27,7 +27,8 @@ Json distinguish_config(TrialRole role, const DistinguishPlan& plan) {
               {"statistic", plan.statistic.metric},
               {"smaller_is_planted", plan.statistic.smaller_is_planted},
               {"alpha", plan.options.alpha},
-              {"null_param", plan.null.param}};
+              {"null_param", plan.null.param},
+              {"planted_value", plan.planted_value}};
 }
 
 // The null instance of a real point: the same parameters with the null's one.
@@ -126,6 +127,7 @@ DistinguishPlan plan_distinguish(const ResolvedGenerate& instance, const RunRequ
   plan.statistic = chosen_statistic(*null, options.statistic);
   plan.options = options;
   const ResolvedGenerate null_instance = null_point(instance, *null);
+  plan.planted_value = instance.params.to_json()[null->param];
   const Seed first = request.seed;
   const int T = options.trials;
   for (int j = 0; j < options.calibration_count(); ++j) {

@@ -63,11 +63,17 @@ struct DistinguishStatistic {
 
 struct PlannedTrial {
   TrialRole role = TrialRole::real;
-  ResolvedRun run;  // its configuration carries "distinguish": {role, ...}
+  // Its configuration carries "distinguish": {role, statistic,
+  // smaller_is_planted, alpha, null_param, planted_value}.
+  ResolvedRun run;
 };
 
 struct DistinguishPlan {
   NullHypothesis null;
+  // The real instance's value of the null's parameter: every trial's
+  // configuration carries it, so the null runs of two experiments that differ
+  // only there (formula = planted vs planted_xor, one null) stay apart.
+  Json planted_value;
   DistinguishStatistic statistic;
   DistinguishOptions options;
   std::vector<PlannedTrial> trials;  // calibration first, then (real, null) per trial seed

@@ -355,9 +355,15 @@ SweepBudget read_budget(const toml::node& node, const Where& where, SweepBudget 
   return budget;
 }
 
-// A `distinguish = { trials, calibration, alpha, statistic }` table: the
-// learner's runs become distinguishing experiments (lab/distinguish.h).
-DistinguishOptions read_distinguish(const toml::node& node, const Where& where) {
+// A `distinguish = { trials, calibration, alpha, statistic, seed }` table:
+// the learner's runs become distinguishing experiments (lab/distinguish.h)
+// whose trials start at `seed` (default: the sweep's one seed).
+struct SpecDistinguish {
+  DistinguishOptions options;
+  std::optional<Seed> seed;
+};
+
+SpecDistinguish read_distinguish(const toml::node& node, const Where& where) {
   const auto* t = node.as_table();
   if (!t) {
     spec_fail(where,
@@ -365,8 +371,11 @@ DistinguishOptions read_distinguish(const toml::node& node, const Where& where) 
               "got {}",
               toml_type(node));
   }
-  check_keys(*t, where, {"trials", "calibration", "alpha", "statistic"});
-  DistinguishOptions options;
+  check_keys(*t, where, {"trials", "calibration", "alpha", "statistic", "seed"});
+  SpecDistinguish out;
+  if (const auto* n = t->get("seed"))
+    out.seed = static_cast<Seed>(get_int(*n, where.child("seed", n), 0, INT64_MAX));
+  DistinguishOptions& options = out.options;
   if (const auto* n = t->get("trials"))
     options.trials = static_cast<int>(get_int(*n, where.child("trials", n), 2, 1'000'000));
   if (const auto* n = t->get("calibration")) {
@@ -393,7 +402,7 @@ DistinguishOptions read_distinguish(const toml::node& node, const Where& where) 
               "largest of C with probability 1/(C + 1)): give at least {}",
               options.calibration, options.alpha, min_calibration(options.alpha));
   }
-  return options;
+  return out;
 }
 
 const toml::array& require_array_of_tables(const toml::table& root, const char* key,
@@ -421,7 +430,7 @@ struct Entry {
   std::vector<std::string> problems;
   Where problems_where;
   // Learners only: run as a distinguisher (replaces the sweep's `distinguish`).
-  std::optional<DistinguishOptions> distinguish;
+  std::optional<SpecDistinguish> distinguish;
 };
 
 Entry read_entry(const toml::table& t, const Where& where, bool is_problem) {
@@ -498,7 +507,7 @@ struct SweepHeader {
   int threads = 1;
   SweepBudget budget;
   std::vector<Axis> size_axes;  // n_train, n_test: the defaults of every problem entry
-  std::optional<DistinguishOptions> distinguish;  // every learner's, unless it sets its own
+  std::optional<SpecDistinguish> distinguish;  // every learner's, unless it sets its own
   Where seeds_where;
 };
 
@@ -673,12 +682,13 @@ void plan_learner_runs(const SweepHeader& header, const ProblemPoint& at_point, 
                        std::set<std::string>& ids, SweepPlan& plan) {
   const Learner& learner = learner_registry().get(le.name);
   const SweepBudget budget = entry_budget(le, header.budget);
-  const std::optional<DistinguishOptions>& distinguish =
+  const std::optional<SpecDistinguish>& distinguish =
       le.distinguish ? le.distinguish : header.distinguish;
-  if (distinguish && header.seeds.size() > 1) {
+  if (distinguish && !distinguish->seed && header.seeds.size() > 1) {
     spec_fail(header.seeds_where,
               "learner '{}' distinguishes: each experiment's trials take seeds s, s + 1, ... "
-              "from one first seed s, so give seeds = [s] (this spec gives {} seeds)",
+              "from one first seed s, so give seeds = [s] or distinguish = {{ seed = s, ... }} "
+              "(this spec gives {} seeds)",
               le.name, header.seeds.size());
   }
   for (const auto& lpoint : expand(le.axes)) {
@@ -690,9 +700,10 @@ void plan_learner_runs(const SweepHeader& header, const ProblemPoint& at_point, 
     }
     RunRequest request = learner_request(header, learner, learner_params, budget);
     if (distinguish) {
-      request.seed = header.seeds.front();
-      const DistinguishPlan experiment =
-          at(le.where, [&] { return plan_distinguish(at_point.instance, request, *distinguish); });
+      request.seed = distinguish->seed.value_or(header.seeds.front());
+      const DistinguishPlan experiment = at(le.where, [&] {
+        return plan_distinguish(at_point.instance, request, distinguish->options);
+      });
       for (const PlannedTrial& trial : experiment.trials) add_planned_run(trial.run, le, ids, plan);
       continue;
     }

@@ -25,8 +25,9 @@
 // A distinguishing learner (its own `distinguish` table or the sweep's)
 // runs, at each problem and learner point, the experiment of `hardnets
 // distinguish` (lab/distinguish.h): calibration null seeds, then T paired
-// real / null seeds, from the sweep's one seed on (seeds = [s]; more seeds
-// are an error, since experiments from s and s + 1 would share trials). Each
+// real / null seeds, from the table's `seed` or else the sweep's one seed
+// (seeds = [s]; several seeds and no `seed` are an error, since experiments
+// from s and s + 1 would share trials). Each
 // trial is a stored run whose configuration carries "distinguish"; the
 // report's `advantage` figures recombine them.
 //
