@@ -323,6 +323,9 @@ def score_experiment(members):
         setattr(e, slot, getattr(template, slot))
     e.seed = min(r.seed for r in members)
     e.params = OrderedDict((k, v) for k, v in template.params.items() if k != "role")
+    # The statistic names a series of its own: one learner thresholding two
+    # statistics is two distinguishers.
+    e.params["statistic"] = ("-" if smaller else "") + metric
     e.interval = None
     failed = sum(1 for r in members if r.status not in JUDGED)
     e.metrics = {"fits": float(len(members)), "failed_fits": float(failed),
@@ -372,7 +375,7 @@ EXPERIMENT_METRICS = ["advantage", "advantage_low", "advantage_high", "true_posi
 
 
 def write_experiments_csv(path, experiments):
-    keys = param_keys(experiments)
+    keys = [k for k in param_keys(experiments) if k != "statistic"]  # a column of its own
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["problem", "learner", "statistic", "status"] + keys + EXPERIMENT_METRICS)
@@ -387,7 +390,7 @@ def write_experiments_csv(path, experiments):
 
 
 def experiments_html(experiments):
-    keys = varying_keys(experiments)
+    keys = [k for k in varying_keys(experiments) if k != "statistic"]
     names = ParamNames(param_keys(experiments))
     out = ["<div class=scroll><table>", "<tr><th class=l>problem</th><th class=l>learner</th>"
            "<th class=l>statistic</th>"]
