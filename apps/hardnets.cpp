@@ -22,6 +22,7 @@
 #include "hardnets/core/resources.h"
 #include "hardnets/lab/catalog.h"
 #include "hardnets/lab/distinguish.h"
+#include "hardnets/lab/estimate.h"
 #include "hardnets/lab/filter.h"
 #include "hardnets/lab/generate.h"
 #include "hardnets/lab/mpi.h"
@@ -364,6 +365,62 @@ int cmd_distinguish(const DistinguishCliOptions& o) {
   return 0;
 }
 
+// ---- estimate ----
+
+struct EstimateCliOptions {
+  std::string problem;
+  std::vector<std::string> params;
+  std::int64_t n_train = 1000;
+  std::string attack;
+  std::string solve_for;
+  double target_bits = 128;
+  bool json = false;
+};
+
+void print_estimate(const EstimateReport& report) {
+  fmt::print("{} with {} samples:\n", report.problem, report.n_train);
+  fmt::print("  {:<14} {:>9} {:>10} {:>9} {:>10}  unit / note\n", "attack", "log2 ops", "samples",
+             "log2 mem", "P(success)");
+  for (const AttackEstimate& a : report.attacks) {
+    fmt::print("  {:<14} {:>9.1f} {:>10.4g} {:>9.1f} {:>10.3f}  {}{}\n", a.attack, a.log2_ops,
+               a.samples, a.log2_memory, a.success_probability, a.unit,
+               a.note.empty() ? "" : " (" + a.note + ")");
+  }
+  if (report.cheapest) {
+    const AttackEstimate& c = report.attacks[*report.cheapest];
+    fmt::print("cheapest: {} at 2^{:.1f} ({})\n", c.attack, c.log2_ops, c.model);
+  } else {
+    fmt::print("cheapest: none of these attacks is predicted to succeed with these samples\n");
+  }
+}
+
+int cmd_estimate(const EstimateCliOptions& o) {
+  if (o.n_train < 1) fail("--n-train must be >= 1, got {}", o.n_train);
+  const EstimateRequest request{o.problem, assignments_to_json(o.params, "-p"), o.n_train,
+                                o.attack};
+  if (o.solve_for.empty()) {
+    const EstimateReport report = estimate_costs(request);
+    if (o.json) {
+      std::cout << report.to_json().dump() << "\n";
+    } else {
+      print_estimate(report);
+    }
+    return 0;
+  }
+  if (!(o.target_bits > 0)) fail("--target-bits must be > 0, got {}", o.target_bits);
+  const SolveResult solved = solve_for({request, o.solve_for, o.target_bits});
+  if (o.json) {
+    std::cout << solved.to_json().dump() << "\n";
+  } else if (solved.found) {
+    fmt::print("{} = {}: the cheapest attack first costs at least 2^{} there ({} = {} is below)\n",
+               o.solve_for, solved.value, o.target_bits, o.solve_for, solved.below);
+    print_estimate(solved.at_value);
+  } else {
+    fmt::print("no {} reaches 2^{}: {}\n", o.solve_for, o.target_bits, solved.reason);
+  }
+  return solved.found ? 0 : 1;
+}
+
 // ---- export ----
 
 void cmd_export(const std::string& db, const std::string& format, const std::string& out,
@@ -559,6 +616,22 @@ int main(int argc, char** argv) {
   dist->add_flag("--json", dist_opts.run.json, "print one JSON object");
   dist->add_option("--db", dist_opts.run.db, "append every fit to this SQLite results database");
 
+  EstimateCliOptions est_opts;
+  auto* est = app.add_subcommand(
+      "estimate",
+      "Predict the cost of the best known attacks on a problem's instance from its parameters");
+  est->add_option("problem", est_opts.problem, "problem name (one with a cost model)")->required();
+  est->add_option("-p,--param", est_opts.params, "problem parameter key=value");
+  est->add_option("--n-train", est_opts.n_train, "samples available to the attacker")
+      ->capture_default_str();
+  est->add_option("--attack", est_opts.attack, "only this attack model");
+  est->add_option("--solve-for", est_opts.solve_for,
+                  "an integer parameter: the least value at which the cheapest attack costs at "
+                  "least 2^--target-bits");
+  est->add_option("--target-bits", est_opts.target_bits, "the cost target of --solve-for")
+      ->capture_default_str();
+  est->add_flag("--json", est_opts.json, "print one JSON object");
+
   std::string report_db, report_out;
   auto* report =
       app.add_subcommand("report", "Write figures, tables and index.html from a results database");
@@ -616,6 +689,7 @@ int main(int argc, char** argv) {
     if (fit->parsed()) return cmd_fit(fit_opts);
     if (run->parsed()) return cmd_run(run_opts);
     if (dist->parsed()) return cmd_distinguish(dist_opts);
+    if (est->parsed()) return cmd_estimate(est_opts);
     if (exp->parsed()) cmd_export(export_db, export_format, export_out, export_where);
     if (report->parsed()) {
       write_report(report_db, report_out);

@@ -1,0 +1,276 @@
+#include "hardnets/lab/estimate.h"
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "hardnets/core/error.h"
+#include "hardnets/estimate/lattice_usvp.h"
+#include "hardnets/estimate/parity.h"
+#include "hardnets/lab/generate.h"
+
+namespace hardnets {
+
+namespace {
+
+using Model = std::function<AttackEstimate(const Params&, std::int64_t n_train)>;
+
+// A model's attack reads no more samples than give it this success
+// probability: its cost does not grow with samples it has no use for.
+constexpr double kReadUpTo = 0.99;
+
+struct NamedModel {
+  std::string attack;
+  Model model;
+};
+
+Json finite_or_null(double v) {
+  return std::isfinite(v) ? Json(v) : Json(nullptr);
+}
+
+// LWE's primal attack. A uniform secret is first moved to the error's law
+// (the normal form: n samples spent, after Applebaum, Cash, Peikert and
+// Sahai, CRYPTO 2009); a ternary one has sigma_s = sqrt(2/3).
+AttackEstimate lwe_primal(const Params& p, std::int64_t n_train) {
+  estimate::LweParameters lwe;
+  lwe.n = static_cast<int>(p.integer("n"));
+  lwe.q = static_cast<double>(p.integer("q"));
+  lwe.sigma_e = p.real("sigma_e");
+  lwe.samples = n_train;
+  const std::string& secret = p.text("secret");
+  lwe.sigma_s = secret == "ternary" ? std::sqrt(2.0 / 3.0) : p.real("sigma_s");
+  AttackEstimate out;
+  out.attack = "primal_usvp";
+  out.learner = "lll_primal";
+  out.model =
+      "primal uSVP on Kannan's embedding under the GSA, ADPS16 success condition (Alkim, Ducas, "
+      "Pöppelmann, Schwabe, USENIX Security 2016), Bai-Galbraith secret scaling";
+  out.unit = "core-SVP operations, 2^(0.292 beta) (Becker-Ducas-Gama-Laarhoven 2016)";
+  if (secret == "uniform") {
+    lwe.sigma_s = lwe.sigma_e;
+    lwe.samples = n_train - lwe.n;
+    out.note = "uniform secret: normal form, n samples spent";
+    if (lwe.samples < 1) {
+      out.log2_ops = std::numeric_limits<double>::infinity();
+      out.note += "; fewer than n + 1 samples: no estimate";
+      return out;
+    }
+  }
+  const estimate::UsvpEstimate e = estimate::estimate_primal_usvp(lwe);
+  out.succeeds = e.feasible;
+  out.success_probability = e.feasible ? 1.0 : 0.0;  // the condition is a threshold
+  out.log2_ops = e.feasible ? e.log2_core_svp : std::numeric_limits<double>::infinity();
+  out.samples = static_cast<double>(e.samples_used) + (secret == "uniform" ? lwe.n : 0);
+  // Sieving in dimension beta keeps about (4/3)^(beta/2) vectors.
+  out.log2_memory = e.feasible ? 0.2075 * e.block_size : 0;
+  if (!e.feasible) out.note += (out.note.empty() ? "" : "; ") + e.reason;
+  out.details = {
+      {"block_size", e.block_size},       {"dimension", e.dimension},
+      {"samples_used", e.samples_used},   {"delta", e.delta},
+      {"core_svp_bits", e.log2_core_svp}, {"core_svp_quantum_bits", e.log2_core_svp_quantum}};
+  return out;
+}
+
+// Gaussian elimination on the noiseless parity's linear system.
+AttackEstimate parity_elimination(const Params& p, std::int64_t n_train) {
+  const std::int64_t n = p.integer("n");
+  AttackEstimate out;
+  out.attack = "elimination";
+  out.learner = "gf2";
+  out.model = "Gaussian elimination over GF(2); full-rank probability of m uniform rows";
+  out.unit = "bit operations of schoolbook elimination, m n^2";
+  if (p.real("noise") > 0 || p.text("labels") != "parity") {
+    out.log2_ops = std::numeric_limits<double>::infinity();
+    out.note = "not applicable: noisy or uniform labels make the system inconsistent";
+    return out;
+  }
+  // The attack reads m = min(n_train, the rows for probability 0.99).
+  out.samples = static_cast<double>(estimate::rows_for_full_rank(n, 0.5));
+  const std::int64_t m =
+      std::min<std::int64_t>(n_train, estimate::rows_for_full_rank(n, kReadUpTo));
+  out.success_probability = estimate::full_rank_probability(m, n);
+  out.succeeds = out.success_probability >= 0.5;
+  out.log2_ops = std::log2(static_cast<double>(m)) + 2 * std::log2(static_cast<double>(n));
+  out.log2_memory = std::log2(static_cast<double>(m)) + std::log2(static_cast<double>(n));
+  out.details = {{"samples_used", m}};
+  return out;
+}
+
+// Exhaustive search over the C(n, k) supports.
+AttackEstimate parity_exhaustive(const Params& p, std::int64_t n_train) {
+  const std::int64_t n = p.integer("n"), k = p.integer("k");
+  const double eta = p.real("noise");
+  AttackEstimate out;
+  out.attack = "exhaustive";
+  out.model =
+      "every support scored on the samples (exact for eta = 0, Hoeffding and union "
+      "bound otherwise)";
+  out.unit = "parity evaluations, C(n, k) m k";
+  const double log2_c = estimate::log2_binomial(n, k);
+  if (p.text("labels") != "parity" || eta >= 0.5) {
+    out.log2_ops = std::numeric_limits<double>::infinity();
+    out.note = "not applicable: labels independent of the inputs";
+    return out;
+  }
+  out.samples = estimate::exhaustive_samples(n, k, eta, 0.5);
+  // The attack reads m = min(n_train, the samples for probability 0.99).
+  const double m = std::max(1.0, std::min(static_cast<double>(n_train),
+                                          estimate::exhaustive_samples(n, k, eta, kReadUpTo)));
+  out.success_probability = estimate::exhaustive_success_probability(n, k, eta, m);
+  out.succeeds = out.success_probability >= 0.5;
+  out.log2_ops = log2_c + std::log2(m) + std::log2(static_cast<double>(k));
+  out.log2_memory = std::log2(m) + std::log2(static_cast<double>(n));
+  if (eta > 0) out.note = "success probability is a lower bound (Hoeffding, union bound)";
+  out.details = {{"log2_supports", log2_c}, {"samples_used", m}};
+  return out;
+}
+
+const std::map<std::string, std::vector<NamedModel>>& models() {
+  static const std::map<std::string, std::vector<NamedModel>> table = {
+      {"lwe", {{"primal_usvp", lwe_primal}}},
+      {"sparse_parity", {{"elimination", parity_elimination}, {"exhaustive", parity_exhaustive}}},
+  };
+  return table;
+}
+
+std::string names_of(const std::vector<NamedModel>& list) {
+  std::string out;
+  for (const NamedModel& m : list) out += (out.empty() ? "" : ", ") + m.attack;
+  return out;
+}
+
+}  // namespace
+
+Json AttackEstimate::to_json() const {
+  return Json{{"attack", attack},
+              {"learner", learner.empty() ? Json(nullptr) : Json(learner)},
+              {"model", model},
+              {"unit", unit},
+              {"log2_ops", finite_or_null(log2_ops)},
+              {"samples", finite_or_null(samples)},
+              {"log2_memory", finite_or_null(log2_memory)},
+              {"success_probability", success_probability},
+              {"succeeds", succeeds},
+              {"note", note},
+              {"details", details}};
+}
+
+Json EstimateReport::to_json() const {
+  Json list = Json::array();
+  for (const AttackEstimate& a : attacks) list.push_back(a.to_json());
+  return Json{{"problem", problem},
+              {"params", params},
+              {"n_train", n_train},
+              {"attacks", list},
+              {"cheapest", cheapest ? Json(attacks[*cheapest].attack) : Json(nullptr)}};
+}
+
+std::vector<std::string> estimate_attacks(const std::string& problem) {
+  std::vector<std::string> out;
+  if (auto it = models().find(problem); it != models().end()) {
+    for (const NamedModel& m : it->second) out.push_back(m.attack);
+  }
+  return out;
+}
+
+EstimateReport estimate_costs(const EstimateRequest& request) {
+  const ResolvedGenerate instance =
+      resolve_generate({request.problem, request.problem_params, 1, {request.n_train, 1}, 1});
+  const auto it = models().find(request.problem);
+  if (it == models().end()) {
+    std::string have;
+    for (const auto& [name, list] : models()) have += (have.empty() ? "" : ", ") + name;
+    fail("estimate: no cost model for problem '{}' yet (problems with one: {})", request.problem,
+         have);
+  }
+  EstimateReport report;
+  report.problem = request.problem;
+  report.params = instance.params.to_json();
+  report.n_train = request.n_train;
+  for (const NamedModel& m : it->second) {
+    if (!request.attack.empty() && m.attack != request.attack) continue;
+    report.attacks.push_back(m.model(instance.params, request.n_train));
+  }
+  if (report.attacks.empty()) {
+    fail("estimate: attack '{}' does not apply to problem '{}' (its attacks: {})", request.attack,
+         request.problem, names_of(it->second));
+  }
+  for (std::size_t i = 0; i < report.attacks.size(); ++i) {
+    const AttackEstimate& a = report.attacks[i];
+    if (!a.succeeds || !std::isfinite(a.log2_ops)) continue;
+    if (!report.cheapest || a.log2_ops < report.attacks[*report.cheapest].log2_ops) {
+      report.cheapest = i;
+    }
+  }
+  return report;
+}
+
+namespace {
+
+// The cheapest successful attack's log2_ops at `value` of the parameter
+// (+inf when none succeeds: nothing known breaks it with these samples).
+double cheapest_bits(const SolveRequest& request, std::int64_t value, EstimateReport* report) {
+  EstimateRequest r = request.base;
+  r.problem_params[request.param] = std::to_string(value);
+  EstimateReport e = estimate_costs(r);
+  const double bits =
+      e.cheapest ? e.attacks[*e.cheapest].log2_ops : std::numeric_limits<double>::infinity();
+  if (report) *report = std::move(e);
+  return bits;
+}
+
+}  // namespace
+
+SolveResult solve_for(const SolveRequest& request) {
+  const ResolvedGenerate instance = resolve_generate(
+      {request.base.problem, request.base.problem_params, 1, {request.base.n_train, 1}, 1});
+  const ParamDecl* decl = instance.problem->spec().find(request.param);
+  if (!decl || decl->type != ParamType::kInt) {
+    fail("estimate --solve-for: '{}' is not an integer parameter of {}", request.param,
+         request.base.problem);
+  }
+  const std::int64_t max = std::isfinite(decl->max) ? static_cast<std::int64_t>(decl->max)
+                                                    : std::numeric_limits<std::int64_t>::max() / 4;
+  SolveResult out;
+  std::int64_t lo = instance.params.integer(request.param), hi = lo;
+  if (cheapest_bits(request, lo, &out.at_value) >= request.target_bits) {
+    out.found = true;
+    out.value = lo;
+    out.reason = fmt::format("already at {} = {} the cheapest attack costs 2^{:.1f} or more",
+                             request.param, lo, request.target_bits);
+    return out;
+  }
+  while (cheapest_bits(request, hi, nullptr) < request.target_bits) {
+    lo = hi;
+    if (hi >= max) {
+      out.below = lo;
+      out.reason =
+          fmt::format("up to the parameter's maximum {} = {} the cheapest attack stays below 2^{}",
+                      request.param, max, request.target_bits);
+      return out;
+    }
+    hi = std::min(max, std::max<std::int64_t>(hi * 2, hi + 1));
+  }
+  while (hi - lo > 1) {  // cost(lo) < target <= cost(hi)
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    (cheapest_bits(request, mid, nullptr) < request.target_bits ? lo : hi) = mid;
+  }
+  out.found = true;
+  out.value = hi;
+  out.below = lo;
+  cheapest_bits(request, hi, &out.at_value);
+  return out;
+}
+
+Json SolveResult::to_json() const {
+  return Json{{"found", found},
+              {"value", found ? Json(value) : Json(nullptr)},
+              {"below", below},
+              {"reason", reason},
+              {"estimate", at_value.to_json()}};
+}
+
+}  // namespace hardnets

@@ -1,0 +1,80 @@
+// `hardnets estimate`: the predicted cost of the best known attacks on a
+// problem's instance, from its parameters alone (docs/estimates.md).
+//
+// Each attack model (estimate/) maps the problem's parameters and the
+// samples given (n_train) to a cost in the model's stated unit, the samples
+// it needs, its memory and its predicted success probability with the
+// samples given. The cheapest attack is the one of least log2_ops among
+// those predicted to succeed. The inverse mode searches one integer
+// parameter for the value at which that cost reaches 2^B.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hardnets/core/json.h"
+
+namespace hardnets {
+
+struct AttackEstimate {
+  std::string attack;   // e.g. "primal_usvp"; the lab learner that runs it in `learner`
+  std::string learner;  // the lab's implementation ("" when none)
+  std::string model;    // what the numbers come from, with its citation
+  std::string unit;     // what log2_ops counts
+  double log2_ops = 0;
+  double samples = 0;  // needed for success probability 1/2
+  double log2_memory = 0;
+  double success_probability = 0;  // with the samples given
+  bool succeeds = false;           // success_probability >= 1/2
+  std::string note;                // a caveat (a lower bound, not applicable, ...)
+  Json details = Json::object();
+  Json to_json() const;
+};
+
+struct EstimateRequest {
+  std::string problem;
+  Json problem_params = Json::object();
+  std::int64_t n_train = 1000;
+  std::string attack;  // "" = every model of the problem
+};
+
+struct EstimateReport {
+  std::string problem;
+  Json params;  // the full resolved parameters
+  std::int64_t n_train = 0;
+  std::vector<AttackEstimate> attacks;
+  std::optional<std::size_t> cheapest;  // index into attacks
+  // problem, params, n_train, attacks, cheapest (the attack's name or null).
+  Json to_json() const;
+};
+
+// UserError for an unknown problem or parameter, a problem with no model,
+// and an attack that does not apply to the problem (naming those that do).
+EstimateReport estimate_costs(const EstimateRequest& request);
+// The attack models for a problem ("" when it has none), for listings.
+std::vector<std::string> estimate_attacks(const std::string& problem);
+
+struct SolveRequest {
+  EstimateRequest base;
+  std::string param;  // an integer problem parameter
+  double target_bits = 128;
+};
+
+struct SolveResult {
+  bool found = false;
+  std::int64_t value = 0;   // the least value whose cheapest cost is >= 2^target
+  std::int64_t below = 0;   // the largest value tried below it (its cost < 2^target)
+  std::string reason;       // when not found
+  EstimateReport at_value;  // the estimate at `value`
+  Json to_json() const;
+};
+
+// Doubles the parameter from its given value until the cheapest attack's
+// log2_ops reaches target_bits (or the parameter's maximum), then bisects;
+// assumes the cost is non-decreasing in the parameter (stated in `reason`
+// when the search ends without a value).
+SolveResult solve_for(const SolveRequest& request);
+
+}  // namespace hardnets

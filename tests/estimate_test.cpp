@@ -1,0 +1,117 @@
+// `hardnets estimate`: the parity models against hand-worked values, the
+// cheapest-attack rule, the inverse mode's defining property, bad input.
+#include "hardnets/lab/estimate.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "hardnets/estimate/parity.h"
+#include "test_util.h"
+
+namespace hardnets {
+namespace {
+
+using testing::user_error;
+
+TEST(EstimateParity, FullRankProbabilityByHand) {
+  // One row over GF(2)^1 is nonzero with probability 1/2; two rows, 3/4.
+  EXPECT_DOUBLE_EQ(estimate::full_rank_probability(1, 1), 0.5);
+  EXPECT_DOUBLE_EQ(estimate::full_rank_probability(2, 1), 0.75);
+  // 2 x 2: (1 - 1/4)(1 - 1/2) = 0.375; 3 x 2: (1 - 1/8)(1 - 1/4) = 0.65625.
+  EXPECT_DOUBLE_EQ(estimate::full_rank_probability(2, 2), 0.375);
+  EXPECT_DOUBLE_EQ(estimate::full_rank_probability(3, 2), 0.65625);
+  EXPECT_EQ(estimate::full_rank_probability(4, 5), 0.0);
+  // Square and one extra row tend to prod_{i>=1}(1 - 2^-i) = 0.288788 and
+  // prod_{i>=2} = 0.577576: n + 1 rows are the first with probability 1/2.
+  EXPECT_NEAR(estimate::full_rank_probability(32, 32), 0.288788, 1e-6);
+  EXPECT_NEAR(estimate::full_rank_probability(33, 32), 0.577576, 1e-6);
+  EXPECT_EQ(estimate::rows_for_full_rank(32, 0.5), 33);
+  // 1 - 2^-7 = 0.9922 > 0.99 > 1 - 2^-6: n + 7 rows.
+  EXPECT_EQ(estimate::rows_for_full_rank(32, 0.99), 39);
+}
+
+TEST(EstimateParity, ExhaustiveSearchByHand) {
+  // C(32, 3) = 4960: log2 = 12.2761.
+  EXPECT_NEAR(estimate::log2_binomial(32, 3), std::log2(4960.0), 1e-9);
+  // Noiseless: (1 - 2^-m)^4959 >= 1/2 first at m = 13 (exp(-4959/8192) =
+  // 0.546; at 12, exp(-4959/4096) = 0.298).
+  EXPECT_EQ(estimate::exhaustive_samples(32, 3, 0.0, 0.5), 13);
+  EXPECT_NEAR(estimate::exhaustive_success_probability(32, 3, 0.0, 13), 0.5459, 1e-3);
+  EXPECT_NEAR(estimate::exhaustive_success_probability(32, 3, 0.0, 12), 0.2980, 1e-3);
+  // Noisy, eta = 0.1 (eps = 0.4): m >= 2 (ln 4960 + ln 2) / 0.16 = 115.03.
+  EXPECT_EQ(estimate::exhaustive_samples(32, 3, 0.1, 0.5), 116);
+  EXPECT_NEAR(estimate::exhaustive_success_probability(32, 3, 0.1, 200), 1 - 4960 * std::exp(-16.0),
+              1e-12);
+  EXPECT_CONTAINS(user_error([] { estimate::exhaustive_samples(8, 2, 0.5, 0.5); }),
+                  "eta must be in [0, 1/2)");
+}
+
+Json parity(int n, double noise) {
+  return Json{{"n", std::to_string(n)}, {"k", "3"}, {"noise", std::to_string(noise)}};
+}
+
+TEST(Estimate, CheapestIsTheLeastCostAmongThoseThatSucceed) {
+  // n = 32, 40 samples, noiseless: elimination reads 39 rows, 2^(log2 39 +
+  // 10) = 2^15.29; exhaustive reads 19 (probability 0.99 needs m >=
+  // -log2(1 - 0.99^(1/4959)) = 18.9), 2^(12.28 + log2
+  // 19 + log2 3) = 2^18.11.
+  const EstimateReport r = estimate_costs({"sparse_parity", parity(32, 0), 40, ""});
+  ASSERT_EQ(r.attacks.size(), 2u);
+  EXPECT_NEAR(r.attacks[0].log2_ops, std::log2(39.0) + 10, 1e-9);
+  EXPECT_NEAR(r.attacks[1].log2_ops, std::log2(4960.0) + std::log2(19.0) + std::log2(3.0), 1e-9);
+  ASSERT_TRUE(r.cheapest.has_value());
+  EXPECT_EQ(r.attacks[*r.cheapest].attack, "elimination");
+  // 20 samples: elimination cannot reach rank 32, exhaustive can.
+  const EstimateReport few = estimate_costs({"sparse_parity", parity(32, 0), 20, ""});
+  EXPECT_FALSE(few.attacks[0].succeeds);
+  EXPECT_EQ(few.attacks[*few.cheapest].attack, "exhaustive");
+  // Noise: elimination does not apply.
+  const EstimateReport noisy = estimate_costs({"sparse_parity", parity(32, 0.1), 200, ""});
+  EXPECT_FALSE(std::isfinite(noisy.attacks[0].log2_ops));
+  EXPECT_CONTAINS(noisy.attacks[0].note, "not applicable");
+  EXPECT_EQ(noisy.to_json()["cheapest"], "exhaustive");
+}
+
+TEST(Estimate, SolveForReturnsTheFirstValueMeetingTheTarget) {
+  const EstimateRequest base{"sparse_parity", parity(8, 0.1), 100000, ""};
+  const SolveResult s = solve_for({base, "n", 30});
+  ASSERT_TRUE(s.found) << s.reason;
+  auto cheapest = [&](std::int64_t n) {
+    EstimateRequest r = base;
+    r.problem_params["n"] = std::to_string(n);
+    const EstimateReport e = estimate_costs(r);
+    return e.attacks[*e.cheapest].log2_ops;
+  };
+  EXPECT_GE(cheapest(s.value), 30.0);
+  EXPECT_LT(cheapest(s.value - 1), 30.0);
+  EXPECT_EQ(s.below, s.value - 1);
+  EXPECT_EQ(s.at_value.params["n"], s.value);
+  // A target no n reaches within the parameter's range is reported, not looped on.
+  const SolveResult none = solve_for({base, "n", 1e6});
+  EXPECT_FALSE(none.found);
+  EXPECT_CONTAINS(none.reason, "maximum");
+}
+
+TEST(Estimate, BadInputNamesWhatIsWrong) {
+  EXPECT_CONTAINS(user_error([] {
+                    estimate_costs({"teacher", Json::object(), 100, ""});
+                  }),
+                  "no cost model for problem 'teacher'");
+  EXPECT_CONTAINS(user_error([] {
+                    estimate_costs({"sparse_parity", Json::object(), 100, "primal_usvp"});
+                  }),
+                  "attack 'primal_usvp' does not apply to problem 'sparse_parity' (its attacks: "
+                  "elimination, exhaustive)");
+  EXPECT_CONTAINS(user_error([] {
+                    solve_for({{"sparse_parity", Json::object(), 100, ""}, "noise", 40});
+                  }),
+                  "'noise' is not an integer parameter");
+  EXPECT_CONTAINS(user_error([] {
+                    estimate_costs({"sparse_parity", parity(0, 0), 100, ""});
+                  }),
+                  "'n'");
+}
+
+}  // namespace
+}  // namespace hardnets
