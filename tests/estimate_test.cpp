@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "hardnets/estimate/goldreich.h"
 #include "hardnets/estimate/parity.h"
 #include "test_util.h"
 
@@ -45,6 +46,32 @@ TEST(EstimateParity, ExhaustiveSearchByHand) {
               1e-12);
   EXPECT_CONTAINS(user_error([] { estimate::exhaustive_samples(8, 2, 0.5, 0.5); }),
                   "eta must be in [0, 1/2)");
+}
+
+TEST(EstimateGoldreich, XorEliminationModelByHand) {
+  // n = 32, k = 3, m = 32: lambda = 32 (29/32)^32 = 32 e^(32 ln 0.90625) =
+  // 32 e^-3.15009 = 1.37116; exp(-lambda/2) = 0.50381, over 1 + (2^32 - 1)
+  // 2^-32 (about 2): 0.25190.
+  EXPECT_NEAR(estimate::uncovered_bits(32, 3, 32), 1.37116, 1e-5);
+  EXPECT_NEAR(estimate::xor_recovery_probability(32, 3, 32), 0.25190, 1e-5);
+  // n = 256, m = 473 (= n ln n / 3): lambda = 256 e^(473 ln(253/256)) = 256
+  // e^-5.57571 = 0.96994, probability exp(-0.48497) = 0.61572.
+  EXPECT_NEAR(estimate::uncovered_bits(256, 3, 473), 0.96994, 1e-5);
+  EXPECT_NEAR(estimate::xor_recovery_probability(256, 3, 473), 0.61572, 1e-5);
+  // Increasing in m, and the sample count is the first m reaching p.
+  for (std::int64_t m = 1; m < 600; ++m) {
+    ASSERT_LE(estimate::xor_recovery_probability(256, 3, m),
+              estimate::xor_recovery_probability(256, 3, m + 1))
+        << m;
+  }
+  const std::int64_t half = estimate::xor_recovery_samples(256, 3, 0.5);
+  EXPECT_GE(estimate::xor_recovery_probability(256, 3, half), 0.5);
+  EXPECT_LT(estimate::xor_recovery_probability(256, 3, half - 1), 0.5);
+  // Not applicable beyond XOR: the model says so instead of guessing.
+  const EstimateReport p5 =
+      estimate_costs({"prg_hyperedge", Json{{"n", "64"}, {"predicate", "p5"}}, 1000, ""});
+  EXPECT_CONTAINS(p5.attacks[0].note, "not applicable");
+  EXPECT_FALSE(p5.cheapest.has_value());
 }
 
 Json parity(int n, double noise) {

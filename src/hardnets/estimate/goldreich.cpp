@@ -1,0 +1,34 @@
+#include "hardnets/estimate/goldreich.h"
+
+#include <cmath>
+
+#include "hardnets/core/error.h"
+
+namespace hardnets::estimate {
+
+double uncovered_bits(std::int64_t n, std::int64_t k, double m) {
+  if (k < 1 || k > n) fail("XOR elimination model: need 1 <= k <= n, got n = {}, k = {}", n, k);
+  if (k == n) return 0;
+  return static_cast<double>(n) * std::exp(m * std::log1p(-static_cast<double>(k) / n));
+}
+
+double xor_recovery_probability(std::int64_t n, std::int64_t k, std::int64_t m) {
+  const double free_bits = std::exp(-uncovered_bits(n, k, static_cast<double>(m)) / 2);
+  // (2^n - 1) 2^-m = 2^(n - m) (1 - 2^-n), kept finite for large n - m.
+  const double kernel = std::exp2(static_cast<double>(n - m)) * -std::expm1(-n * std::log(2.0));
+  return free_bits / (1 + kernel);
+}
+
+std::int64_t xor_recovery_samples(std::int64_t n, std::int64_t k, double p) {
+  if (!(p > 0 && p < 1)) fail("xor_recovery_samples: p must be in (0, 1), got {}", p);
+  // The probability increases with m: double, then bisect.
+  std::int64_t lo = 0, hi = std::max<std::int64_t>(n, 1);
+  while (xor_recovery_probability(n, k, hi) < p) lo = hi, hi *= 2;
+  while (hi - lo > 1) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    (xor_recovery_probability(n, k, mid) < p ? lo : hi) = mid;
+  }
+  return hi;
+}
+
+}  // namespace hardnets::estimate
