@@ -385,6 +385,8 @@ void print_estimate(const EstimateReport& report) {
     fmt::print("  {:<14} {:>9.1f} {:>10.4g} {:>9.1f} {:>10.3f}  {}{}\n", a.attack, a.log2_ops,
                a.samples, a.log2_memory, a.success_probability, a.unit,
                a.note.empty() ? "" : " (" + a.note + ")");
+    if (a.extrapolated)
+      fmt::print("  {:<14} extrapolated: validated on {}\n", "", a.validated_range);
   }
   if (report.cheapest) {
     const AttackEstimate& c = report.attacks[*report.cheapest];

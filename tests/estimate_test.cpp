@@ -71,6 +71,14 @@ TEST(EstimateGoldreich, XorEliminationModelByHand) {
   const EstimateReport p5 =
       estimate_costs({"prg_hyperedge", Json{{"n", "64"}, {"predicate", "p5"}}, 1000, ""});
   EXPECT_CONTAINS(p5.attacks[0].note, "not applicable");
+  // Outside the measured range the estimate is flagged, not refused.
+  const EstimateReport big =
+      estimate_costs({"prg_hyperedge", Json{{"n", "4096"}, {"predicate", "xor"}}, 100000, ""});
+  EXPECT_TRUE(big.attacks[0].extrapolated);
+  EXPECT_CONTAINS(big.attacks[0].validated_range, "n in [32, 1024]");
+  const EstimateReport in_range =
+      estimate_costs({"prg_hyperedge", Json{{"n", "256"}, {"predicate", "xor"}}, 1000, ""});
+  EXPECT_FALSE(in_range.attacks[0].extrapolated);
   EXPECT_FALSE(p5.cheapest.has_value());
 }
 

@@ -29,6 +29,9 @@ struct AttackEstimate {
   double success_probability = 0;  // with the samples given
   bool succeeds = false;           // success_probability >= 1/2
   std::string note;                // a caveat (a lower bound, not applicable, ...)
+  // Outside the range the model was checked on (validated_range says which).
+  bool extrapolated = false;
+  std::string validated_range;
   Json details = Json::object();
   Json to_json() const;
 };
