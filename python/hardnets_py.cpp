@@ -30,6 +30,8 @@
 #include "hardnets/core/build_info.h"
 #include "hardnets/core/error.h"
 #include "hardnets/lab/catalog.h"
+#include "hardnets/lab/distinguish.h"
+#include "hardnets/lab/estimate.h"
 #include "hardnets/lab/generate.h"
 #include "hardnets/lab/outside_run.h"
 #include "hardnets/lab/report.h"
@@ -308,6 +310,50 @@ py::dict run(const std::string& problem, const std::string& learner, std::uint64
   return out;
 }
 
+// `hardnets distinguish ... --json [--db]` as a dict.
+py::dict py_distinguish(const std::string& problem, const std::string& learner, int trials,
+                        int calibration, double alpha, const std::string& statistic,
+                        std::uint64_t seed, std::int64_t n_train, std::int64_t n_test, int threads,
+                        const std::optional<double>& time_limit, const py::object& problem_params,
+                        const py::object& learner_params,
+                        const std::optional<std::filesystem::path>& db) {
+  RunRequest request;
+  request.problem = problem;
+  request.learner = learner;
+  request.problem_params = params_json(problem_params, py::kwargs(), problem);
+  request.learner_params = params_json(learner_params, py::kwargs(), learner);
+  request.seed = seed;
+  request.sizes = {n_train, n_test};
+  request.threads = threads;
+  if (time_limit && *time_limit < 0) fail("--time-limit must be >= 0 seconds, got {}", *time_limit);
+  if (time_limit && *time_limit > 0) request.time_limit_seconds = *time_limit;
+  DistinguishOptions options;
+  options.trials = trials;
+  options.calibration = calibration;
+  options.alpha = alpha;
+  options.statistic = statistic;
+  Json out;
+  {
+    py::gil_scoped_release release;
+    const DistinguishPlan plan = plan_distinguish(request, options);
+    std::unique_ptr<Store> store;
+    if (db) store = std::make_unique<Store>(*db);
+    out = distinguish_json(run_distinguish(plan, store.get()));
+  }
+  return to_python(out);
+}
+
+// `hardnets estimate ... --json`, or with solve_for its inverse mode.
+py::dict py_estimate(const std::string& problem, std::int64_t n_train, const std::string& attack,
+                     const std::optional<std::string>& param, double target_bits,
+                     const py::kwargs& kwargs) {
+  const EstimateRequest request{problem, params_json(py::none(), kwargs, problem), n_train, attack};
+  if (n_train < 1) fail("--n-train must be >= 1, got {}", n_train);
+  if (!param) return to_python(estimate_costs(request).to_json());
+  if (!(target_bits > 0)) fail("--target-bits must be > 0, got {}", target_bits);
+  return to_python(solve_for(SolveRequest{request, *param, target_bits}).to_json());
+}
+
 std::string record(const std::filesystem::path& db, const PyInstance& inst,
                    const std::string& learner, const py::object& metrics, const py::object& config,
                    const std::string& status, const std::string& message,
@@ -496,6 +542,18 @@ PYBIND11_MODULE(hardnets, m) {
         py::arg("time_limit") = py::none(), py::arg("problem_params") = py::none(),
         py::arg("learner_params") = py::none(), py::arg("db") = py::none(),
         "`hardnets run PROBLEM LEARNER --json [--db DB]` as a dict.");
+  m.def("distinguish", &py_distinguish, py::arg("problem"), py::arg("learner"), py::kw_only(),
+        py::arg("trials") = 20, py::arg("calibration") = 0, py::arg("alpha") = 0.05,
+        py::arg("statistic") = "", py::arg("seed") = 1, py::arg("n_train") = 1000,
+        py::arg("n_test") = 1000, py::arg("threads") = 1, py::arg("time_limit") = py::none(),
+        py::arg("problem_params") = py::none(), py::arg("learner_params") = py::none(),
+        py::arg("db") = py::none(),
+        "`hardnets distinguish PROBLEM LEARNER --json [--db DB]` as a dict: the learner as a "
+        "distinguisher between the problem's real instance and its declared null.");
+  m.def("estimate", &py_estimate, py::arg("problem"), py::kw_only(), py::arg("n_train") = 1000,
+        py::arg("attack") = "", py::arg("solve_for") = py::none(), py::arg("target_bits") = 128.0,
+        "`hardnets estimate PROBLEM --json` as a dict (problem parameters as keywords); with "
+        "solve_for, the inverse mode's dict.");
   m.def("record", &record, py::arg("db"), py::arg("instance"), py::arg("learner"),
         py::arg("metrics"), py::arg("config") = py::none(), py::kw_only(), py::arg("status") = "ok",
         py::arg("message") = "", py::arg("sweep") = py::none(), py::arg("provenance") = py::none(),
