@@ -143,6 +143,15 @@ struct GenOptions {
   int threads = 1;
 };
 
+// A card's `warnings` (parameters outside the regime a theorem needs, say),
+// one `warning: ...` line each on stderr, so that stdout stays the result.
+void print_card_warnings(const Json& card) {
+  if (!card.is_object() || !card.contains("warnings") || !card["warnings"].is_array()) return;
+  for (const Json& w : card["warnings"]) {
+    if (w.is_string()) std::cerr << "warning: " << w.get<std::string>() << "\n";
+  }
+}
+
 void cmd_gen(const GenOptions& o) {
   const ResolvedGenerate request =
       resolve_generate({o.problem, assignments_to_json(o.params, "-p"), o.seed,
@@ -154,6 +163,7 @@ void cmd_gen(const GenOptions& o) {
     fail("--out '{}' already holds a dataset; pass --force to overwrite it", o.out);
   }
   const Instance inst = generate_instance(request);
+  print_card_warnings(inst.card);
   write_instance(dir, inst, {o.csv, o.tsv});
   fmt::print("wrote {} ({} train, {} test samples, d = {}) to {}\n", request.problem->name(),
              inst.train.size(), inst.test.size(), inst.train.dim(), dir.string());
@@ -292,6 +302,7 @@ int cmd_run(const RunOptions& o) {
   if (!o.db.empty()) store = std::make_unique<Store>(o.db);
 
   const RunResult result = execute_run(run);
+  print_card_warnings(result.card);
   if (store) {
     // Repeating a configuration by hand is a new run: it gets a distinct id.
     append_new_run(*store, make_record(result));
@@ -357,6 +368,12 @@ int cmd_distinguish(const DistinguishCliOptions& o) {
   std::unique_ptr<Store> store;
   if (!o.run.db.empty()) store = std::make_unique<Store>(o.run.db);
   const DistinguishResult result = run_distinguish(plan, store.get());
+  for (const RunResult& r : result.runs) {
+    if (r.card.is_object() && r.card.value("warnings", Json::array()).size() > 0) {
+      print_card_warnings(r.card);  // the real instance's (the null shares its parameters)
+      break;
+    }
+  }
   if (o.run.json) {
     std::cout << distinguish_json(result).dump() << "\n";
   } else {

@@ -294,3 +294,28 @@ TEST(Cli, DiscreteTrainingInstanceFileRoundTrip) {
 
 }  // namespace
 }  // namespace hardnets
+
+namespace hardnets {
+namespace {
+
+// A card's warnings reach the user on stderr (`warning: ...`), not in the
+// JSON on stdout; parameters inside the regime give none.
+TEST(Cli, CardWarningsArePrintedOnStderr) {
+  using testing::run_cli;
+  const std::string above = "run natural_ksat mean --n-train 50 --n-test 50 --json";
+  const auto both = run_cli(above);
+  EXPECT_EQ(both.exit_code, 0) << both.output;
+  EXPECT_NE(both.output.find("warning: natural_ksat: clauses = 2048 >= n^(K/2) = 64"),
+            std::string::npos)
+      << both.output;
+  const auto stdout_only = run_cli(above + " 2>/dev/null | cat");  // run_cli adds 2>&1
+  EXPECT_EQ(stdout_only.output.find("warning:"), std::string::npos) << stdout_only.output;
+  EXPECT_NO_THROW((void)Json::parse(stdout_only.output));
+  const auto inside =
+      run_cli("run natural_ksat mean -p n=64 -p clauses=128 --n-train 50 --n-test 50 --json");
+  EXPECT_EQ(inside.exit_code, 0) << inside.output;
+  EXPECT_EQ(inside.output.find("warning:"), std::string::npos) << inside.output;
+}
+
+}  // namespace
+}  // namespace hardnets
