@@ -43,14 +43,6 @@ namespace {
 
 constexpr int kUserErrorExit = 2;
 
-Json metrics_json(const Metrics& metrics) {
-  Json out = Json::object();
-  for (const auto& [key, value] : metrics) {
-    out[key] = std::isfinite(value) ? Json(value) : Json(nullptr);  // JSON has no NaN
-  }
-  return out;
-}
-
 void print_table(const std::vector<std::pair<std::string, std::string>>& rows) {
   std::size_t width = 0;
   for (const auto& [key, value] : rows) width = std::max(width, key.size());
@@ -258,7 +250,7 @@ int cmd_fit(const FitOptions& o) {
                       {"threads", o.threads},
                       {"status", std::string(outcome_text(result.status))},
                       {"message", result.message},
-                      {"metrics", metrics_json(metrics)}}
+                      {"metrics", numbers_json(metrics)}}
                      .dump()
               << "\n";
   } else {
@@ -312,7 +304,7 @@ int cmd_run(const RunOptions& o) {
     Json out = result.config;
     out["status"] = std::string(outcome_text(result.status));
     out["message"] = result.message;
-    out["metrics"] = metrics_json(result.metrics);
+    out["metrics"] = numbers_json(result.metrics);
     out["card"] = result.card;
     std::cout << out.dump() << "\n";
   } else {

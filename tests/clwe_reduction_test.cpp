@@ -270,24 +270,20 @@ TEST(ClweReduction, NullHypothesesAndAdvantage) {
 
 TEST(ClweReduction, BadInputIsAClearError) {
   const Problem& p = problem_registry().get("periodic_neuron");
-  EXPECT_NE(user_error([&] {
-              (void)p.spec().resolve(std::vector<std::string>{"source=lattice"});
-            }).find("source"),
-            std::string::npos);
-  EXPECT_NE(user_error([&] {
-              (void)p.spec().resolve(std::vector<std::string>{"beta=-0.1"});
-            }).find("beta"),
-            std::string::npos);
-  EXPECT_NE(user_error([&] {
-              (void)problem_registry()
-                  .get("clwe_relu")
-                  .spec()
-                  .resolve(std::vector<std::string>{"labels=uniform"});
-            }).find("labels"),
-            std::string::npos);
-  EXPECT_NE(
-      user_error([&] { (void)p.spec().resolve(std::vector<std::string>{"beta=2"}); }).find("beta"),
-      std::string::npos);
+  EXPECT_CONTAINS(
+      user_error([&] { (void)p.spec().resolve(std::vector<std::string>{"source=lattice"}); }),
+      "source");
+  EXPECT_CONTAINS(
+      user_error([&] { (void)p.spec().resolve(std::vector<std::string>{"beta=-0.1"}); }), "beta");
+  EXPECT_CONTAINS(user_error([&] {
+                    (void)problem_registry()
+                        .get("clwe_relu")
+                        .spec()
+                        .resolve(std::vector<std::string>{"labels=uniform"});
+                  }),
+                  "labels");
+  EXPECT_CONTAINS(user_error([&] { (void)p.spec().resolve(std::vector<std::string>{"beta=2"}); }),
+                  "beta");
 }
 
 }  // namespace

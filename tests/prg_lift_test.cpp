@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include "function_predictor.h"
+
 #include "hardnets/problems/prg_network.h"
 #include "test_util.h"
 
@@ -123,15 +125,7 @@ std::pair<int, int> clean_disagreements(const Network& net, const Dataset& d,
   return {wrong, counted};
 }
 
-class FunctionPredictor : public Predictor {
- public:
-  explicit FunctionPredictor(std::function<Vector(const Matrix&)> f) : f_(std::move(f)) {}
-  Vector predict(const Matrix& X) const override { return f_(X); }
-  Json to_json() const override { return Json{{"type", "test"}}; }
-
- private:
-  std::function<Vector(const Matrix&)> f_;
-};
+using testing::FunctionPredictor;
 
 Metrics judge_with(const Instance& inst, std::function<Vector(const Matrix&)> f) {
   Fit fit;

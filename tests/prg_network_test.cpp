@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include "function_predictor.h"
+
 #include "hardnets/learners/learner.h"
 #include "hardnets/nets/relu_net.h"
 #include "test_util.h"
@@ -74,16 +76,7 @@ double exact_law(const goldreich::Predicate& p, const std::vector<std::uint8_t>&
   return p(pattern) * std::max(1.0 - M * Q, 0.0);
 }
 
-// Predicts with a fixed function of the rows (for the judge).
-class FunctionPredictor : public Predictor {
- public:
-  explicit FunctionPredictor(std::function<Vector(const Matrix&)> f) : f_(std::move(f)) {}
-  Vector predict(const Matrix& X) const override { return f_(X); }
-  Json to_json() const override { return Json{{"type", "test"}}; }
-
- private:
-  std::function<Vector(const Matrix&)> f_;
-};
+using testing::FunctionPredictor;
 
 // Judges `inst` with its own (implicit) network as the predictor.
 Metrics judge_true_network(Kind kind, const Instance& inst) {

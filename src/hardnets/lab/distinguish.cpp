@@ -289,10 +289,7 @@ Json distinguish_json(const DistinguishResult& result) {
   }
   std::map<std::string, int> statuses;
   for (const RunResult& r : result.runs) ++statuses[std::string(outcome_text(r.status))];
-  Json metrics = Json::object();
-  for (const auto& [key, value] : result.metrics) {
-    metrics[key] = std::isfinite(value) ? Json(value) : Json(nullptr);
-  }
+  const Json metrics = numbers_json(result.metrics);
   return Json{
       {"problem", real["problem"]},
       {"problem_params", real["problem_params"]},

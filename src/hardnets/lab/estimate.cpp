@@ -28,10 +28,6 @@ struct NamedModel {
   Model model;
 };
 
-Json finite_or_null(double v) {
-  return std::isfinite(v) ? Json(v) : Json(nullptr);
-}
-
 // LWE's primal attack. A uniform secret is first moved to the error's law
 // (the normal form: n samples spent, after Applebaum, Cash, Peikert and
 // Sahai, CRYPTO 2009); a ternary one has sigma_s = sqrt(2/3).
