@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "hardnets/core/error.h"
+#include "hardnets/estimate/clwe_relation.h"
 #include "hardnets/estimate/goldreich.h"
 #include "hardnets/estimate/lattice_usvp.h"
 #include "hardnets/estimate/parity.h"
@@ -167,8 +168,44 @@ AttackEstimate xor_elimination(const Params& p, std::int64_t n_train) {
   return out;
 }
 
+// The integer-relation attack on CLWE with d + 1 samples (estimate/clwe_relation).
+AttackEstimate clwe_relation(const Params& p, std::int64_t n_train) {
+  const int d = static_cast<int>(p.integer("d"));
+  const double gamma = p.real("gamma"), beta = p.real("beta");
+  const int precision = static_cast<int>(p.integer("precision"));
+  AttackEstimate out;
+  out.attack = "relation";
+  out.learner = "lll_relation";
+  out.model =
+      "integer relation from d + 1 samples: log2(1/beta*) = d log2(gamma sqrt(d+1)) + c (d+1)^2, "
+      "c = 0.11 fitted to the lab's lll_relation thresholds (docs/clwe-results.md)";
+  out.unit = "bit operations of LLL, D^4 P (D + P) with D = d + 2 (L2 bound, not calibrated)";
+  if (p.text("variant") != "standard") {
+    out.log2_ops = std::numeric_limits<double>::infinity();
+    out.note = "not applicable: the model covers variant = standard";
+    return out;
+  }
+  const double threshold_bits = estimate::relation_log2_inverse_threshold(d, gamma);
+  // The noise the attack meets: beta, or the samples' rounding 2^-P.
+  const double noise_bits = beta > 0 ? std::min(-std::log2(beta), double(precision)) : precision;
+  out.samples = d + 1.0;
+  out.success_probability = (n_train >= d + 1 && noise_bits >= threshold_bits) ? 1.0 : 0.0;
+  out.succeeds = out.success_probability >= 0.5;
+  out.log2_ops = estimate::lll_log2_bit_operations(d + 2, precision);
+  out.log2_memory = std::log2((d + 2.0) * (d + 2.0) * precision);
+  out.note = "a threshold model: success iff max(beta, 2^-precision) <= beta*";
+  out.validated_range = "d in [4, 20], gamma = 2 sqrt(d) (the fitted thresholds)";
+  out.extrapolated =
+      d < 4 || d > 20 || std::abs(gamma / (2 * std::sqrt(static_cast<double>(d))) - 1) > 0.01;
+  out.details = {{"log2_inverse_threshold", threshold_bits},
+                 {"threshold_beta", std::exp2(-threshold_bits)},
+                 {"log2_inverse_noise", noise_bits}};
+  return out;
+}
+
 const std::map<std::string, std::vector<NamedModel>>& models() {
   static const std::map<std::string, std::vector<NamedModel>> table = {
+      {"clwe", {{"relation", clwe_relation}}},
       {"lwe", {{"primal_usvp", lwe_primal}}},
       {"prg_hyperedge", {{"elimination", xor_elimination}}},
       {"sparse_parity", {{"elimination", parity_elimination}, {"exhaustive", parity_exhaustive}}},
