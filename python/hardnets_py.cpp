@@ -273,10 +273,12 @@ std::shared_ptr<PyFit> fit(const std::string& learner_name, const std::shared_pt
   return out;
 }
 
-py::dict run(const std::string& problem, const std::string& learner, std::uint64_t seed,
-             std::int64_t n_train, std::int64_t n_test, int threads,
-             const std::optional<double>& time_limit, const py::object& problem_params,
-             const py::object& learner_params, const std::optional<std::filesystem::path>& db) {
+// The request of `hardnets run` (and each fit of `distinguish`) from the
+// Python arguments, with the CLI's checks.
+RunRequest run_request(const std::string& problem, const std::string& learner, std::uint64_t seed,
+                       std::int64_t n_train, std::int64_t n_test, int threads,
+                       const std::optional<double>& time_limit, const py::object& problem_params,
+                       const py::object& learner_params) {
   RunRequest request;
   request.problem = problem;
   request.learner = learner;
@@ -289,6 +291,15 @@ py::dict run(const std::string& problem, const std::string& learner, std::uint64
     fail("--time-limit must be >= 0 seconds, got {}", *time_limit);
   }
   if (time_limit && *time_limit > 0) request.time_limit_seconds = *time_limit;
+  return request;
+}
+
+py::dict run(const std::string& problem, const std::string& learner, std::uint64_t seed,
+             std::int64_t n_train, std::int64_t n_test, int threads,
+             const std::optional<double>& time_limit, const py::object& problem_params,
+             const py::object& learner_params, const std::optional<std::filesystem::path>& db) {
+  const RunRequest request = run_request(problem, learner, seed, n_train, n_test, threads,
+                                         time_limit, problem_params, learner_params);
   RunResult result;
   std::string run_id;
   {
@@ -317,16 +328,8 @@ py::dict py_distinguish(const std::string& problem, const std::string& learner, 
                         const std::optional<double>& time_limit, const py::object& problem_params,
                         const py::object& learner_params,
                         const std::optional<std::filesystem::path>& db) {
-  RunRequest request;
-  request.problem = problem;
-  request.learner = learner;
-  request.problem_params = params_json(problem_params, py::kwargs(), problem);
-  request.learner_params = params_json(learner_params, py::kwargs(), learner);
-  request.seed = seed;
-  request.sizes = {n_train, n_test};
-  request.threads = threads;
-  if (time_limit && *time_limit < 0) fail("--time-limit must be >= 0 seconds, got {}", *time_limit);
-  if (time_limit && *time_limit > 0) request.time_limit_seconds = *time_limit;
+  const RunRequest request = run_request(problem, learner, seed, n_train, n_test, threads,
+                                         time_limit, problem_params, learner_params);
   DistinguishOptions options;
   options.trials = trials;
   options.calibration = calibration;
