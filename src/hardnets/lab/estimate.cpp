@@ -52,7 +52,6 @@ AttackEstimate lwe_primal(const Params& p, std::int64_t n_train) {
     lwe.samples = n_train - lwe.n;
     out.note = "uniform secret: normal form, n samples spent";
     if (lwe.samples < 1) {
-      out.log2_ops = std::numeric_limits<double>::infinity();
       out.note += "; fewer than n + 1 samples: no estimate";
       return out;
     }
@@ -60,7 +59,7 @@ AttackEstimate lwe_primal(const Params& p, std::int64_t n_train) {
   const estimate::UsvpEstimate e = estimate::estimate_primal_usvp(lwe);
   out.succeeds = e.feasible;
   out.success_probability = e.feasible ? 1.0 : 0.0;  // the condition is a threshold
-  out.log2_ops = e.feasible ? e.log2_core_svp : std::numeric_limits<double>::infinity();
+  if (e.feasible) out.log2_ops = e.log2_core_svp;
   out.samples = static_cast<double>(e.samples_used) + (secret == "uniform" ? lwe.n : 0);
   // Sieving in dimension beta keeps about (4/3)^(beta/2) vectors.
   out.log2_memory = e.feasible ? 0.2075 * e.block_size : 0;
@@ -85,7 +84,6 @@ AttackEstimate parity_elimination(const Params& p, std::int64_t n_train) {
   out.model = "Gaussian elimination over GF(2); full-rank probability of m uniform rows";
   out.unit = "bit operations of schoolbook elimination, m n^2";
   if (p.real("noise") > 0 || p.text("labels") != "parity") {
-    out.log2_ops = std::numeric_limits<double>::infinity();
     out.note = "not applicable: noisy or uniform labels make the system inconsistent";
     return out;
   }
@@ -114,7 +112,6 @@ AttackEstimate parity_exhaustive(const Params& p, std::int64_t n_train) {
   out.unit = "parity evaluations, C(n, k) m k";
   const double log2_c = estimate::log2_binomial(n, k);
   if (p.text("labels") != "parity" || eta >= 0.5) {
-    out.log2_ops = std::numeric_limits<double>::infinity();
     out.note = "not applicable: labels independent of the inputs";
     return out;
   }
@@ -144,7 +141,6 @@ AttackEstimate xor_elimination(const Params& p, std::int64_t n_train) {
       "guessed, times a dense-rank factor (our model, docs/estimates.md)";
   out.unit = "bit operations of schoolbook elimination, m n^2";
   if (p.text("predicate") != "xor" || p.text("labels") != "prg") {
-    out.log2_ops = std::numeric_limits<double>::infinity();
     out.note = "not applicable: the model covers the XOR predicate on PRG labels";
     return out;
   }
@@ -181,7 +177,6 @@ AttackEstimate clwe_relation(const Params& p, std::int64_t n_train) {
       "c = 0.11 fitted to the lab's lll_relation thresholds (docs/clwe-results.md)";
   out.unit = "bit operations of LLL, D^4 P (D + P) with D = d + 2 (L2 bound, not calibrated)";
   if (p.text("variant") != "standard") {
-    out.log2_ops = std::numeric_limits<double>::infinity();
     out.note = "not applicable: the model covers variant = standard";
     return out;
   }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +24,8 @@ struct AttackEstimate {
   std::string learner;  // the lab's implementation ("" when none)
   std::string model;    // what the numbers come from, with its citation
   std::string unit;     // what log2_ops counts
-  double log2_ops = 0;
+  // +inf until a model sets it: not applicable, or no attack found.
+  double log2_ops = std::numeric_limits<double>::infinity();
   double samples = 0;  // needed for success probability 1/2
   double log2_memory = 0;
   double success_probability = 0;  // with the samples given
