@@ -383,6 +383,8 @@ struct EstimateCliOptions {
   std::string attack;
   std::string solve_for;
   double target_bits = 128;
+  bool target_given = false;
+  double budget_seconds = 0;
   bool json = false;
 };
 
@@ -394,6 +396,8 @@ void print_estimate(const EstimateReport& report) {
     fmt::print("  {:<14} {:>9.1f} {:>10.4g} {:>9.1f} {:>10.3f}  {}{}\n", a.attack, a.log2_ops,
                a.samples, a.log2_memory, a.success_probability, a.unit,
                a.note.empty() ? "" : " (" + a.note + ")");
+    if (std::isfinite(a.seconds))
+      fmt::print("  {:<14} predicted {:.3g} s on this machine (lab calibration)\n", "", a.seconds);
     if (a.extrapolated)
       fmt::print("  {:<14} extrapolated: validated on {}\n", "", a.validated_range);
   }
@@ -418,16 +422,22 @@ int cmd_estimate(const EstimateCliOptions& o) {
     }
     return 0;
   }
-  if (!(o.target_bits > 0)) fail("--target-bits must be > 0, got {}", o.target_bits);
-  const SolveResult solved = solve_for({request, o.solve_for, o.target_bits});
+  SolveRequest solve{request, o.solve_for, o.target_bits};
+  if (o.budget_seconds != 0) {
+    solve.goal = SolveRequest::Goal::kSeconds;
+    solve.budget_seconds = o.budget_seconds;
+  } else if (!o.target_given && !o.attack.empty()) {
+    solve.goal = SolveRequest::Goal::kThreshold;
+  }
+  const SolveResult solved = solve_for(solve);
   if (o.json) {
     std::cout << solved.to_json().dump() << "\n";
   } else if (solved.found) {
-    fmt::print("{} = {}: the cheapest attack first costs at least 2^{} there ({} = {} is below)\n",
-               o.solve_for, solved.value, o.target_bits, o.solve_for, solved.below);
+    fmt::print("{} = {}: first value where {} ({} = {} is below)\n", o.solve_for, solved.value,
+               solved.goal, o.solve_for, solved.below);
     print_estimate(solved.at_value);
   } else {
-    fmt::print("no {} reaches 2^{}: {}\n", o.solve_for, o.target_bits, solved.reason);
+    fmt::print("no {} qualifies: {}\n", o.solve_for, solved.reason);
   }
   return solved.found ? 0 : 1;
 }
@@ -638,9 +648,14 @@ int main(int argc, char** argv) {
   est->add_option("--attack", est_opts.attack, "only this attack model");
   est->add_option("--solve-for", est_opts.solve_for,
                   "an integer parameter: the least value at which the cheapest attack costs at "
-                  "least 2^--target-bits");
+                  "least 2^--target-bits; with --attack alone, where that attack stops "
+                  "succeeding; with --budget-seconds, where it takes that long here");
   est->add_option("--target-bits", est_opts.target_bits, "the cost target of --solve-for")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each([&est_opts](const std::string&) { est_opts.target_given = true; });
+  est->add_option("--budget-seconds", est_opts.budget_seconds,
+                  "with --solve-for and --attack: the seconds on this machine to reach "
+                  "(calibrated attacks only)");
   est->add_flag("--json", est_opts.json, "print one JSON object");
 
   std::string report_db, report_out;

@@ -154,7 +154,51 @@ TEST(Estimate, SolveForReturnsTheFirstValueMeetingTheTarget) {
   EXPECT_CONTAINS(none.reason, "maximum");
 }
 
+// The threshold goal: the least n at which elimination with 100 noiseless
+// parity samples stops succeeding (full rank needs about n + 1 rows), and
+// n - 1 still succeeds.
+TEST(Estimate, SolveForThresholdIsWhereTheAttackStopsSucceeding) {
+  SolveRequest r{{"sparse_parity", parity(8, 0.0), 100, "elimination"}, "n"};
+  r.goal = SolveRequest::Goal::kThreshold;
+  const SolveResult s = solve_for(r);
+  ASSERT_TRUE(s.found) << s.reason;
+  auto succeeds = [&](std::int64_t n) {
+    EstimateRequest e = r.base;
+    e.problem_params["n"] = std::to_string(n);
+    return estimate_costs(e).attacks.front().succeeds;
+  };
+  EXPECT_FALSE(succeeds(s.value));
+  EXPECT_TRUE(succeeds(s.value - 1));
+  EXPECT_GE(s.value, 95);
+  EXPECT_LE(s.value, 101);
+}
+
+// The seconds goal on the calibrated primal attack: the least n whose
+// predicted seconds reach 60, and n - 1 below them.
+TEST(Estimate, SolveForBudgetSecondsMeetsTheBudgetAndOneLessDoesNot) {
+  SolveRequest r{{"lwe", Json{{"n", "40"}, {"sigma_e", "1"}}, 2000, "primal_usvp"}, "n"};
+  r.goal = SolveRequest::Goal::kSeconds;
+  r.budget_seconds = 60;
+  const SolveResult s = solve_for(r);
+  ASSERT_TRUE(s.found) << s.reason;
+  auto seconds = [&](std::int64_t n) {
+    EstimateRequest e = r.base;
+    e.problem_params["n"] = std::to_string(n);
+    return estimate_costs(e).attacks.front().seconds;
+  };
+  EXPECT_GE(seconds(s.value), 60.0);
+  EXPECT_LT(seconds(s.value - 1), 60.0);
+  EXPECT_TRUE(std::isfinite(s.at_value.attacks.front().seconds));
+}
+
 TEST(Estimate, BadInputNamesWhatIsWrong) {
+  SolveRequest no_attack{{"lwe", Json::object(), 2000, ""}, "n"};
+  no_attack.goal = SolveRequest::Goal::kSeconds;
+  no_attack.budget_seconds = 10;
+  EXPECT_CONTAINS(user_error([&] { solve_for(no_attack); }), "needs --attack NAME");
+  SolveRequest zero{{"lwe", Json::object(), 2000, "primal_usvp"}, "n"};
+  zero.goal = SolveRequest::Goal::kSeconds;
+  EXPECT_CONTAINS(user_error([&] { solve_for(zero); }), "--budget-seconds must be > 0");
   EXPECT_CONTAINS(user_error([] {
                     estimate_costs({"teacher", Json::object(), 100, ""});
                   }),

@@ -20,22 +20,34 @@ TEST(LatticeUsvp, RootHermiteFactorMatchesHandWorkedAndPublishedValues) {
   // and 1.002902 at beta = 624 (Kyber768).
   EXPECT_NEAR(root_hermite_factor(406), 1.003941, 5e-7);
   EXPECT_NEAR(root_hermite_factor(624), 1.002902, 5e-7);
-  // Below 50: LLL's 1.0219 at beta = 2, log-linear up to the formula at 50.
-  EXPECT_DOUBLE_EQ(root_hermite_factor(2), kLllRootHermite);
-  const double at50 = root_hermite_factor(50);
-  EXPECT_NEAR(std::log(root_hermite_factor(26)), (std::log(kLllRootHermite) + std::log(at50)) / 2,
+  // Below 50: log-linear through the measured points, then the formula at 50.
+  const std::vector<DeltaPoint> table{{2, 1.02, 1, 0}, {10, 1.016, 1, 0}, {40, 1.0125, 1, 0}};
+  EXPECT_DOUBLE_EQ(root_hermite_factor(2, table), 1.02);
+  EXPECT_DOUBLE_EQ(root_hermite_factor(10, table), 1.016);
+  EXPECT_NEAR(std::log(root_hermite_factor(6, table)), (std::log(1.02) + std::log(1.016)) / 2,
               1e-12);
+  const double at50 = root_hermite_factor(50, table);
+  EXPECT_NEAR(std::log(root_hermite_factor(45, table)), (std::log(1.0125) + std::log(at50)) / 2,
+              1e-12);
+  // Chen's formula at 50: (50 pi)^(1/50) = 1.106420, times 50 / (2 pi e) = 2.927486
+  // gives 3.239026; its 1/98-th power is 1.012065.
+  EXPECT_NEAR(at50, 1.012065, 2e-6);
+  // The shipped calibration: non-increasing in beta (strictly from 50 on).
   for (int beta = 3; beta < 200; ++beta) {
-    EXPECT_LT(root_hermite_factor(beta), root_hermite_factor(beta - 1)) << beta;
+    if (beta <= kAsymptoticFrom)
+      EXPECT_LE(root_hermite_factor(beta), root_hermite_factor(beta - 1)) << beta;
+    else
+      EXPECT_LT(root_hermite_factor(beta), root_hermite_factor(beta - 1)) << beta;
   }
   EXPECT_CONTAINS(testing::user_error([] { root_hermite_factor(1); }), "block size 1 < 2");
 }
 
 TEST(LatticeUsvp, ConditionByHand) {
   // n = 10, q = 1009, sigma = 1, m = 20, beta = 10: d = 31, vol^(1/d) =
-  // 1009^(20/31) = 86.6; delta(10) = exp(log 1.0219 + 8/48 (log delta(50) -
-  // log 1.0219)) and delta^(20 - 31) about 0.80, so rhs about 69 >> sqrt(10):
-  // satisfied. With sigma = 30 the left side is 94.9 > 69: not.
+  // 1009^(20/31) = 86.6; any delta(10) in [1.01, 1.022] gives delta^(20 - 31)
+  // in [0.79, 0.90], so rhs in [68, 78] >> sqrt(10): satisfied. With sigma =
+  // 30 the left side is 94.9 > 78: not. (The uniqueness premise: sigma sqrt 31
+  // = 5.6 < sqrt(31 / 2 pi e) 86.6 = 117 holds; with sigma = 30 it is 167 > 117.)
   LweParameters p{10, 1009, 1, 1, 20};
   EXPECT_TRUE(usvp_condition(p, 10, 20));
   p.sigma_s = p.sigma_e = 30;

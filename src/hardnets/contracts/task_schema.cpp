@@ -135,6 +135,20 @@ const TaskSchema& clwe_schema() {
   return s;
 }
 
+const TaskSchema& lwe_schema() {
+  static const TaskSchema s{
+      "lwe",
+      "LWE samples (a, b = <a, s> + e mod q): the modulus and the secret's and errors' laws",
+      "family",
+      "lwe",
+      {{"n", "integer", "the secret's dimension"},
+       {"q", "integer", "the modulus"},
+       {"secret", "string", "the secret's law: gaussian, uniform or ternary"},
+       {"secret_std", "number", "the standard deviation of one secret coordinate"},
+       {"sigma_e", "number", "the errors' discrete-Gaussian width (about their std)"}}};
+  return s;
+}
+
 const TaskSchema& periodic_schema() {
   static const TaskSchema s{
       "periodic",
@@ -189,9 +203,9 @@ const TaskSchema& relu_training_schema() {
 
 const std::vector<const TaskSchema*>& task_schemas() {
   static const std::vector<const TaskSchema*> all{
-      &hidden_width_schema(), &goldreich_schema(),    &parity_schema(),   &natural_ksat_schema(),
-      &dnnt_schema(),         &clwe_schema(),         &periodic_schema(), &prg_depth3_schema(),
-      &prg_depth2_schema(),   &relu_training_schema()};
+      &hidden_width_schema(), &goldreich_schema(),  &parity_schema(),       &natural_ksat_schema(),
+      &dnnt_schema(),         &clwe_schema(),       &lwe_schema(),          &periodic_schema(),
+      &prg_depth3_schema(),   &prg_depth2_schema(), &relu_training_schema()};
   return all;
 }
 

@@ -45,6 +45,7 @@ const TaskSchema& parity_schema();         // family = parity
 const TaskSchema& natural_ksat_schema();   // family = natural_ksat
 const TaskSchema& dnnt_schema();           // format = dnnt
 const TaskSchema& clwe_schema();           // family = clwe
+const TaskSchema& lwe_schema();            // family = lwe
 const TaskSchema& periodic_schema();       // family = periodic
 const TaskSchema& prg_depth3_schema();     // family = prg_depth3
 const TaskSchema& prg_depth2_schema();     // family = prg_depth2_smoothed

@@ -1,11 +1,13 @@
 #include "hardnets/estimate/lattice_usvp.h"
 
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include <fmt/format.h>
 
 #include "hardnets/core/error.h"
+#include "hardnets/estimate/calibration.h"
 
 namespace hardnets::estimate {
 
@@ -18,13 +20,24 @@ double asymptotic_root_hermite(double beta) {
 
 }  // namespace
 
-double root_hermite_factor(int beta) {
+double root_hermite_factor(int beta, const std::vector<DeltaPoint>& measured) {
   if (beta < 2) fail("root_hermite_factor: block size {} < 2", beta);
   if (beta >= kAsymptoticFrom) return asymptotic_root_hermite(beta);
-  const double lo = std::log(kLllRootHermite);
-  const double hi = std::log(asymptotic_root_hermite(kAsymptoticFrom));
-  const double t = static_cast<double>(beta - 2) / (kAsymptoticFrom - 2);
-  return std::exp(lo + t * (hi - lo));
+  // The measured points below kAsymptoticFrom, then the formula there.
+  std::vector<std::pair<double, double>> knots;  // (beta, log delta)
+  for (const DeltaPoint& p : measured)
+    if (p.beta < kAsymptoticFrom) knots.emplace_back(p.beta, std::log(p.delta));
+  knots.emplace_back(kAsymptoticFrom, std::log(asymptotic_root_hermite(kAsymptoticFrom)));
+  if (beta <= knots.front().first) return std::exp(knots.front().second);
+  std::size_t k = 1;
+  while (knots[k].first < beta) ++k;
+  const auto [b0, l0] = knots[k - 1];
+  const auto [b1, l1] = knots[k];
+  return std::exp(l0 + (beta - b0) / (b1 - b0) * (l1 - l0));
+}
+
+double root_hermite_factor(int beta) {
+  return root_hermite_factor(beta, calibration().delta);
 }
 
 std::string LweParameters::validation_error() const {
@@ -41,14 +54,27 @@ std::string LweParameters::validation_error() const {
   return "";
 }
 
-bool usvp_condition(const LweParameters& p, int beta, long long m) {
+double usvp_margin(const LweParameters& p, int beta, long long m) {
   const double d = static_cast<double>(m) + p.n + 1;
-  if (beta > d) return false;
+  constexpr double kNo = -std::numeric_limits<double>::infinity();
+  if (beta > d) return kNo;
   const double xi = p.sigma_e / p.sigma_s;  // Bai-Galbraith scaling of the secret
   const double log_volume = static_cast<double>(m) * std::log(p.q) + p.n * std::log(xi);
+  // The premise of uSVP: the planted vector (norm ~ sigma_e sqrt d) is
+  // shorter than the Gaussian heuristic's lambda_1 = sqrt(d / (2 pi e))
+  // vol^(1/d). Without it (few samples: at n = 10 the ADPS16 inequality alone
+  // picks m = 1, an underdetermined system) other vectors are as short and
+  // finding "a" short vector does not find the secret.
+  const double log_gh =
+      0.5 * std::log(d / (2 * std::numbers::pi * std::numbers::e)) + log_volume / d;
+  if (std::log(p.sigma_e * std::sqrt(d)) >= log_gh) return kNo;
   const double lhs = std::log(p.sigma_e * std::sqrt(static_cast<double>(beta)));
   const double rhs = (2.0 * beta - d) * std::log(root_hermite_factor(beta)) + log_volume / d;
-  return lhs <= rhs;
+  return rhs - lhs;
+}
+
+bool usvp_condition(const LweParameters& p, int beta, long long m) {
+  return usvp_margin(p, beta, m) >= 0.0;
 }
 
 UsvpEstimate estimate_primal_usvp(const LweParameters& p) {
@@ -57,18 +83,26 @@ UsvpEstimate estimate_primal_usvp(const LweParameters& p) {
   }
   UsvpEstimate out;
   const long long max_dimension = p.samples + p.n + 1;
-  for (long long beta = 2; beta <= max_dimension; ++beta) {
+  for (long long beta = 2; beta <= max_dimension && !out.feasible; ++beta) {
+    // Among the m that meet the condition at this beta, the one with the
+    // widest margin (every m ties when some m meets it at beta = 2; the
+    // fewest would leave the attack the least room).
+    double best_margin = -std::numeric_limits<double>::infinity();
     for (long long m = 1; m <= p.samples; ++m) {
-      if (!usvp_condition(p, static_cast<int>(beta), m)) continue;
+      const double margin = usvp_margin(p, static_cast<int>(beta), m);
+      if (!(margin >= 0.0) || margin <= best_margin) continue;
+      best_margin = margin;
       out.feasible = true;
       out.block_size = static_cast<int>(beta);
       out.samples_used = m;
-      out.dimension = static_cast<int>(m + p.n + 1);
-      out.delta = root_hermite_factor(out.block_size);
-      out.log2_core_svp = 0.292 * beta;
-      out.log2_core_svp_quantum = 0.265 * beta;
-      return out;
     }
+  }
+  if (out.feasible) {
+    out.dimension = static_cast<int>(out.samples_used + p.n + 1);
+    out.delta = root_hermite_factor(out.block_size);
+    out.log2_core_svp = 0.292 * out.block_size;
+    out.log2_core_svp_quantum = 0.265 * out.block_size;
+    return out;
   }
   out.reason = fmt::format(
       "no block size up to the full dimension {} meets the uSVP condition with at most {} "

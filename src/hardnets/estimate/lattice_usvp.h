@@ -14,7 +14,12 @@
 // Hermite factor. The short vector's projection on the last beta coordinates
 // has norm about sigma_e sqrt(beta), and BKZ-beta finds it (ADPS16) when
 //
-//   sigma_e sqrt(beta) <= delta(beta)^(2 beta - d) vol^(1/d).
+//   sigma_e sqrt(beta) <= delta(beta)^(2 beta - d) vol^(1/d),
+//
+// provided the short vector is unique, i.e. shorter than the Gaussian
+// heuristic's lambda_1 = sqrt(d / (2 pi e)) vol^(1/d) (our explicit
+// addition: the inequality alone accepts underdetermined embeddings with
+// m = 1 sample at small n, where the lab's attack then fails).
 //
 // The estimate is the least beta for which some m <= the samples available
 // satisfies this; its cost in the core-SVP model is one SVP call in
@@ -25,6 +30,9 @@
 
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "hardnets/estimate/calibration.h"
 
 namespace hardnets::estimate {
 
@@ -32,12 +40,13 @@ namespace hardnets::estimate {
 // Chen's thesis (2013), the asymptotic root Hermite factor of BKZ-beta; used
 // for beta >= kAsymptoticFrom. Below it the formula is not monotone and
 // overstates small blocks, so log delta is interpolated linearly in beta
-// between LLL's practical 1.0219 at beta = 2 (Gama and Nguyen, EUROCRYPT
-// 2008) and the formula at kAsymptoticFrom: our choice, to be calibrated on
-// the lab's fplll runs.
+// through the values this lab's BKZ 2.0 measured (calibration.h) and the
+// formula at kAsymptoticFrom; below the smallest measured block size, its
+// value. The two-argument form takes the measured points explicitly (tests).
 inline constexpr int kAsymptoticFrom = 50;
-inline constexpr double kLllRootHermite = 1.0219;
+inline constexpr double kLllRootHermite = 1.0219;  // Gama and Nguyen, EUROCRYPT 2008
 double root_hermite_factor(int beta);
+double root_hermite_factor(int beta, const std::vector<DeltaPoint>& measured);
 
 struct LweParameters {
   int n = 0;                             // secret dimension
@@ -60,10 +69,12 @@ struct UsvpEstimate {
 };
 
 // Whether BKZ-beta on the embedding with m samples meets the ADPS16
-// condition; exposed for tests.
+// condition (and the uniqueness premise); exposed for tests. The margin is
+// log(rhs) - log(lhs) of the inequality (-inf when the premise fails).
 bool usvp_condition(const LweParameters& p, int beta, long long m);
+double usvp_margin(const LweParameters& p, int beta, long long m);
 
-// The least block size and, for it, the fewest samples (see above). UserError
+// The least block size and, for it, the samples with the widest margin. UserError
 // on invalid parameters. Searched exhaustively over beta in [2, d] and m in
 // [1, samples]: the condition is not monotone in m (more samples add volume
 // and dimension), so no bisection on m.

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "hardnets/core/error.h"
+#include "hardnets/estimate/calibration.h"
 #include "hardnets/estimate/clwe_relation.h"
 #include "hardnets/estimate/goldreich.h"
 #include "hardnets/estimate/lattice_usvp.h"
@@ -28,6 +29,45 @@ struct NamedModel {
   std::string attack;
   Model model;
 };
+
+constexpr int kPrimalValidatedBeta = 40;
+constexpr const char* kPrimalValidatedRange =
+    "beta <= 40 (lll_primal with BKZ 2.0 at n <= 110, docs/estimates.md) and beta in [406, 624] "
+    "(the lattice estimator's Kyber512/768 figures)";
+
+void append_note(AttackEstimate& out, const std::string& note) {
+  out.note += (out.note.empty() ? "" : "; ") + note;
+}
+
+// Seconds of lll_primal's progressive BKZ 2.0 up to the predicted beta, from
+// the lab's calibration (below its smallest fitted block size, at that size:
+// LLL and small blocks take a fraction of it).
+void add_primal_seconds(const estimate::UsvpEstimate& e, AttackEstimate& out) {
+  const estimate::Calibration& c = estimate::calibration();
+  if (c.stale)
+    append_note(out,
+                "calibration stale: the attack code changed since it was measured "
+                "(rerun experiments/estimate_calibration.toml and scripts/calibrate-estimates)");
+  const int beta = std::max(e.block_size, c.seconds.from_beta);
+  // The fit is exponential in beta with BKZ 2.0's small-block slope; far
+  // beyond the block sizes measured it says nothing (sieving and pruned
+  // enumeration take over), so no seconds are given there.
+  if (beta > c.seconds.beta_hi + 10 || e.dimension > 2 * c.seconds.dimension_hi) {
+    append_note(out,
+                fmt::format("no seconds: beta = {} or d = {} is far beyond the calibrated "
+                            "beta <= {}, d <= {}",
+                            e.block_size, e.dimension, c.seconds.beta_hi, c.seconds.dimension_hi));
+    return;
+  }
+  out.seconds = c.seconds.seconds(e.dimension, beta);
+  out.details["seconds_model"] = fmt::format(
+      "lab fit log t = {:.3f} + {:.4f} beta + {:.3f} log d over beta in [{}, {}], d in [{}, {}] "
+      "(residuals within a factor {:.2f})",
+      c.seconds.c0, c.seconds.c1, c.seconds.c2, c.seconds.beta_lo, c.seconds.beta_hi,
+      c.seconds.dimension_lo, c.seconds.dimension_hi, c.seconds.max_ratio);
+  if (!c.seconds.measured(e.dimension, beta))
+    append_note(out, "seconds extrapolated beyond the calibration's block sizes or dimensions");
+}
 
 // LWE's primal attack. A uniform secret is first moved to the error's law
 // (the normal form: n samples spent, after Applebaum, Cash, Peikert and
@@ -63,10 +103,14 @@ AttackEstimate lwe_primal(const Params& p, std::int64_t n_train) {
   out.samples = static_cast<double>(e.samples_used) + (secret == "uniform" ? lwe.n : 0);
   // Sieving in dimension beta keeps about (4/3)^(beta/2) vectors.
   out.log2_memory = e.feasible ? 0.2075 * e.block_size : 0;
-  // Checked against the lattice estimator's Kyber figures (beta 406, 624);
-  // below beta = 50 delta(beta) is our uncalibrated interpolation.
-  out.validated_range = "beta in [406, 624] (the lattice estimator's Kyber512/768 figures)";
-  out.extrapolated = e.feasible && (e.block_size < 406 || e.block_size > 624);
+  // delta(beta) below 50 is the lab's measured one (calibration.h), the
+  // model validated against lll_primal runs at n <= 110
+  // (experiments/estimate_validation.toml) and against the lattice
+  // estimator's Kyber figures (beta 406, 624).
+  out.validated_range = kPrimalValidatedRange;
+  out.extrapolated = e.feasible && e.block_size > kPrimalValidatedBeta &&
+                     (e.block_size < 406 || e.block_size > 624);
+  if (e.feasible) add_primal_seconds(e, out);
   if (!e.feasible) out.note += (out.note.empty() ? "" : "; ") + e.reason;
   out.details = {
       {"block_size", e.block_size},       {"dimension", e.dimension},
@@ -224,6 +268,7 @@ Json AttackEstimate::to_json() const {
               {"log2_ops", finite_or_null(log2_ops)},
               {"samples", finite_or_null(samples)},
               {"log2_memory", finite_or_null(log2_memory)},
+              {"seconds", finite_or_null(seconds)},
               {"success_probability", success_probability},
               {"succeeds", succeeds},
               {"note", note},
@@ -284,21 +329,55 @@ EstimateReport estimate_costs(const EstimateRequest& request) {
 
 namespace {
 
-// The cheapest successful attack's log2_ops at `value` of the parameter
-// (+inf when none succeeds: nothing known breaks it with these samples).
-double cheapest_bits(const SolveRequest& request, std::int64_t value, EstimateReport* report) {
+// The estimate at `value` of the parameter.
+EstimateReport estimate_at(const SolveRequest& request, std::int64_t value) {
   EstimateRequest r = request.base;
   r.problem_params[request.param] = std::to_string(value);
-  EstimateReport e = estimate_costs(r);
-  const double bits =
-      e.cheapest ? e.attacks[*e.cheapest].log2_ops : std::numeric_limits<double>::infinity();
-  if (report) *report = std::move(e);
-  return bits;
+  return estimate_costs(r);
+}
+
+// Whether the estimate has reached the goal (see SolveRequest::Goal).
+bool reached(const SolveRequest& request, const EstimateReport& e) {
+  switch (request.goal) {
+    case SolveRequest::Goal::kBits:
+      return !e.cheapest || e.attacks[*e.cheapest].log2_ops >= request.target_bits;
+    case SolveRequest::Goal::kThreshold:
+      return !e.attacks.front().succeeds;
+    case SolveRequest::Goal::kSeconds: {
+      const AttackEstimate& a = e.attacks.front();
+      return !a.succeeds || !(a.seconds < request.budget_seconds);
+    }
+  }
+  return false;
+}
+
+std::string goal_text(const SolveRequest& request) {
+  switch (request.goal) {
+    case SolveRequest::Goal::kBits:
+      return fmt::format("the cheapest attack costs at least 2^{}", request.target_bits);
+    case SolveRequest::Goal::kThreshold:
+      return fmt::format("{} is no longer predicted to succeed", request.base.attack);
+    case SolveRequest::Goal::kSeconds:
+      return fmt::format("{} takes at least {} s here (or fails)", request.base.attack,
+                         request.budget_seconds);
+  }
+  return "";
+}
+
+void check_goal(const SolveRequest& request) {
+  const bool one_attack = !request.base.attack.empty();
+  if (request.goal != SolveRequest::Goal::kBits && !one_attack)
+    fail("estimate --solve-for: a threshold or --budget-seconds needs --attack NAME");
+  if (request.goal == SolveRequest::Goal::kBits && !(request.target_bits > 0))
+    fail("--target-bits must be > 0, got {}", request.target_bits);
+  if (request.goal == SolveRequest::Goal::kSeconds && !(request.budget_seconds > 0))
+    fail("--budget-seconds must be > 0, got {}", request.budget_seconds);
 }
 
 }  // namespace
 
 SolveResult solve_for(const SolveRequest& request) {
+  check_goal(request);
   const ResolvedGenerate instance = resolve_generate(
       {request.base.problem, request.base.problem_params, 1, {request.base.n_train, 1}, 1});
   const ParamDecl* decl = instance.problem->spec().find(request.param);
@@ -308,43 +387,41 @@ SolveResult solve_for(const SolveRequest& request) {
   }
   const std::int64_t max = std::isfinite(decl->max) ? static_cast<std::int64_t>(decl->max)
                                                     : std::numeric_limits<std::int64_t>::max() / 4;
+  const auto at = [&](std::int64_t v) { return reached(request, estimate_at(request, v)); };
   SolveResult out;
+  out.goal = goal_text(request);
   std::int64_t lo = instance.params.integer(request.param), hi = lo;
-  if (cheapest_bits(request, lo, &out.at_value) >= request.target_bits) {
+  if (at(lo)) {
     out.found = true;
     out.value = lo;
-    out.reason = fmt::format("already at {} = {} the cheapest attack costs 2^{:.1f} or more",
-                             request.param, lo, request.target_bits);
+    out.at_value = estimate_at(request, lo);
+    out.reason = fmt::format("already at {} = {}: {}", request.param, lo, out.goal);
     return out;
   }
-  while (cheapest_bits(request, hi, nullptr) < request.target_bits) {
+  while (!at(hi)) {  // doubling: not reached at lo
     lo = hi;
     if (hi >= max) {
       out.below = lo;
-      out.reason =
-          fmt::format("up to the parameter's maximum {} = {} the cheapest attack stays below 2^{}",
-                      request.param, max, request.target_bits);
+      out.reason = fmt::format("up to the parameter's maximum {} = {} it is never true that {}",
+                               request.param, max, out.goal);
       return out;
     }
     hi = std::min(max, std::max<std::int64_t>(hi * 2, hi + 1));
   }
-  while (hi - lo > 1) {  // cost(lo) < target <= cost(hi)
+  while (hi - lo > 1) {  // not reached at lo, reached at hi
     const std::int64_t mid = lo + (hi - lo) / 2;
-    (cheapest_bits(request, mid, nullptr) < request.target_bits ? lo : hi) = mid;
+    (at(mid) ? hi : lo) = mid;
   }
   out.found = true;
   out.value = hi;
   out.below = lo;
-  cheapest_bits(request, hi, &out.at_value);
+  out.at_value = estimate_at(request, hi);
   return out;
 }
 
 Json SolveResult::to_json() const {
-  return Json{{"found", found},
-              {"value", found ? Json(value) : Json(nullptr)},
-              {"below", below},
-              {"reason", reason},
-              {"estimate", at_value.to_json()}};
+  return Json{{"found", found}, {"goal", goal},     {"value", found ? Json(value) : Json(nullptr)},
+              {"below", below}, {"reason", reason}, {"estimate", at_value.to_json()}};
 }
 
 }  // namespace hardnets

@@ -28,6 +28,9 @@ struct AttackEstimate {
   double log2_ops = std::numeric_limits<double>::infinity();
   double samples = 0;  // needed for success probability 1/2
   double log2_memory = 0;
+  // Predicted seconds on this machine, where a lab calibration exists (NaN
+  // otherwise; null in JSON).
+  double seconds = std::numeric_limits<double>::quiet_NaN();
   double success_probability = 0;  // with the samples given
   bool succeeds = false;           // success_probability >= 1/2
   std::string note;                // a caveat (a lower bound, not applicable, ...)
@@ -62,24 +65,33 @@ EstimateReport estimate_costs(const EstimateRequest& request);
 std::vector<std::string> estimate_attacks(const std::string& problem);
 
 struct SolveRequest {
+  // What the searched value must reach, the parameter growing:
+  //   kBits: the cheapest attack's log2_ops >= target_bits (or none succeeds);
+  //   kThreshold: base.attack is no longer predicted to succeed;
+  //   kSeconds: base.attack's predicted seconds >= budget_seconds (or it fails).
+  enum class Goal { kBits, kThreshold, kSeconds };
   EstimateRequest base;
   std::string param;  // an integer problem parameter
   double target_bits = 128;
+  Goal goal = Goal::kBits;
+  double budget_seconds = 0;
 };
 
 struct SolveResult {
   bool found = false;
-  std::int64_t value = 0;   // the least value whose cheapest cost is >= 2^target
-  std::int64_t below = 0;   // the largest value tried below it (its cost < 2^target)
+  std::string goal;         // the goal in words
+  std::int64_t value = 0;   // the least value that reaches the goal
+  std::int64_t below = 0;   // the largest value tried below it (not reaching it)
   std::string reason;       // when not found
   EstimateReport at_value;  // the estimate at `value`
   Json to_json() const;
 };
 
-// Doubles the parameter from its given value until the cheapest attack's
-// log2_ops reaches target_bits (or the parameter's maximum), then bisects;
-// assumes the cost is non-decreasing in the parameter (stated in `reason`
-// when the search ends without a value).
+// Doubles the parameter from its given value until the goal is reached (or
+// the parameter's maximum), then bisects; assumes the goal, once reached,
+// stays reached as the parameter grows (stated in `reason` when the search
+// ends without a value). UserError for a threshold or seconds goal without
+// base.attack, and for targets <= 0.
 SolveResult solve_for(const SolveRequest& request);
 
 }  // namespace hardnets

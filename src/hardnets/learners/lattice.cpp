@@ -1,5 +1,7 @@
 #include "hardnets/learners/lattice.h"
 
+#include "hardnets/learners/bkz2.h"
+
 #include <algorithm>
 #include <cmath>
 #include <complex>
@@ -123,6 +125,66 @@ int max_bits(const IntBasis& basis) {
   return static_cast<int>(bits);
 }
 
+namespace {
+
+// LLL (the wrapper; on failure the proved variant in MPFR, with more bits
+// than the entries and than the dimension needs). Returns fplll's status.
+int lll_stage(IntBasis& basis, const ReduceOptions& options, ReduceResult& result) {
+  const int status = fplll::lll_reduction(basis, options.delta, options.eta, fplll::LM_WRAPPER,
+                                          fplll::FT_DEFAULT, 0, fplll::LLL_DEFAULT);
+  if (status == fplll::RED_SUCCESS) return status;
+  result.retried = true;
+  const int precision = std::max({result.bits + 64, 2 * basis.get_rows() + 64, 128});
+  return fplll::lll_reduction(basis, options.delta, options.eta, fplll::LM_PROVED, fplll::FT_MPFR,
+                              precision, fplll::LLL_DEFAULT);
+}
+
+// Textbook BKZ-block_size (no strategies: full enumeration in every block).
+int bkz_stage(IntBasis& basis, const ReduceOptions& options, double left, ReduceResult& result) {
+  std::vector<fplll::Strategy> strategies;
+  const int block = std::max(2, std::min(options.block_size, basis.get_rows()));
+  int flags = fplll::BKZ_AUTO_ABORT;
+  if (std::isfinite(left)) flags |= fplll::BKZ_MAX_TIME;
+  fplll::BKZParam param(block, strategies, options.delta, flags, 0,
+                        std::isfinite(left) ? left : 0.0);
+  // fplll's BKZ can stop on a floating-point failure ("infinite loop in
+  // babai", by status or by exception). The basis is still a basis of the
+  // same lattice, already LLL-reduced before BKZ started, so its rows are
+  // read as they are and reducer_status records the failure (reducer = bkz2
+  // raises the precision instead).
+  int status;
+  try {
+    status = fplll::bkz_reduction(&basis, nullptr, param, fplll::FT_DEFAULT, 0);
+  } catch (const std::exception&) {
+    status = fplll::RED_BABAI_FAILURE;
+  }
+  if (status == fplll::RED_SUCCESS) result.block_size_reached = block;
+  return status;
+}
+
+int bkz2_stage(IntBasis& basis, const ReduceOptions& options, double left, ReduceResult& result) {
+  Bkz2Options bkz;
+  bkz.block_size = options.block_size == kBlockSizeAuto ? basis.get_rows() : options.block_size;
+  bkz.delta = options.delta;
+  bkz.time_limit_seconds = std::isfinite(left) ? left : 0.0;
+  bkz.done = options.done;
+  const Bkz2Result r = bkz2_reduce(basis, bkz);
+  result.block_size_reached = std::max(result.block_size_reached, r.block_size_reached);
+  result.stopped_early = r.stopped_early;
+  result.precision_escalations = r.escalations;
+  result.float_type = r.float_type;
+  result.time_limited = r.time_limited;
+  return r.status;
+}
+
+}  // namespace
+
+void add_reduce_stats(const ReduceResult& reduced, Metrics& stats) {
+  stats["block_size_reached"] = reduced.block_size_reached;
+  stats["reduce_stopped_early"] = reduced.stopped_early ? 1.0 : 0.0;
+  stats["precision_escalations"] = reduced.precision_escalations;
+}
+
 ReduceResult reduce(IntBasis& basis, const ReduceOptions& options) {
   ReduceResult result;
   result.bits = max_bits(basis);
@@ -133,37 +195,19 @@ ReduceResult reduce(IntBasis& basis, const ReduceOptions& options) {
     result.status_text = "not run (time limit reached before reduction)";
     return result;
   }
-  int status = fplll::lll_reduction(basis, options.delta, options.eta, fplll::LM_WRAPPER,
-                                    fplll::FT_DEFAULT, 0, fplll::LLL_DEFAULT);
-  if (status != fplll::RED_SUCCESS) {
-    // The wrapper gave up (precision): the proved variant in MPFR, with more
-    // bits than the entries and than the dimension needs.
-    result.retried = true;
-    const int precision = std::max({result.bits + 64, 2 * basis.get_rows() + 64, 128});
-    status = fplll::lll_reduction(basis, options.delta, options.eta, fplll::LM_PROVED,
-                                  fplll::FT_MPFR, precision, fplll::LLL_DEFAULT);
-  }
-  if (status == fplll::RED_SUCCESS && options.bkz) {
+  int status = lll_stage(basis, options, result);
+  if (status == fplll::RED_SUCCESS) result.block_size_reached = 1;
+  const bool more = status == fplll::RED_SUCCESS && options.reducer != Reducer::kLll;
+  const bool found_by_lll =
+      more && options.reducer == Reducer::kBkz2 && options.done && options.done(basis);
+  if (found_by_lll) result.stopped_early = true;
+  if (more && !found_by_lll) {
     const double left = options.time_limit_seconds - clock.seconds();
     if (left <= 0.0) {
       result.time_limited = true;
     } else {
-      std::vector<fplll::Strategy> strategies;
-      const int block = std::max(2, std::min(options.block_size, basis.get_rows()));
-      int flags = fplll::BKZ_AUTO_ABORT;
-      if (std::isfinite(left)) flags |= fplll::BKZ_MAX_TIME;
-      fplll::BKZParam param(block, strategies, options.delta, flags, 0,
-                            std::isfinite(left) ? left : 0.0);
-      // fplll's BKZ can stop on a floating-point failure ("infinite loop in
-      // babai", by status or by exception). The basis is still a basis of the
-      // same lattice, already LLL-reduced before BKZ started, so its rows are
-      // read as they are and reducer_status records the failure. (Retrying
-      // BKZ in MPFR at rank ~190 takes many minutes: measured, not kept.)
-      try {
-        status = fplll::bkz_reduction(&basis, nullptr, param, fplll::FT_DEFAULT, 0);
-      } catch (const std::exception&) {
-        status = fplll::RED_BABAI_FAILURE;
-      }
+      status = options.reducer == Reducer::kBkz ? bkz_stage(basis, options, left, result)
+                                                : bkz2_stage(basis, options, left, result);
       if (status == fplll::RED_BKZ_TIME_LIMIT) result.time_limited = true;
     }
   }
@@ -309,6 +353,7 @@ Fit finish_fit(const AttackTask& task, const Dataset& train, const Recovery& rec
   fit.stats["reduce_seconds"] = reduced.seconds;
   fit.stats["reducer_status"] = reduced.status;
   fit.stats["reducer_retried"] = reduced.retried ? 1.0 : 0.0;
+  add_reduce_stats(reduced, fit.stats);
   fit.stats["lattice_bits"] = reduced.bits;
   if (basis != nullptr) {
     fit.stats["lattice_rows"] = basis->get_rows();

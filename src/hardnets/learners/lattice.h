@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -83,13 +84,26 @@ void set_rounded(fplll::Z_NR<mpz_t>& entry, double value);
 // Bits of the largest |entry|.
 int max_bits(const IntBasis& basis);
 
+// lll: LLL only; bkz: LLL then textbook BKZ-block_size (no pruning, no
+// strategies); bkz2: LLL then BKZ 2.0 (bkz2.h: fplll's strategies, pruning,
+// progressive block sizes up to block_size, precision escalation).
+enum class Reducer { kLll, kBkz, kBkz2 };
+
 struct ReduceOptions {
-  bool bkz = false;  // BKZ-`block_size` after LLL
-  int block_size = 20;
+  Reducer reducer = Reducer::kLll;
+  int block_size = 20;  // kBlockSizeAuto: bkz2 up to the rank, stopping at `done`
   double delta = 0.99;
   double eta = 0.51;
   double time_limit_seconds = kInf;  // seconds left to the whole reduction
+  // bkz2: called after LLL and after every progressive stage; true stops
+  // the reduction there (the attack has read its planted vector).
+  std::function<bool(const IntBasis&)> done;
 };
+
+// block_size = 0 ("auto"): the attack chooses (lll_primal on lwe: the
+// primal-uSVP estimate's beta; otherwise the lattice's rank), and bkz2 stops
+// at the first stage whose basis holds the planted vector.
+inline constexpr int kBlockSizeAuto = 0;
 
 struct ReduceResult {
   int status = 0;             // fplll status of the last reduction run (0 = RED_SUCCESS)
@@ -98,11 +112,19 @@ struct ReduceResult {
   bool time_limited = false;  // BKZ was stopped (or skipped) by the time limit
   double seconds = 0.0;
   int bits = 0;  // max entry bits before reduction
+  // bkz / bkz2: the largest block size whose stage completed (1 = LLL only).
+  int block_size_reached = 0;
+  bool stopped_early = false;         // bkz2: `done` held after some stage
+  int precision_escalations = 0;      // bkz2: floating-point raises
+  std::string float_type = "double";  // bkz2: of the last stage
 };
 
 // Reduces the rows of `basis` in place (fplll cannot be interrupted; the time
 // limit is checked before LLL and passed to BKZ as BKZ_MAX_TIME).
 ReduceResult reduce(IntBasis& basis, const ReduceOptions& options);
+
+// Stats block_size_reached, reduce_stopped_early, precision_escalations.
+void add_reduce_stats(const ReduceResult& reduced, Metrics& stats);
 
 // ---- linear algebra (binary64) ------------------------------------------
 

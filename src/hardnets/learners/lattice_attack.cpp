@@ -3,12 +3,22 @@
 #include <cmath>
 #include <limits>
 
+#include "hardnets/core/error.h"
+
 namespace hardnets::lattice {
 
 ReduceOptions lll_or_bkz(const Params& params) {
   ReduceOptions options;
-  options.bkz = params.text("reducer") == "bkz";
+  const std::string& reducer = params.text("reducer");
+  options.reducer = reducer == "bkz2"  ? Reducer::kBkz2
+                    : reducer == "bkz" ? Reducer::kBkz
+                                       : Reducer::kLll;
   options.block_size = static_cast<int>(params.integer("block_size"));
+  if (options.block_size == kBlockSizeAuto && options.reducer != Reducer::kBkz2)
+    fail(
+        "block_size = 0 (auto) needs reducer = bkz2 (a progressive reduction that can stop); "
+        "reducer = {} takes a block size of 2 or more",
+        reducer);
   return options;
 }
 
@@ -52,8 +62,14 @@ bool verified(const AttackTask& task, const Recovery& best, double residual_fact
 Fit run_attack(const AttackTask& task, const Dataset& train, Attack& attack, const Stopwatch& clock,
                double time_limit_seconds) {
   attack.reduce.time_limit_seconds = time_limit_seconds - clock.seconds();
-  const ReduceResult reduced = reduce(attack.basis, attack.reduce);
   const HeldOut check = held_out(train, attack.used, kHeldOutRows);
+  // bkz2 stops at the first stage whose basis already verifies.
+  if (attack.reduce.reducer == Reducer::kBkz2 && !attack.reduce.done)
+    attack.reduce.done = [&](const IntBasis& basis) {
+      const Recovery r = read_off(task, basis, attack.X, attack.read_row, check);
+      return verified(task, r, attack.residual_factor, check.size());
+    };
+  const ReduceResult reduced = reduce(attack.basis, attack.reduce);
   Recovery best;
   if (reduced.status >= 0) best = read_off(task, attack.basis, attack.X, attack.read_row, check);
   best.found = verified(task, best, attack.residual_factor, check.size());

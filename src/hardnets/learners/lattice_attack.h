@@ -51,7 +51,18 @@ struct Attack {
 // Held-out rows the skeleton verifies on, at most.
 inline constexpr Eigen::Index kHeldOutRows = 4096;
 
-// `reducer` (lll / bkz) and `block_size` from an attack's parameters.
+// The documentation of the `reducer` and `block_size` parameters the
+// attacks share.
+inline constexpr const char* kReducerDoc =
+    "lll: LLL (δ = 0.99); bkz: LLL then textbook BKZ-block_size (full enumeration); bkz2: LLL "
+    "then BKZ 2.0 (fplll's strategies with pruning, progressive block sizes, precision "
+    "escalation), stopping once the planted vector verifies";
+inline constexpr const char* kBlockSizeDoc =
+    "BKZ block size (reducer = bkz, bkz2); 0 = auto (bkz2 only): progressive up to the "
+    "lattice's rank, stopping once the planted vector verifies";
+
+// `reducer` (lll / bkz / bkz2) and `block_size` from an attack's parameters;
+// UserError for block_size = 0 without bkz2.
 ReduceOptions lll_or_bkz(const Params& params);
 
 // The held-out score of s: circular score against z (0 for hCLWE) for CLWE,

@@ -13,9 +13,8 @@ const LearnerRegistration kRegister{std::make_unique<LllLabelsLearner>()};
 LllLabelsLearner::LllLabelsLearner() {
   using O = LllLabelsOptions;
   options_.integer("n", &O::n, 0, 0, 100000, "samples in the lattice; 0 = min(n_train, 4d)")
-      .choice("reducer", &O::reducer, "lll", {"lll", "bkz"},
-              "LLL (δ = 0.99), or LLL then BKZ-block_size")
-      .integer("block_size", &O::block_size, 20, 2, 200, "BKZ block size (reducer=bkz)")
+      .choice("reducer", &O::reducer, "lll", {"lll", "bkz", "bkz2"}, lattice::kReducerDoc)
+      .integer("block_size", &O::block_size, 20, 0, 200, lattice::kBlockSizeDoc)
       .integer("scale_bits", &O::scale_bits, 24, 0, 200,
                "S = 2^scale_bits: the real basis is scaled by S and rounded")
       .real("C", &O::C, 0.0, 0.0, 1e300,

@@ -4,6 +4,7 @@
 
 #include "hardnets/core/error.h"
 #include "hardnets/learners/lattice_attack.h"
+#include "hardnets/learners/lwe_primal.h"
 
 namespace hardnets {
 namespace {
@@ -12,10 +13,12 @@ const LearnerRegistration kRegister{std::make_unique<LllPrimalLearner>()};
 
 LllPrimalLearner::LllPrimalLearner() {
   using O = LllPrimalOptions;
-  options_.integer("n", &O::n, 0, 0, 100000, "samples in the lattice; 0 = min(n_train, 4d)")
-      .choice("reducer", &O::reducer, "lll", {"lll", "bkz"},
-              "LLL (δ = 0.99), or LLL then BKZ-block_size")
-      .integer("block_size", &O::block_size, 20, 2, 200, "BKZ block size (reducer=bkz)")
+  options_
+      .integer("n", &O::n, 0, 0, 100000,
+               "samples in the lattice; 0 = min(n_train, 4d) (clwe), the primal-uSVP estimate's m "
+               "(lwe)")
+      .choice("reducer", &O::reducer, "lll", {"lll", "bkz", "bkz2"}, lattice::kReducerDoc)
+      .integer("block_size", &O::block_size, 20, 0, 200, lattice::kBlockSizeDoc)
       .integer("scale_bits", &O::scale_bits, 24, 0, 200,
                "S = 2^scale_bits: the real basis is scaled by S and rounded")
       .real("C", &O::C, 0.0, 0.0, 1e300,
@@ -27,6 +30,12 @@ Fit LllPrimalLearner::fit_impl(const Dataset& train, const Params& params,
   using namespace lattice;
   const Stopwatch clock;
   const LllPrimalOptions options = options_.read(params);
+  if (ctx.task.value("family", std::string()) == "lwe") {
+    LweAttackOptions lwe;
+    lwe.samples = options.n;
+    lwe.reduce = lll_or_bkz(params);
+    return lwe_primal_attack(train, ctx.task, lwe, ctx.time_limit_seconds);
+  }
   const AttackTask task = parse_task(ctx.task, "lll_primal", true, false);
   const int d = static_cast<int>(train.dim());
   const int n = resolve_samples(options.n, 4 * std::int64_t{d}, train, "lll_primal");

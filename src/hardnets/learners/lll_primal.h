@@ -10,6 +10,8 @@
 // size ≈ γ. After LLL (optionally BKZ-b) every row whose τ-coordinate is ±Sτ
 // gives k, s = argmin ‖Xs − z − k‖ and ŵ = s/‖s‖, γ̂ = ‖s‖. hCLWE (z ≡ 0)
 // drops the τ row and column; ±w are then equivalent.
+//
+// On an lwe task it runs the LWE primal attack of lwe_primal.h instead.
 #pragma once
 
 #include "hardnets/core/options.h"
@@ -30,10 +32,14 @@ class LllPrimalLearner : public Learner {
   LllPrimalLearner();
   std::string name() const override { return "lll_primal"; }
   TaskNeed needs(const Params&) const override {
-    return {{&clwe_schema()}, "the scale γ and noise β of the lattice it builds", ""};
+    return {{&clwe_schema(), &lwe_schema()},
+            "the scale γ and noise β (clwe) or the modulus and the laws of s and e (lwe) of the "
+            "lattice it builds",
+            ""};
   }
   std::string summary() const override {
-    return "CLWE primal attack: Kannan embedding of the null-space constraints, LLL or BKZ";
+    return "primal lattice attack on CLWE (Kannan embedding of the null-space constraints) and "
+           "on LWE (Kannan embedding, Bai-Galbraith scaling); LLL, BKZ or BKZ 2.0";
   }
   const ParamSpec& spec() const override { return options_.params(); }
   Fit fit_impl(const Dataset& train, const Params& params,

@@ -72,6 +72,28 @@ Samples draw_samples(const Params& params, const std::vector<std::int64_t>& s, s
   return out;
 }
 
+// The standard deviation of one secret coordinate: the discrete Gaussian's
+// exact one (summed over |k| <= 12 sigma + 1, the sampler's support),
+// sqrt((q^2 - 1)/12) for uniform residues, sqrt(2/3) for ternary.
+double secret_std(const Params& params) {
+  const std::string& kind = params.text("secret");
+  if (kind == "uniform") {
+    const double q = static_cast<double>(params.integer("q"));
+    return std::sqrt((q * q - 1.0) / 12.0);
+  }
+  if (kind == "ternary") return std::sqrt(2.0 / 3.0);
+  const double sigma = params.real("sigma_s");
+  if (sigma < 0.05) return 0.0;  // the sampler returns 0
+  double mass = 0, second = 0;
+  const auto reach = static_cast<std::int64_t>(std::ceil(12 * sigma)) + 1;
+  for (std::int64_t k = -reach; k <= reach; ++k) {
+    const double w = std::exp(-static_cast<double>(k * k) / (2 * sigma * sigma));
+    mass += w;
+    second += w * static_cast<double>(k * k);
+  }
+  return std::sqrt(second / mass);
+}
+
 }  // namespace
 
 std::int64_t centred_mod(std::int64_t v, std::int64_t q) {
@@ -117,6 +139,12 @@ Instance LweProblem::generate(const Params& params, Seed seed, const Sizes& size
   inst.train.y = std::move(train.y);
   inst.test.X = std::move(test.X);
   inst.test.y = std::move(test.y);
+  inst.task = Json{{"family", "lwe"},
+                   {"n", n},
+                   {"q", params.integer("q")},
+                   {"secret", params.text("secret")},
+                   {"secret_std", secret_std(params)},
+                   {"sigma_e", params.real("sigma_e")}};
   inst.truth = Json{{"secret", s}, {"train_errors", train.errors}, {"test_errors", test.errors}};
   inst.card = base_card(*this, params, seed, sizes);
   inst.card["labels"] = params.text("labels") == "uniform"

@@ -11,6 +11,8 @@
 //
 // Certificate (tests/lwe_test.cpp): b - A s mod q, centred in (-q/2, q/2],
 // equals the stored errors exactly, and their law is the discrete Gaussian.
+// Task (family lwe): n, q, the secret's law and per-coordinate standard
+// deviation, and sigma_e — what lll_primal's embedding is weighted by.
 // Judge: a fit that outputs `secret` is scored `success` (exact recovery);
 // a predictor's predictions p_i are scored by the centred residuals r_i =
 // b_i - p_i mod q: `close_fraction` is the fraction with |r_i| <= 2 sigma_e
@@ -31,6 +33,7 @@ class LweProblem : public Problem {
   Instance generate(const Params& params, Seed seed, const Sizes& sizes,
                     const GenerateContext& ctx) const override;
   Metrics judge(const Instance& instance, const Fit& fit) const override;
+  TaskPublication publishes() const override { return {&lwe_schema()}; }
   std::optional<NullHypothesis> null_hypothesis() const override {
     return NullHypothesis{"labels", "uniform", "advantage", false,
                           "b uniform in Z_q, independent of a (the same public a)"};
