@@ -385,6 +385,7 @@ struct EstimateCliOptions {
   double target_bits = 128;
   bool target_given = false;
   double budget_seconds = 0;
+  bool budget_given = false;
   bool json = false;
 };
 
@@ -422,14 +423,9 @@ int cmd_estimate(const EstimateCliOptions& o) {
     }
     return 0;
   }
-  SolveRequest solve{request, o.solve_for, o.target_bits};
-  if (o.budget_seconds != 0) {
-    solve.goal = SolveRequest::Goal::kSeconds;
-    solve.budget_seconds = o.budget_seconds;
-  } else if (!o.target_given && !o.attack.empty()) {
-    solve.goal = SolveRequest::Goal::kThreshold;
-  }
-  const SolveResult solved = solve_for(solve);
+  const SolveResult solved = solve_for(make_solve_request(
+      request, o.solve_for, o.target_given ? std::optional<double>(o.target_bits) : std::nullopt,
+      o.budget_given ? std::optional<double>(o.budget_seconds) : std::nullopt));
   if (o.json) {
     std::cout << solved.to_json().dump() << "\n";
   } else if (solved.found) {
@@ -655,7 +651,8 @@ int main(int argc, char** argv) {
       ->each([&est_opts](const std::string&) { est_opts.target_given = true; });
   est->add_option("--budget-seconds", est_opts.budget_seconds,
                   "with --solve-for and --attack: the seconds on this machine to reach "
-                  "(calibrated attacks only)");
+                  "(calibrated attacks only)")
+      ->each([&est_opts](const std::string&) { est_opts.budget_given = true; });
   est->add_flag("--json", est_opts.json, "print one JSON object");
 
   std::string report_db, report_out;

@@ -348,13 +348,14 @@ py::dict py_distinguish(const std::string& problem, const std::string& learner, 
 
 // `hardnets estimate ... --json`, or with solve_for its inverse mode.
 py::dict py_estimate(const std::string& problem, std::int64_t n_train, const std::string& attack,
-                     const std::optional<std::string>& param, double target_bits,
-                     const py::kwargs& kwargs) {
+                     const std::optional<std::string>& param,
+                     const std::optional<double>& target_bits,
+                     const std::optional<double>& budget_seconds, const py::kwargs& kwargs) {
   const EstimateRequest request{problem, params_json(py::none(), kwargs, problem), n_train, attack};
   if (n_train < 1) fail("--n-train must be >= 1, got {}", n_train);
   if (!param) return to_python(estimate_costs(request).to_json());
-  if (!(target_bits > 0)) fail("--target-bits must be > 0, got {}", target_bits);
-  return to_python(solve_for(SolveRequest{request, *param, target_bits}).to_json());
+  return to_python(
+      solve_for(make_solve_request(request, *param, target_bits, budget_seconds)).to_json());
 }
 
 std::string record(const std::filesystem::path& db, const PyInstance& inst,
@@ -554,9 +555,11 @@ PYBIND11_MODULE(hardnets, m) {
         "`hardnets distinguish PROBLEM LEARNER --json [--db DB]` as a dict: the learner as a "
         "distinguisher between the problem's real instance and its declared null.");
   m.def("estimate", &py_estimate, py::arg("problem"), py::kw_only(), py::arg("n_train") = 1000,
-        py::arg("attack") = "", py::arg("solve_for") = py::none(), py::arg("target_bits") = 128.0,
+        py::arg("attack") = "", py::arg("solve_for") = py::none(),
+        py::arg("target_bits") = py::none(), py::arg("budget_seconds") = py::none(),
         "`hardnets estimate PROBLEM --json` as a dict (problem parameters as keywords); with "
-        "solve_for, the inverse mode's dict.");
+        "solve_for, the inverse mode's dict (target_bits: the cheapest attack's cost, 128 by "
+        "default; with attack alone, its threshold; budget_seconds: its predicted seconds).");
   m.def("record", &record, py::arg("db"), py::arg("instance"), py::arg("learner"),
         py::arg("metrics"), py::arg("config") = py::none(), py::kw_only(), py::arg("status") = "ok",
         py::arg("message") = "", py::arg("sweep") = py::none(), py::arg("provenance") = py::none(),

@@ -19,7 +19,8 @@ const char* kSmall = R"({
   "delta": [{"beta": 2, "delta": 1.02, "runs": 3, "max_residual": 0.001},
             {"beta": 10, "delta": 1.016, "runs": 3, "max_residual": 0.002}],
   "seconds": {"c0": -1.0, "c1": 0.1, "c2": 0.5, "from_beta": 10, "rms_log_residual": 0.2,
-              "max_ratio": 1.5, "beta_range": [10, 40], "dimension_range": [100, 200]}})";
+              "max_ratio": 1.5, "beta_range": [10, 40], "dimension_range": [100, 200]},
+  "lll_seconds": {"a": -10.0, "b": 2.0, "rms_log_residual": 0.1, "max_ratio": 1.2}})";
 
 TEST(Calibration, ParsesTheFitsAndPredictsSecondsByHand) {
   const Calibration c = parse_calibration(kSmall, "h1");
@@ -29,6 +30,8 @@ TEST(Calibration, ParsesTheFitsAndPredictsSecondsByHand) {
   EXPECT_FALSE(c.stale);
   // log t = -1 + 0.1 * 20 + 0.5 log 100 = 1 + 2.302585: t = e^3.302585 = 27.183.
   EXPECT_NEAR(c.seconds.seconds(100, 20), 27.1828, 1e-3);
+  // LLL: log t = -10 + 2 log 100 = -0.78966: t = 0.45400.
+  EXPECT_NEAR(c.lll_seconds.seconds(100), 0.454, 1e-3);
   EXPECT_TRUE(c.seconds.measured(150, 20));
   EXPECT_FALSE(c.seconds.measured(250, 20));
   EXPECT_FALSE(c.seconds.measured(150, 50));

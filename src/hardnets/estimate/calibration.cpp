@@ -13,6 +13,10 @@ double SecondsModel::seconds(int dimension, int beta) const {
   return std::exp(c0 + c1 * beta + c2 * std::log(static_cast<double>(dimension)));
 }
 
+double LllSecondsModel::seconds(int dimension) const {
+  return std::exp(a + b * std::log(static_cast<double>(dimension)));
+}
+
 bool SecondsModel::measured(int dimension, int beta) const {
   return beta >= beta_lo && beta <= beta_hi && dimension >= dimension_lo &&
          dimension <= dimension_hi;
@@ -36,6 +40,11 @@ Calibration parse_calibration(const std::string& json_text, const std::string& b
     c.seconds.beta_hi = static_cast<int>(s.at("beta_range").at(1).get<double>());
     c.seconds.dimension_lo = s.at("dimension_range").at(0).get<int>();
     c.seconds.dimension_hi = s.at("dimension_range").at(1).get<int>();
+    const Json& l = j.at("lll_seconds");
+    c.lll_seconds.a = l.at("a").get<double>();
+    c.lll_seconds.b = l.at("b").get<double>();
+    c.lll_seconds.rms_log_residual = l.at("rms_log_residual").get<double>();
+    c.lll_seconds.max_ratio = l.at("max_ratio").get<double>();
     c.code_sha256 = j.at("code_sha256").get<std::string>();
     for (const Json& r : j.at("git_revisions"))
       c.git_revisions += (c.git_revisions.empty() ? "" : ", ") + r.get<std::string>();

@@ -38,9 +38,17 @@ struct SecondsModel {
   bool measured(int dimension, int beta) const;
 };
 
+// LLL's seconds, log t = a + b log d (fitted on the runs at beta = 2).
+struct LllSecondsModel {
+  double a = 0, b = 0;
+  double rms_log_residual = 0, max_ratio = 1;
+  double seconds(int dimension) const;
+};
+
 struct Calibration {
   std::vector<DeltaPoint> delta;  // increasing beta
   SecondsModel seconds;
+  LllSecondsModel lll_seconds;
   std::string code_sha256;  // of the attack code the runs were made with
   std::string built_code_sha256;
   bool stale = false;

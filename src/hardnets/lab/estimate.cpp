@@ -30,25 +30,27 @@ struct NamedModel {
   Model model;
 };
 
-constexpr int kPrimalValidatedBeta = 40;
+constexpr int kPrimalValidatedBeta = 6;
 constexpr const char* kPrimalValidatedRange =
-    "beta <= 40 (lll_primal with BKZ 2.0 at n <= 110, docs/estimates.md) and beta in [406, 624] "
-    "(the lattice estimator's Kyber512/768 figures)";
+    "predicted beta <= 6: against lll_primal with BKZ 2.0 at n <= 110, q = 3329 "
+    "(docs/estimates.md, "
+    "Validation: right where LLL suffices, 2 to 4 block sizes optimistic above), and beta in "
+    "[406, 624] (the lattice estimator's Kyber512/768 figures)";
 
 void append_note(AttackEstimate& out, const std::string& note) {
   out.note += (out.note.empty() ? "" : "; ") + note;
 }
 
 // Seconds of lll_primal's progressive BKZ 2.0 up to the predicted beta, from
-// the lab's calibration (below its smallest fitted block size, at that size:
-// LLL and small blocks take a fraction of it).
+// the lab's calibration: LLL's own fit at beta = 2, the BKZ fit above (below
+// its smallest fitted block size, extrapolated and flagged).
 void add_primal_seconds(const estimate::UsvpEstimate& e, AttackEstimate& out) {
   const estimate::Calibration& c = estimate::calibration();
   if (c.stale)
     append_note(out,
                 "calibration stale: the attack code changed since it was measured "
                 "(rerun experiments/estimate_calibration.toml and scripts/calibrate-estimates)");
-  const int beta = std::max(e.block_size, c.seconds.from_beta);
+  const int beta = e.block_size;
   // The fit is exponential in beta with BKZ 2.0's small-block slope; far
   // beyond the block sizes measured it says nothing (sieving and pruned
   // enumeration take over), so no seconds are given there.
@@ -57,6 +59,13 @@ void add_primal_seconds(const estimate::UsvpEstimate& e, AttackEstimate& out) {
                 fmt::format("no seconds: beta = {} or d = {} is far beyond the calibrated "
                             "beta <= {}, d <= {}",
                             e.block_size, e.dimension, c.seconds.beta_hi, c.seconds.dimension_hi));
+    return;
+  }
+  if (beta <= 2) {
+    out.seconds = c.lll_seconds.seconds(e.dimension);
+    out.details["seconds_model"] = fmt::format(
+        "lab fit of LLL, log t = {:.3f} + {:.3f} log d (residuals within a factor {:.2f})",
+        c.lll_seconds.a, c.lll_seconds.b, c.lll_seconds.max_ratio);
     return;
   }
   out.seconds = c.seconds.seconds(e.dimension, beta);
@@ -103,19 +112,19 @@ AttackEstimate lwe_primal(const Params& p, std::int64_t n_train) {
   out.samples = static_cast<double>(e.samples_used) + (secret == "uniform" ? lwe.n : 0);
   // Sieving in dimension beta keeps about (4/3)^(beta/2) vectors.
   out.log2_memory = e.feasible ? 0.2075 * e.block_size : 0;
-  // delta(beta) below 50 is the lab's measured one (calibration.h), the
-  // model validated against lll_primal runs at n <= 110
+  // delta(beta) below 50 is the lab's measured one (calibration.h); the
+  // model is validated against lll_primal runs at n <= 110
   // (experiments/estimate_validation.toml) and against the lattice
   // estimator's Kyber figures (beta 406, 624).
   out.validated_range = kPrimalValidatedRange;
   out.extrapolated = e.feasible && e.block_size > kPrimalValidatedBeta &&
                      (e.block_size < 406 || e.block_size > 624);
-  if (e.feasible) add_primal_seconds(e, out);
   if (!e.feasible) out.note += (out.note.empty() ? "" : "; ") + e.reason;
   out.details = {
       {"block_size", e.block_size},       {"dimension", e.dimension},
       {"samples_used", e.samples_used},   {"delta", e.delta},
       {"core_svp_bits", e.log2_core_svp}, {"core_svp_quantum_bits", e.log2_core_svp_quantum}};
+  if (e.feasible) add_primal_seconds(e, out);
   return out;
 }
 
@@ -375,6 +384,22 @@ void check_goal(const SolveRequest& request) {
 }
 
 }  // namespace
+
+SolveRequest make_solve_request(EstimateRequest base, std::string param,
+                                std::optional<double> target_bits,
+                                std::optional<double> budget_seconds) {
+  SolveRequest r;
+  r.base = std::move(base);
+  r.param = std::move(param);
+  r.target_bits = target_bits.value_or(128.0);
+  if (budget_seconds) {
+    r.goal = SolveRequest::Goal::kSeconds;
+    r.budget_seconds = *budget_seconds;
+  } else if (!target_bits && !r.base.attack.empty()) {
+    r.goal = SolveRequest::Goal::kThreshold;
+  }
+  return r;
+}
 
 SolveResult solve_for(const SolveRequest& request) {
   check_goal(request);

@@ -77,6 +77,13 @@ struct SolveRequest {
   double budget_seconds = 0;
 };
 
+// The request the front ends make: a seconds goal when budget_seconds is
+// given, else a cost goal when target_bits is given or no attack is named
+// (128 bits by default), else the named attack's threshold.
+SolveRequest make_solve_request(EstimateRequest base, std::string param,
+                                std::optional<double> target_bits,
+                                std::optional<double> budget_seconds);
+
 struct SolveResult {
   bool found = false;
   std::string goal;         // the goal in words
