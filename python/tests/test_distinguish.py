@@ -64,3 +64,16 @@ def test_estimate_inverse_mode_and_errors():
         hardnets.estimate("teacher")
     with pytest.raises(ValueError, match="does not apply"):
         hardnets.estimate("sparse_parity", attack="primal_usvp")
+
+
+def test_estimate_budget_seconds_is_the_cli_one(cli):
+    py = hardnets.estimate("lwe", n=40, n_train=2000, attack="primal_usvp", solve_for="n",
+                           budget_seconds=60)
+    out = json.loads(run_cli(cli, "estimate", "lwe", "-p", "n=40", "--n-train", 2000,
+                             "--attack", "primal_usvp", "--solve-for", "n",
+                             "--budget-seconds", 60, "--json").stdout)
+    assert py["found"] and py["value"] == out["value"]
+    assert "takes at least 60" in py["goal"]
+    assert py["estimate"]["attacks"][0]["seconds"] >= 60
+    with pytest.raises(ValueError, match="needs --attack NAME"):
+        hardnets.estimate("lwe", n_train=2000, solve_for="n", budget_seconds=60)
