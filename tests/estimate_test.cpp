@@ -134,14 +134,18 @@ TEST(Estimate, CheapestIsTheLeastCostAmongThoseThatSucceed) {
   EXPECT_EQ(noisy.to_json()["cheapest"], "exhaustive");
 }
 
+// The estimate of `base` with its parameter n set to `n`.
+EstimateReport estimate_with_n(EstimateRequest base, std::int64_t n) {
+  base.problem_params["n"] = std::to_string(n);
+  return estimate_costs(base);
+}
+
 TEST(Estimate, SolveForReturnsTheFirstValueMeetingTheTarget) {
   const EstimateRequest base{"sparse_parity", parity(8, 0.1), 100000, ""};
   const SolveResult s = solve_for({base, "n", 30});
   ASSERT_TRUE(s.found) << s.reason;
   auto cheapest = [&](std::int64_t n) {
-    EstimateRequest r = base;
-    r.problem_params["n"] = std::to_string(n);
-    const EstimateReport e = estimate_costs(r);
+    const EstimateReport e = estimate_with_n(base, n);
     return e.attacks[*e.cheapest].log2_ops;
   };
   EXPECT_GE(cheapest(s.value), 30.0);
@@ -163,9 +167,7 @@ TEST(Estimate, SolveForThresholdIsWhereTheAttackStopsSucceeding) {
   const SolveResult s = solve_for(r);
   ASSERT_TRUE(s.found) << s.reason;
   auto succeeds = [&](std::int64_t n) {
-    EstimateRequest e = r.base;
-    e.problem_params["n"] = std::to_string(n);
-    return estimate_costs(e).attacks.front().succeeds;
+    return estimate_with_n(r.base, n).attacks.front().succeeds;
   };
   EXPECT_FALSE(succeeds(s.value));
   EXPECT_TRUE(succeeds(s.value - 1));
@@ -181,11 +183,7 @@ TEST(Estimate, SolveForBudgetSecondsMeetsTheBudgetAndOneLessDoesNot) {
   r.budget_seconds = 60;
   const SolveResult s = solve_for(r);
   ASSERT_TRUE(s.found) << s.reason;
-  auto seconds = [&](std::int64_t n) {
-    EstimateRequest e = r.base;
-    e.problem_params["n"] = std::to_string(n);
-    return estimate_costs(e).attacks.front().seconds;
-  };
+  auto seconds = [&](std::int64_t n) { return estimate_with_n(r.base, n).attacks.front().seconds; };
   EXPECT_GE(seconds(s.value), 60.0);
   EXPECT_LT(seconds(s.value - 1), 60.0);
   EXPECT_TRUE(std::isfinite(s.at_value.attacks.front().seconds));

@@ -14,12 +14,7 @@ namespace {
 // The floating-point types a stage is tried in, cheapest first. Debian's
 // fplll has no double-double/quad-double (FPLLL_WITH_QD is off), so after
 // long double comes MPFR.
-struct Precision {
-  fplll::FloatType type;
-  const char* name;
-};
-constexpr Precision kLadder[] = {
-    {fplll::FT_DOUBLE, "double"}, {fplll::FT_LONG_DOUBLE, "long double"}, {fplll::FT_MPFR, "mpfr"}};
+constexpr fplll::FloatType kLadder[] = {fplll::FT_DOUBLE, fplll::FT_LONG_DOUBLE, fplll::FT_MPFR};
 constexpr int kRungs = sizeof(kLadder) / sizeof(kLadder[0]);
 
 // MPFR bits for a basis of `rank` rows: Gram-Schmidt in dimension d loses
@@ -37,7 +32,7 @@ bool float_failure(int status) {
 // fplll's strategies are used from this block size on; below it every block
 // is enumerated in full (no pruning, no preprocessing). Measured at n = 40
 // (dimension 141, no planted vector): with the shipped strategies BKZ-4, -6
-// and -8 left the LLL basis exactly as it was (root Hermite factor 1.0217,
+// and -8 left the LLL basis exactly as it was (Gram-Schmidt slope 1.0217,
 // where full enumeration reaches 1.0173 at 4 and 1.0153 at 8): the strategies'
 // pruning for even block sizes succeeds with probability ~0.53 a call, and
 // asking fplll for 0.99 (rerandomised repeats) made BKZ-10 take 188 s
@@ -57,9 +52,9 @@ int run_stage(IntBasis& basis, int beta, std::vector<fplll::Strategy>& strategie
                               seconds_left > 0.0 ? seconds_left : 0.0);
   for (;;) {
     int status;
-    const int bits = kLadder[rung].type == fplll::FT_MPFR ? mpfr_bits(basis.get_rows()) : 0;
+    const int bits = kLadder[rung] == fplll::FT_MPFR ? mpfr_bits(basis.get_rows()) : 0;
     try {
-      status = fplll::bkz_reduction(&basis, nullptr, param, kLadder[rung].type, bits);
+      status = fplll::bkz_reduction(&basis, nullptr, param, kLadder[rung], bits);
     } catch (const std::exception&) {
       status = fplll::RED_BABAI_FAILURE;  // fplll throws "infinite loop in babai"
     }
@@ -119,8 +114,6 @@ Bkz2Result bkz2_reduce(IntBasis& basis, const Bkz2Options& options) {
       }
     }
     result.status = run_stage(basis, beta, strategies, options, left, rung, result.escalations);
-    result.float_type = kLadder[rung].name;
-    ++result.stages;
     if (result.status == fplll::RED_BKZ_TIME_LIMIT) {
       result.time_limited = true;
       break;

@@ -49,9 +49,7 @@ struct Bkz2Result {
   bool time_limited = false;   // stopped by the time limit
   bool stopped_early = false;  // `done` returned true after some stage
   int block_size_reached = 0;  // the last stage's block size that completed
-  int stages = 0;
-  int escalations = 0;                // precision raises (double -> long double -> MPFR)
-  std::string float_type = "double";  // of the last stage
+  int escalations = 0;         // precision raises (double -> long double -> MPFR)
 };
 
 // The progressive schedule: first, first + step, ..., with `last` as the

@@ -172,14 +172,21 @@ int bkz2_stage(IntBasis& basis, const ReduceOptions& options, double left, Reduc
   result.block_size_reached = std::max(result.block_size_reached, r.block_size_reached);
   result.stopped_early = r.stopped_early;
   result.precision_escalations = r.escalations;
-  result.float_type = r.float_type;
   result.time_limited = r.time_limited;
   return r.status;
 }
 
 }  // namespace
 
-void add_reduce_stats(const ReduceResult& reduced, Metrics& stats) {
+void add_reduce_stats(const ReduceResult& reduced, const IntBasis* basis, Metrics& stats) {
+  stats["reduce_seconds"] = reduced.seconds;
+  stats["reducer_status"] = reduced.status;
+  stats["reducer_retried"] = reduced.retried ? 1.0 : 0.0;
+  stats["lattice_bits"] = reduced.bits;
+  if (basis != nullptr) {
+    stats["lattice_rows"] = basis->get_rows();
+    stats["lattice_cols"] = basis->get_cols();
+  }
   stats["block_size_reached"] = reduced.block_size_reached;
   stats["reduce_stopped_early"] = reduced.stopped_early ? 1.0 : 0.0;
   stats["precision_escalations"] = reduced.precision_escalations;
@@ -350,15 +357,7 @@ Fit finish_fit(const AttackTask& task, const Dataset& train, const Recovery& rec
   }
   fit.stats[metric::kSamples] = samples;
   fit.stats["found"] = recovery.found ? 1.0 : 0.0;
-  fit.stats["reduce_seconds"] = reduced.seconds;
-  fit.stats["reducer_status"] = reduced.status;
-  fit.stats["reducer_retried"] = reduced.retried ? 1.0 : 0.0;
-  add_reduce_stats(reduced, fit.stats);
-  fit.stats["lattice_bits"] = reduced.bits;
-  if (basis != nullptr) {
-    fit.stats["lattice_rows"] = basis->get_rows();
-    fit.stats["lattice_cols"] = basis->get_cols();
-  }
+  add_reduce_stats(reduced, basis, fit.stats);
   for (const auto& [k, v] : extra) fit.stats[k] = v;
   if (reduced.time_limited) {
     fit.status = Outcome::time_limit;

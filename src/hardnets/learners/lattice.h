@@ -114,17 +114,19 @@ struct ReduceResult {
   int bits = 0;  // max entry bits before reduction
   // bkz / bkz2: the largest block size whose stage completed (1 = LLL only).
   int block_size_reached = 0;
-  bool stopped_early = false;         // bkz2: `done` held after some stage
-  int precision_escalations = 0;      // bkz2: floating-point raises
-  std::string float_type = "double";  // bkz2: of the last stage
+  bool stopped_early = false;     // bkz2: `done` held after some stage
+  int precision_escalations = 0;  // bkz2: floating-point raises
 };
 
 // Reduces the rows of `basis` in place (fplll cannot be interrupted; the time
 // limit is checked before LLL and passed to BKZ as BKZ_MAX_TIME).
 ReduceResult reduce(IntBasis& basis, const ReduceOptions& options);
 
-// Stats block_size_reached, reduce_stopped_early, precision_escalations.
-void add_reduce_stats(const ReduceResult& reduced, Metrics& stats);
+// The reduction's stats every lattice attack reports: reduce_seconds,
+// reducer_status, reducer_retried, lattice_bits, lattice_rows and
+// lattice_cols (with a basis), block_size_reached, reduce_stopped_early,
+// precision_escalations.
+void add_reduce_stats(const ReduceResult& reduced, const IntBasis* basis, Metrics& stats);
 
 // ---- linear algebra (binary64) ------------------------------------------
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 
+#include "hardnets/contracts/lwe.h"
 #include "hardnets/core/error.h"
 #include "hardnets/estimate/lattice_usvp.h"
 
@@ -18,21 +19,6 @@ using IntVector = std::vector<std::int64_t>;
 constexpr std::int64_t kWeightScale = 16;
 // Samples always held out of the lattice to verify a secret on.
 constexpr std::size_t kMinHeldOut = 16;
-
-std::int64_t mod(std::int64_t v, std::int64_t q) {
-  const std::int64_t r = v % q;
-  return r < 0 ? r + q : r;
-}
-std::int64_t centred(std::int64_t v, std::int64_t q) {
-  const std::int64_t r = mod(v, q);
-  return r > q / 2 ? r - q : r;
-}
-// <a, s> mod q without overflow (each product below q^2 < 2^62).
-std::int64_t dot_mod(const IntVector& a, const IntVector& s, std::int64_t q) {
-  std::int64_t acc = 0;
-  for (std::size_t j = 0; j < a.size(); ++j) acc = mod(acc + mod(a[j], q) * mod(s[j], q), q);
-  return acc;
-}
 
 struct LweTask {
   int n = 0;
@@ -71,8 +57,8 @@ Residues residues(const Dataset& train, std::int64_t q) {
   for (Eigen::Index i = 0; i < train.size(); ++i) {
     for (Eigen::Index j = 0; j < train.dim(); ++j)
       r.A[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)] =
-          mod(std::llround(train.X(i, j)), q);
-    r.b[static_cast<std::size_t>(i)] = mod(std::llround(train.y[i]), q);
+          mod_q(std::llround(train.X(i, j)), q);
+    r.b[static_cast<std::size_t>(i)] = mod_q(std::llround(train.y[i]), q);
   }
   return r;
 }
@@ -94,13 +80,13 @@ std::optional<NormalForm> normal_form(Residues& r, int n, std::int64_t q) {
     for (int k = 0; k < n; ++k) {
       std::int64_t acc = 0;
       for (int j = 0; j < n; ++j)
-        acc = mod(acc + r.A[i][static_cast<std::size_t>(j)] *
-                            nf.inverse[static_cast<std::size_t>(j)][static_cast<std::size_t>(k)],
-                  q);
+        acc = mod_q(acc + r.A[i][static_cast<std::size_t>(j)] *
+                              nf.inverse[static_cast<std::size_t>(j)][static_cast<std::size_t>(k)],
+                    q);
       row[static_cast<std::size_t>(k)] = acc;
     }
-    r.b[i] = mod(r.b[i] - dot_mod(row, nf.b0, q), q);
-    for (auto& v : row) v = mod(-v, q);
+    r.b[i] = mod_q(r.b[i] - dot_mod(row, nf.b0, q), q);
+    for (auto& v : row) v = mod_q(-v, q);
     r.A[i] = std::move(row);
   }
   return nf;
@@ -109,8 +95,9 @@ std::optional<NormalForm> normal_form(Residues& r, int n, std::int64_t q) {
 // s = A_0^{-1} (b_0 - e_0) mod q.
 IntVector lift_secret(const NormalForm& nf, const IntVector& e0, std::int64_t q) {
   IntVector diff(e0.size()), s(e0.size());
-  for (std::size_t j = 0; j < e0.size(); ++j) diff[j] = mod(nf.b0[j] - e0[j], q);
-  for (std::size_t k = 0; k < e0.size(); ++k) s[k] = centred(dot_mod(nf.inverse[k], diff, q), q);
+  for (std::size_t j = 0; j < e0.size(); ++j) diff[j] = mod_q(nf.b0[j] - e0[j], q);
+  for (std::size_t k = 0; k < e0.size(); ++k)
+    s[k] = centred_mod(dot_mod(nf.inverse[k], diff, q), q);
   return s;
 }
 
@@ -151,7 +138,8 @@ double residual_rms(const Residues& original, const std::vector<std::size_t>& ro
                     const IntVector& s, std::int64_t q) {
   double sum = 0;
   for (const std::size_t i : rows) {
-    const double r = static_cast<double>(centred(original.b[i] - dot_mod(original.A[i], s, q), q));
+    const double r =
+        static_cast<double>(centred_mod(original.b[i] - dot_mod(original.A[i], s, q), q));
     sum += r * r;
   }
   return std::sqrt(sum / static_cast<double>(std::max<std::size_t>(1, rows.size())));
@@ -279,13 +267,7 @@ Fit report(const Reader& reader, const Reader::Best& best, const ReduceResult& r
   }
   fit.stats[metric::kSamples] = choice.m;
   fit.stats["found"] = found ? 1.0 : 0.0;
-  fit.stats["reduce_seconds"] = reduced.seconds;
-  fit.stats["reducer_status"] = reduced.status;
-  fit.stats["reducer_retried"] = reduced.retried ? 1.0 : 0.0;
-  add_reduce_stats(reduced, fit.stats);
-  fit.stats["lattice_bits"] = reduced.bits;
-  fit.stats["lattice_rows"] = B.get_rows();
-  fit.stats["lattice_cols"] = B.get_cols();
+  add_reduce_stats(reduced, &B, fit.stats);
   if (reduced.status >= 0) {
     fit.stats["root_hermite"] = root_hermite(B, reader.m, reader.n, reader.q, reader.w);
     const double profile = profile_root_hermite(B);
@@ -357,8 +339,8 @@ Vector LwePredictor::predict(const Matrix& X) const {
   for (Eigen::Index i = 0; i < X.rows(); ++i) {
     std::int64_t acc = 0;
     for (Eigen::Index j = 0; j < X.cols(); ++j)
-      acc =
-          mod(acc + mod(std::llround(X(i, j)), q_) * mod(s_[static_cast<std::size_t>(j)], q_), q_);
+      acc = mod_q(
+          acc + mod_q(std::llround(X(i, j)), q_) * mod_q(s_[static_cast<std::size_t>(j)], q_), q_);
     out[i] = static_cast<double>(acc);
   }
   return out;
@@ -388,29 +370,29 @@ bool invert_mod(IntMatrix A, std::int64_t q, IntMatrix& inverse) {
   for (std::size_t i = 0; i < n; ++i) inverse[i][i] = 1;
   // a^(q-2) mod q: the inverse of a unit when q is prime.
   const auto inv = [q](std::int64_t a) {
-    std::int64_t result = 1, base = mod(a, q);
+    std::int64_t result = 1, base = mod_q(a, q);
     for (std::int64_t e = q - 2; e > 0; e >>= 1, base = base * base % q)
       if (e & 1) result = result * base % q;
     return result;
   };
   for (std::size_t c = 0; c < n; ++c) {
     std::size_t p = c;
-    while (p < n && mod(A[p][c], q) == 0) ++p;
+    while (p < n && mod_q(A[p][c], q) == 0) ++p;
     if (p == n) return false;
     std::swap(A[p], A[c]);
     std::swap(inverse[p], inverse[c]);
     const std::int64_t f = inv(A[c][c]);
-    if (mod(A[c][c] * f, q) != 1) return false;  // not a unit: q is not prime
+    if (mod_q(A[c][c] * f, q) != 1) return false;  // not a unit: q is not prime
     for (std::size_t k = 0; k < n; ++k) {
-      A[c][k] = mod(A[c][k] * f, q);
-      inverse[c][k] = mod(inverse[c][k] * f, q);
+      A[c][k] = mod_q(A[c][k] * f, q);
+      inverse[c][k] = mod_q(inverse[c][k] * f, q);
     }
     for (std::size_t r = 0; r < n; ++r) {
       if (r == c || A[r][c] == 0) continue;
       const std::int64_t g = A[r][c];
       for (std::size_t k = 0; k < n; ++k) {
-        A[r][k] = mod(A[r][k] - g * A[c][k], q);
-        inverse[r][k] = mod(inverse[r][k] - g * inverse[c][k], q);
+        A[r][k] = mod_q(A[r][k] - g * A[c][k], q);
+        inverse[r][k] = mod_q(inverse[r][k] - g * inverse[c][k], q);
       }
     }
   }

@@ -9,11 +9,6 @@ namespace {
 
 const ProblemRegistration kRegister{std::make_unique<LweProblem>()};
 
-std::int64_t mod(std::int64_t v, std::int64_t q) {
-  const std::int64_t r = v % q;
-  return r < 0 ? r + q : r;
-}
-
 std::vector<std::int64_t> draw_secret(const Params& params, Rng rng) {
   const int n = static_cast<int>(params.integer("n"));
   const std::int64_t q = params.integer("q");
@@ -55,14 +50,14 @@ Samples draw_samples(const Params& params, const std::vector<std::int64_t>& s, s
     for (int j = 0; j < n; ++j) {
       const auto a = static_cast<std::int64_t>(a_rng.uniform_int(static_cast<std::uint64_t>(q)));
       out.X(i, j) = static_cast<double>(a);
-      dot = mod(dot + mod(a * mod(s[static_cast<std::size_t>(j)], q), q), q);
+      dot = mod_q(dot + mod_q(a * mod_q(s[static_cast<std::size_t>(j)], q), q), q);
     }
     // 1024 words a sample: the rejection sampler needs about 20 and more than
     // 1024 with probability below 1e-20, so the windows do not overlap.
     e_rng.seek(static_cast<std::uint64_t>(i) * 1024);
     const std::int64_t e = sigma_e > 0 ? e_rng.discrete_gaussian(sigma_e) : 0;
     out.errors[static_cast<std::size_t>(i)] = e;
-    std::int64_t b = mod(dot + e, q);
+    std::int64_t b = mod_q(dot + e, q);
     if (uniform) {
       null_rng.seek(static_cast<std::uint64_t>(i));
       b = static_cast<std::int64_t>(null_rng.uniform_int(static_cast<std::uint64_t>(q)));
@@ -95,11 +90,6 @@ double secret_std(const Params& params) {
 }
 
 }  // namespace
-
-std::int64_t centred_mod(std::int64_t v, std::int64_t q) {
-  const std::int64_t r = mod(v, q);
-  return r > q / 2 ? r - q : r;
-}
 
 LweProblem::LweProblem() : spec_("lwe") {
   spec_.integer("n", 32, 1, 4096, "secret dimension")
@@ -160,7 +150,8 @@ Metrics LweProblem::judge(const Instance& instance, const Fit& fit) const {
     const auto truth = instance.truth.at("secret").get<std::vector<std::int64_t>>();
     const auto found = fit.output["secret"].get<std::vector<std::int64_t>>();
     bool same = found.size() == truth.size();
-    for (std::size_t j = 0; same && j < truth.size(); ++j) same = mod(found[j] - truth[j], q) == 0;
+    for (std::size_t j = 0; same && j < truth.size(); ++j)
+      same = mod_q(found[j] - truth[j], q) == 0;
     m[metric::kSuccess] = same;
   }
   if (fit.predictor && !instance.test.empty()) {

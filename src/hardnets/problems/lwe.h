@@ -20,6 +20,7 @@
 // labels, the statistic a distinguisher thresholds.
 #pragma once
 
+#include "hardnets/contracts/lwe.h"  // centred_mod, mod_q
 #include "hardnets/problems/problem.h"
 
 namespace hardnets {
@@ -42,8 +43,5 @@ class LweProblem : public Problem {
  private:
   ParamSpec spec_;
 };
-
-// The centred representative of v mod q in (-q/2, q/2].
-std::int64_t centred_mod(std::int64_t v, std::int64_t q);
 
 }  // namespace hardnets
