@@ -94,7 +94,7 @@ TEST(EstimateClwe, RelationThresholdByHand) {
                                 {"gamma", std::to_string(2 * std::sqrt(8.0))},
                                 {"beta", beta},
                                 {"precision", precision}},
-                           9, ""})
+                           9, "relation"})
         .attacks[0];
   };
   EXPECT_TRUE(at("1e-15", "1024").succeeds);

@@ -54,60 +54,84 @@ std::string LweParameters::validation_error() const {
   return "";
 }
 
-double usvp_margin(const LweParameters& p, int beta, long long m) {
-  const double d = static_cast<double>(m) + p.n + 1;
+double usvp_margin(const EmbeddingGeometry& g, int beta) {
+  const double d = g.dimension;
   constexpr double kNo = -std::numeric_limits<double>::infinity();
   if (beta > d) return kNo;
-  const double xi = p.sigma_e / p.sigma_s;  // Bai-Galbraith scaling of the secret
-  const double log_volume = static_cast<double>(m) * std::log(p.q) + p.n * std::log(xi);
-  // The premise of uSVP: the planted vector (norm ~ sigma_e sqrt d) is
-  // shorter than the Gaussian heuristic's lambda_1 = sqrt(d / (2 pi e))
-  // vol^(1/d). Without it (few samples: at n = 10 the ADPS16 inequality alone
-  // picks m = 1, an underdetermined system) other vectors are as short and
-  // finding "a" short vector does not find the secret.
+  // The premise of uSVP: the planted vector is shorter than the Gaussian
+  // heuristic's lambda_1 = sqrt(d / (2 pi e)) vol^(1/d). Without it (few
+  // samples: at n = 10 the ADPS16 inequality alone picks m = 1, an
+  // underdetermined system) other vectors are as short and finding "a"
+  // short vector does not find the secret.
   const double log_gh =
-      0.5 * std::log(d / (2 * std::numbers::pi * std::numbers::e)) + log_volume / d;
-  if (std::log(p.sigma_e * std::sqrt(d)) >= log_gh) return kNo;
-  const double lhs = std::log(p.sigma_e * std::sqrt(static_cast<double>(beta)));
-  const double rhs = (2.0 * beta - d) * std::log(root_hermite_factor(beta)) + log_volume / d;
+      0.5 * std::log(d / (2 * std::numbers::pi * std::numbers::e)) + g.log_volume / d;
+  if (std::log(g.planted_norm) >= log_gh) return kNo;
+  // The planted vector's projection on the last beta Gram-Schmidt
+  // directions, each coordinate of the same size: norm sqrt(beta / d) of it.
+  const double lhs = std::log(g.planted_norm * std::sqrt(beta / d));
+  const double rhs = (2.0 * beta - d) * std::log(root_hermite_factor(beta)) + g.log_volume / d;
   return rhs - lhs;
+}
+
+EmbeddingGeometry lwe_embedding(const LweParameters& p, long long m) {
+  EmbeddingGeometry g;
+  g.dimension = static_cast<double>(m) + p.n + 1;
+  const double xi = p.sigma_e / p.sigma_s;  // Bai-Galbraith scaling of the secret
+  g.log_volume = static_cast<double>(m) * std::log(p.q) + p.n * std::log(xi);
+  g.planted_norm = p.sigma_e * std::sqrt(g.dimension);
+  return g;
+}
+
+double usvp_margin(const LweParameters& p, int beta, long long m) {
+  return usvp_margin(lwe_embedding(p, m), beta);
 }
 
 bool usvp_condition(const LweParameters& p, int beta, long long m) {
   return usvp_margin(p, beta, m) >= 0.0;
 }
 
-UsvpEstimate estimate_primal_usvp(const LweParameters& p) {
-  if (const std::string error = p.validation_error(); !error.empty()) {
-    fail("primal uSVP estimate: {}", error);
-  }
+UsvpEstimate search_usvp(long long m_lo, long long m_hi,
+                         const std::function<EmbeddingGeometry(long long m)>& geometry) {
   UsvpEstimate out;
-  const long long max_dimension = p.samples + p.n + 1;
+  if (m_hi < m_lo) return out;
+  const long long max_dimension = static_cast<long long>(geometry(m_hi).dimension);
+  std::vector<EmbeddingGeometry> shapes;
+  for (long long m = m_lo; m <= m_hi; ++m) shapes.push_back(geometry(m));
   for (long long beta = 2; beta <= max_dimension && !out.feasible; ++beta) {
     // Among the m that meet the condition at this beta, the one with the
     // widest margin (every m ties when some m meets it at beta = 2; the
     // fewest would leave the attack the least room).
     double best_margin = -std::numeric_limits<double>::infinity();
-    for (long long m = 1; m <= p.samples; ++m) {
-      const double margin = usvp_margin(p, static_cast<int>(beta), m);
+    for (long long m = m_lo; m <= m_hi; ++m) {
+      const EmbeddingGeometry& g = shapes[static_cast<std::size_t>(m - m_lo)];
+      const double margin = usvp_margin(g, static_cast<int>(beta));
       if (!(margin >= 0.0) || margin <= best_margin) continue;
       best_margin = margin;
       out.feasible = true;
       out.block_size = static_cast<int>(beta);
       out.samples_used = m;
+      out.dimension = static_cast<int>(g.dimension);
     }
   }
   if (out.feasible) {
-    out.dimension = static_cast<int>(out.samples_used + p.n + 1);
     out.delta = root_hermite_factor(out.block_size);
     out.log2_core_svp = 0.292 * out.block_size;
     out.log2_core_svp_quantum = 0.265 * out.block_size;
-    return out;
   }
-  out.reason = fmt::format(
-      "no block size up to the full dimension {} meets the uSVP condition with at most {} "
-      "samples: the error is too large for this modulus and dimension",
-      max_dimension, p.samples);
+  return out;
+}
+
+UsvpEstimate estimate_primal_usvp(const LweParameters& p) {
+  if (const std::string error = p.validation_error(); !error.empty()) {
+    fail("primal uSVP estimate: {}", error);
+  }
+  UsvpEstimate out = search_usvp(1, p.samples, [&](long long m) { return lwe_embedding(p, m); });
+  if (!out.feasible) {
+    out.reason = fmt::format(
+        "no block size up to the full dimension {} meets the uSVP condition with at most {} "
+        "samples: the error is too large for this modulus and dimension",
+        p.samples + p.n + 1, p.samples);
+  }
   return out;
 }
 

@@ -28,6 +28,7 @@
 // thesis, 2015).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,16 +69,39 @@ struct UsvpEstimate {
   std::string reason;                // when not feasible: why
 };
 
+// What the ADPS16 condition reads of an embedding: its rank d, log of its
+// volume and the expected norm of the planted vector (the LWE and the CLWE
+// embeddings differ only in these).
+struct EmbeddingGeometry {
+  double dimension = 0;
+  double log_volume = 0;
+  double planted_norm = 0;
+};
+
+// log(rhs) - log(lhs) of planted_norm sqrt(beta / d) <= delta(beta)^(2 beta
+// - d) vol^(1/d); -inf when beta > d or the planted vector is not shorter
+// than the Gaussian heuristic (the uniqueness premise).
+double usvp_margin(const EmbeddingGeometry& g, int beta);
+
+// The LWE embedding with m samples (d = m + n + 1, vol = q^m xi^n, planted
+// norm sigma_e sqrt(d)).
+EmbeddingGeometry lwe_embedding(const LweParameters& p, long long m);
+
 // Whether BKZ-beta on the embedding with m samples meets the ADPS16
 // condition (and the uniqueness premise); exposed for tests. The margin is
 // log(rhs) - log(lhs) of the inequality (-inf when the premise fails).
 bool usvp_condition(const LweParameters& p, int beta, long long m);
 double usvp_margin(const LweParameters& p, int beta, long long m);
 
-// The least block size and, for it, the samples with the widest margin. UserError
-// on invalid parameters. Searched exhaustively over beta in [2, d] and m in
-// [1, samples]: the condition is not monotone in m (more samples add volume
-// and dimension), so no bisection on m.
+// The least beta in [2, d] and, for it, the m in [m_lo, m_hi] of widest
+// margin, for any embedding family `geometry(m)` (LWE's and CLWE's). Searched
+// exhaustively: the condition is not monotone in m (more samples add volume
+// and dimension), so no bisection on m. `reason` is left for the caller.
+UsvpEstimate search_usvp(long long m_lo, long long m_hi,
+                         const std::function<EmbeddingGeometry(long long m)>& geometry);
+
+// The least block size and, for it, the samples in [1, samples] with the
+// widest margin. UserError on invalid parameters.
 UsvpEstimate estimate_primal_usvp(const LweParameters& p);
 
 }  // namespace hardnets::estimate

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -75,6 +76,10 @@ struct SolveRequest {
   double target_bits = 128;
   Goal goal = Goal::kBits;
   double budget_seconds = 0;
+  // How the request at a searched value is made: by default base with the
+  // parameter set to the value; a family whose other parameters follow the
+  // searched one (gamma = 2 sqrt d, n_train = 4 d: challenge ladders) sets it.
+  std::function<EstimateRequest(std::int64_t value)> at_value = nullptr;
 };
 
 // The request the front ends make: a seconds goal when budget_seconds is
