@@ -21,6 +21,7 @@
 #include "hardnets/core/error.h"
 #include "hardnets/core/resources.h"
 #include "hardnets/lab/catalog.h"
+#include "hardnets/lab/challenge.h"
 #include "hardnets/lab/distinguish.h"
 #include "hardnets/lab/estimate.h"
 #include "hardnets/lab/filter.h"
@@ -438,6 +439,112 @@ int cmd_estimate(const EstimateCliOptions& o) {
   return solved.found ? 0 : 1;
 }
 
+// ---- challenge ----
+
+// `hardnets challenge list | get | judge | spec` (lab/challenge.h).
+struct ChallengeCli {
+  CLI::App* list = nullptr;
+  CLI::App* get = nullptr;
+  CLI::App* judge = nullptr;
+  CLI::App* spec = nullptr;
+  std::string name, out, private_seed, organiser, predictions;
+  bool json = false;
+
+  void attach(CLI::App& app) {
+    auto* c = app.add_subcommand(
+        "challenge",
+        "The graded challenge suite: named instances at predicted 32 to 128 bits and a lab level");
+    c->require_subcommand(1);
+    list = c->add_subcommand("list", "List every level with its parameters and grade");
+    list->add_flag("--json", json, "print one JSON array");
+    get = c->add_subcommand("get", "Write a level's public files (no test labels, no truth)");
+    get->add_option("name", name, "level, e.g. lwe-64 or clwe-lab")->required();
+    get->add_option("--out", out, "output folder (must not hold a dataset)")->required();
+    get->add_option("--private-seed", private_seed,
+                    "a passphrase only the organiser knows: regenerates the level from it and "
+                    "commits to its truth on the card");
+    get->add_option("--organiser", organiser,
+                    "with --private-seed: the organiser's file (outside --out)");
+    judge = c->add_subcommand("judge", "Judge predictions on a level with the problem's judge");
+    judge->add_option("name", name, "level")->required();
+    judge
+        ->add_option("--predictions", predictions,
+                     "an .npy vector of test predictions, or a .json object {predictions, "
+                     "train_predictions, output}")
+        ->required();
+    judge->add_option("--organiser", organiser, "a private level's organiser file");
+    judge->add_flag("--json", json, "print one JSON object");
+    spec = c->add_subcommand("spec", "Print the sweep spec that runs every level's lab breaker");
+  }
+
+  static void print_level(const ChallengeLevel& l) {
+    const std::string grade = l.target_bits ? fmt::format("2^{}", *l.target_bits) : "lab";
+    if (!l.available) {
+      fmt::print("  {:<18} {:>6}  unavailable: {}\n", l.name, grade, l.reason);
+      return;
+    }
+    fmt::print("  {:<18} {:>6}  {} {} n_train={} n_test={}", l.name, grade, l.problem,
+               l.params.dump(), l.n_train, l.n_test);
+    fmt::print("{}\n", l.target_bits ? "" : "  (broken by " + l.breaker + ")");
+  }
+
+  int run() const {
+    if (list->parsed()) {
+      const std::vector<ChallengeLevel> levels = challenge_levels();
+      Json all = Json::array();
+      for (const ChallengeLevel& l : levels) all.push_back(l.to_json());
+      if (json) {
+        std::cout << all.dump() << "\n";
+        return 0;
+      }
+      // Consecutive unavailable levels of a family for one reason: one line.
+      for (std::size_t i = 0; i < levels.size(); ++i) {
+        std::size_t j = i;
+        while (!levels[i].available && j + 1 < levels.size() && !levels[j + 1].available &&
+               levels[j + 1].family == levels[i].family && levels[j + 1].reason == levels[i].reason)
+          ++j;
+        if (j == i) {
+          print_level(levels[i]);
+          continue;
+        }
+        fmt::print("  {}-{}..{}: unavailable: {}\n", levels[i].family, levels[i].level,
+                   levels[j].level, levels[i].reason);
+        i = j;
+      }
+      return 0;
+    }
+    if (spec->parsed()) {
+      std::cout << challenge_sweep_spec();
+      return 0;
+    }
+    const ChallengeLevel level = challenge_level(name);
+    const auto opt = [](const std::string& v) {
+      return v.empty() ? std::nullopt : std::optional<std::string>(v);
+    };
+    const auto opt_path = [](const std::string& v) {
+      return v.empty() ? std::nullopt : std::optional<fs::path>(v);
+    };
+    if (get->parsed()) {
+      const Json card = write_challenge(level, out, opt(private_seed), opt_path(organiser));
+      fmt::print("{}: {} written to {}", level.name, level.problem, out);
+      if (card.contains("commitment"))
+        fmt::print(" (commitment {})", card["commitment"]["sha256"].get<std::string>());
+      fmt::print("\n");
+      return 0;
+    }
+    const ChallengeVerdict verdict =
+        judge_challenge(level, read_submission(predictions), opt_path(organiser));
+    if (json) {
+      std::cout << verdict.to_json().dump() << "\n";
+    } else {
+      fmt::print("{}: {}\n", level.name, verdict.solved ? "solved" : "not solved");
+      print_metrics(verdict.metrics);
+      if (!verdict.commitment.empty()) fmt::print("commitment: {}\n", verdict.commitment);
+    }
+    return verdict.solved ? 0 : 1;
+  }
+};
+
 // ---- export ----
 
 void cmd_export(const std::string& db, const std::string& format, const std::string& out,
@@ -655,6 +762,9 @@ int main(int argc, char** argv) {
       ->each([&est_opts](const std::string&) { est_opts.budget_given = true; });
   est->add_flag("--json", est_opts.json, "print one JSON object");
 
+  ChallengeCli challenge;
+  challenge.attach(app);
+
   std::string report_db, report_out;
   auto* report =
       app.add_subcommand("report", "Write figures, tables and index.html from a results database");
@@ -713,6 +823,7 @@ int main(int argc, char** argv) {
     if (run->parsed()) return cmd_run(run_opts);
     if (dist->parsed()) return cmd_distinguish(dist_opts);
     if (est->parsed()) return cmd_estimate(est_opts);
+    if (app.got_subcommand("challenge")) return challenge.run();
     if (exp->parsed()) cmd_export(export_db, export_format, export_out, export_where);
     if (report->parsed()) {
       write_report(report_db, report_out);

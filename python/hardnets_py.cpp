@@ -30,6 +30,7 @@
 #include "hardnets/core/build_info.h"
 #include "hardnets/core/error.h"
 #include "hardnets/lab/catalog.h"
+#include "hardnets/lab/challenge.h"
 #include "hardnets/lab/distinguish.h"
 #include "hardnets/lab/estimate.h"
 #include "hardnets/lab/generate.h"
@@ -237,6 +238,28 @@ std::shared_ptr<PyInstance> generate(const std::string& problem, std::uint64_t s
   py::gil_scoped_release release;
   out->request = resolve_generate(request);
   out->instance = generate_instance(out->request);
+  return out;
+}
+
+// A challenge level's instance (public seed, or a private passphrase's), as
+// `hardnets challenge get` generates it.
+std::shared_ptr<PyInstance> challenge(const std::string& name,
+                                      const std::optional<std::string>& private_seed) {
+  auto out = std::make_shared<PyInstance>();
+  py::gil_scoped_release release;
+  out->request = resolve_generate(challenge_request(challenge_level(name), private_seed));
+  out->instance = generate_instance(out->request);
+  return out;
+}
+
+py::list challenges() {
+  py::list out;
+  std::vector<ChallengeLevel> levels;
+  {
+    py::gil_scoped_release release;
+    levels = challenge_levels();
+  }
+  for (const ChallengeLevel& level : levels) out.append(to_python(level.to_json()));
   return out;
 }
 
@@ -560,6 +583,13 @@ PYBIND11_MODULE(hardnets, m) {
         "`hardnets estimate PROBLEM --json` as a dict (problem parameters as keywords); with "
         "solve_for, the inverse mode's dict (target_bits: the cheapest attack's cost, 128 by "
         "default; with attack alone, its threshold; budget_seconds: its predicted seconds).");
+  m.def("challenge", &challenge, py::arg("name"), py::kw_only(),
+        py::arg("private_seed") = py::none(),
+        "The instance of a challenge level (docs/challenges.md), bit-identical to `hardnets "
+        "challenge get NAME` (with private_seed, to `--private-seed`); judge and record it like "
+        "any instance.");
+  m.def("challenges", &challenges,
+        "Every challenge level as a dict, as `hardnets challenge list --json` prints them.");
   m.def("record", &record, py::arg("db"), py::arg("instance"), py::arg("learner"),
         py::arg("metrics"), py::arg("config") = py::none(), py::kw_only(), py::arg("status") = "ok",
         py::arg("message") = "", py::arg("sweep") = py::none(), py::arg("provenance") = py::none(),

@@ -1434,6 +1434,9 @@ def write_html(path, db_path, meta, runs, sections):
              f"<p>Database <code>{esc(os.path.abspath(db_path))}</code>: {len(runs)} runs"
              + (f", {esc(not_ok_text(runs))}" if not_ok_text(runs) else "")
              + ". All runs: <a href='tables/runs.csv'>tables/runs.csv</a>.</p>"]
+    if os.path.exists(os.path.join(os.path.dirname(path), "scoreboard.html")):
+        parts.append("<p>Runs on the challenge suite's levels: "
+                     "<a href='scoreboard.html'>the scoreboard</a>.</p>")
     if not runs:
         parts.append("<p class=empty>The database holds no runs: nothing to draw. Run "
                      "<code>hardnets sweep SPEC --db FILE</code> to fill it.</p>")

@@ -82,9 +82,18 @@ TEST(Docs, ReductionsEmbedTheDeclaredNulls) {
       << "docs/reductions.md" << kHint;
 }
 
+TEST(Docs, ChallengesEmbedTheCurrentLevels) {
+  const auto levels = testing::run_cli("challenge list");
+  ASSERT_EQ(levels.exit_code, 0);
+  EXPECT_EQ(block(read_doc("challenges.md"), "CHALLENGE", "list"),
+            "```text\n" + levels.output + "```\n")
+      << "docs/challenges.md" << kHint;
+}
+
 TEST(Docs, CliReferenceEmbedsCurrentHelp) {
   const std::string doc = read_doc("cli.md");
-  for (const char* cmd : {"list", "describe", "gen", "fit", "run", "sweep", "report", "export"}) {
+  for (const char* cmd : {"list", "describe", "gen", "fit", "run", "distinguish", "estimate",
+                          "challenge", "sweep", "report", "export"}) {
     const auto help = testing::run_cli(std::string(cmd) + " --help");
     ASSERT_EQ(help.exit_code, 0);
     EXPECT_EQ(block(doc, "HELP", cmd), "```text\n" + help.output + "```\n")

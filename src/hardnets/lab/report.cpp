@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hardnets/core/error.h"
+#include "hardnets/lab/challenge.h"
 #include "hardnets/lab/report_script.h"
 
 namespace hardnets {
@@ -157,12 +158,37 @@ std::vector<std::string> report_spec_errors(const Json& report) {
   return errors;
 }
 
+namespace {
+
+// The challenge scoreboard, before the script, so that the index links to
+// it. A database the store cannot open is left to the script, whose message
+// names the problem for every kind of bad input alike.
+void write_scoreboard(const std::filesystem::path& db, const std::filesystem::path& out_dir) {
+  if (!std::filesystem::exists(db)) return;
+  std::vector<ScoreboardRow> rows;
+  try {
+    rows = challenge_scoreboard(db);
+  } catch (const UserError&) {
+    return;
+  }
+  std::error_code ec;
+  if (rows.empty()) {
+    std::filesystem::remove(out_dir / "scoreboard.html", ec);  // a previous report's
+    return;
+  }
+  std::filesystem::create_directories(out_dir, ec);
+  std::ofstream(out_dir / "scoreboard.html") << scoreboard_html(rows);
+}
+
+}  // namespace
+
 void write_report(const std::filesystem::path& db, const std::filesystem::path& out_dir) {
   const std::string python = report_python();
   if (access(python.c_str(), X_OK) != 0) {
     fail("report: needs Python 3 with matplotlib, but {} {}; {}", python,
          errno == ENOENT ? "does not exist" : "cannot be run", kInstallHint);
   }
+  write_scoreboard(db, out_dir);
   const ScriptDir dir;
   const ChildResult child =
       run_report_script(python, dir, {"--db", db.string(), "--out", out_dir.string()});

@@ -1,0 +1,295 @@
+#include "hardnets/lab/challenge.h"
+
+#include <cmath>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "hardnets/core/error.h"
+#include "hardnets/core/sha256.h"
+#include "hardnets/lab/estimate.h"
+
+namespace hardnets {
+
+namespace {
+
+// The instance a ladder prescribes at one size.
+struct Rung {
+  Json params;
+  std::int64_t n_train = 0, n_test = 0;
+  double width = 0;  // input columns
+};
+
+// A family: the graded levels come from `at` (none: no cost model), searched
+// over `size_param` from `start`; the lab level is fixed.
+struct Ladder {
+  std::string family, problem, summary;
+  std::string size_param;
+  std::int64_t start = 1;
+  std::function<Rung(std::int64_t size)> at;
+  Rung lab;
+  std::string breaker;
+  Json breaker_params = Json::object();
+  std::string success_metric = "success";
+  std::string caveat;
+};
+
+Ladder make_ladder(std::string family, std::string problem, std::string summary,
+                   std::string size_param, std::int64_t start) {
+  Ladder l;
+  l.family = std::move(family);
+  l.problem = std::move(problem);
+  l.summary = std::move(summary);
+  l.size_param = std::move(size_param);
+  l.start = start;
+  return l;
+}
+
+std::string num(double v) {
+  return fmt::format("{:.17g}", v);
+}
+
+Ladder lwe_ladder() {
+  Ladder l = make_ladder(
+      "lwe", "lwe",
+      "LWE (Regev 2005), q = 3329, uniform secret, error width 1, m = 2n samples: graded by "
+      "the primal uSVP estimate (core-SVP)",
+      "n", 16);
+  l.at = [](std::int64_t n) {
+    return Rung{
+        Json{{"n", std::to_string(n)}, {"q", "3329"}, {"secret", "uniform"}, {"sigma_e", "1"}},
+        2 * n, 64, static_cast<double>(n)};
+  };
+  l.lab = l.at(40);
+  l.breaker = "lll_primal";
+  l.breaker_params = Json{{"reducer", "bkz2"}, {"block_size", "0"}};
+  l.success_metric = "found";
+  l.caveat =
+      "the dual and hybrid attacks are not modelled (for these parameters the lattice "
+      "estimator finds the primal attack cheapest)";
+  return l;
+}
+
+Ladder clwe_ladder() {
+  Ladder l = make_ladder(
+      "clwe", "clwe",
+      "Continuous LWE (Bruna, Regev, Song, Tang 2021), gamma = 2 sqrt(d), beta = 1e-3, 4d "
+      "samples: graded by the primal uSVP and integer-relation estimates",
+      "d", 8);
+  l.at = [](std::int64_t d) {
+    return Rung{Json{{"d", std::to_string(d)},
+                     {"gamma", num(2 * std::sqrt(static_cast<double>(d)))},
+                     {"beta", "0.001"}},
+                4 * d, 64, static_cast<double>(d)};
+  };
+  l.lab = l.at(16);
+  l.breaker = "lll_primal";
+  l.breaker_params = Json{{"reducer", "bkz2"}, {"block_size", "0"}};
+  l.success_metric = "found";
+  l.caveat =
+      "the primal model's embedding geometry is our derivation, validated against the "
+      "lab's LLL thresholds at d <= 64 (docs/estimates.md)";
+  return l;
+}
+
+Ladder parity_ladder() {
+  Ladder l =
+      make_ladder("parity", "sparse_parity",
+                  "k-sparse parity with noise 0.1 on n = 256 inputs, 4096 samples: graded by "
+                  "exhaustive search over the supports",
+                  "k", 2);
+  l.at = [](std::int64_t k) {
+    return Rung{Json{{"n", "256"}, {"k", std::to_string(k)}, {"noise", "0.1"}}, 4096, 256, 256};
+  };
+  l.lab = Rung{Json{{"n", "32"}, {"k", "3"}, {"noise", "0"}}, 1000, 256, 32};
+  l.breaker = "gf2";
+  l.caveat =
+      "an upper bound on hardness: Blum-Kalai-Wasserman (J. ACM 2003) and Valiant's "
+      "n^(0.8k) algorithm (FOCS 2012) are not modelled and are cheaper at large k; the lab "
+      "level is noiseless (elimination)";
+  return l;
+}
+
+Ladder prg_xor_ladder() {
+  Ladder l = make_ladder(
+      "prg_xor", "prg_hyperedge",
+      "Goldreich's PRG with XOR_3, index encoding, n ceil(ln n) outputs: graded by GF(2) "
+      "elimination's bit operations",
+      "n", 64);
+  l.at = [](std::int64_t n) {
+    const auto m = static_cast<std::int64_t>(static_cast<double>(n) *
+                                             std::ceil(std::log(static_cast<double>(n))));
+    return Rung{
+        Json{{"n", std::to_string(n)}, {"predicate", "xor"}, {"k", "3"}, {"encoding", "index"}}, m,
+        256, 3};
+  };
+  l.lab = Rung{Json{{"n", "256"}, {"predicate", "xor"}, {"k", "3"}, {"encoding", "index"}}, 2048,
+               256, 3};
+  l.breaker = "gf2";
+  l.caveat =
+      "XOR_k is linear: elimination is polynomial, so the grade is a count of bit "
+      "operations, not cryptographic hardness";
+  return l;
+}
+
+// Families the estimator has no model for yet: a lab level only.
+std::vector<Ladder> lab_only_ladders() {
+  std::vector<Ladder> out;
+  auto lab = [&](std::string family, std::string problem, std::string summary, Rung rung,
+                 std::string breaker, Json breaker_params) {
+    Ladder l = make_ladder(std::move(family), std::move(problem), std::move(summary), "", 0);
+    l.lab = std::move(rung);
+    l.breaker = std::move(breaker);
+    l.breaker_params = std::move(breaker_params);
+    out.push_back(std::move(l));
+  };
+  lab("prg_p5", "prg_hyperedge", "Goldreich's PRG with P5 (one-hot hyperedges), n = 64",
+      Rung{Json::object(), 1000, 256, 0}, "p5_collision", Json::object());
+  lab("prg_depth3", "prg_depth3",
+      "the depth-3 ReLU network planting Goldreich's PRG (our reconstruction of Daniely, Srebro, "
+      "Vardi 2023)",
+      Rung{Json::object(), 1000, 256, 0}, "p5_collision", Json::object());
+  lab("clwe_relu", "clwe_relu",
+      "the one-hidden-layer ReLU network of Li, Zadik, Zampetakis (2025) on CLWE, d = 8",
+      Rung{Json{{"d", "8"}, {"gamma", num(2 * std::sqrt(8.0))}, {"R", "4"}, {"sigma", "1e-6"}}, 32,
+           256, 0},
+      "lll_labels", Json::object());
+  lab("relu_training", "relu_reduction",
+      "training a sum of two ReLUs on a planted NAE-3SAT reduction (Goel, Klivans, Manurangsi, "
+      "Reichman 2021; our reconstruction of the gadgets)",
+      Rung{Json::object(), 1000, 256, 0}, "exact_relu",
+      Json{{"k", "2"}, {"unit_bias", "false"}, {"output_bias", "false"}});
+  lab("dnnt", "dnnt_random",
+      "discrete two-layer training (D-NNT, Doron-Arad 2025) on a planted random instance",
+      Rung{Json::object(), 1000, 256, 0}, "dnnt_dp", Json::object());
+  return out;
+}
+
+std::vector<Ladder> ladders() {
+  std::vector<Ladder> out{lwe_ladder(), clwe_ladder(), parity_ladder(), prg_xor_ladder()};
+  for (Ladder& l : lab_only_ladders()) out.push_back(std::move(l));
+  return out;
+}
+
+ChallengeLevel level_of(const Ladder& l, const std::string& level, const Rung& rung) {
+  ChallengeLevel c;
+  c.name = l.family + "-" + level;
+  c.family = l.family;
+  c.level = level;
+  c.summary = l.summary;
+  c.problem = l.problem;
+  c.params = rung.params;
+  c.n_train = rung.n_train;
+  c.n_test = rung.n_test;
+  c.success_metric = l.success_metric;
+  c.breaker = l.breaker;
+  c.breaker_params = l.breaker_params;
+  c.caveat = l.caveat;
+  c.available = true;
+  return c;
+}
+
+// The graded level at `bits`: the least size whose cheapest modelled attack
+// costs at least 2^bits (estimate.h's solve_for, with the ladder's rung).
+ChallengeLevel graded_level(const Ladder& l, double bits) {
+  ChallengeLevel c = level_of(l, fmt::format("{}", bits), Rung{});
+  c.target_bits = bits;
+  c.available = false;
+  if (!l.at) {
+    c.reason = "no cost model for this family yet (docs/estimates.md, what is not done)";
+    return c;
+  }
+  SolveRequest request;
+  request.base = {l.problem, l.at(l.start).params, l.at(l.start).n_train, ""};
+  request.param = l.size_param;
+  request.target_bits = bits;
+  request.at_value = [&l](std::int64_t size) {
+    const Rung r = l.at(size);
+    return EstimateRequest{l.problem, r.params, r.n_train, ""};
+  };
+  const SolveResult solved = solve_for(request);
+  if (!solved.found) {
+    c.reason = solved.reason;
+    return c;
+  }
+  const Rung rung = l.at(solved.value);
+  c.params = rung.params;
+  c.n_train = rung.n_train;
+  c.n_test = rung.n_test;
+  c.estimate = solved.at_value.to_json();
+  if (!solved.at_value.cheapest) {
+    c.reason = fmt::format(
+        "at {} = {} no modelled attack succeeds with these samples, so the estimator grades it "
+        "by infeasibility, not by cost",
+        l.size_param, solved.value);
+    return c;
+  }
+  const double entries = rung.width * static_cast<double>(rung.n_train + rung.n_test);
+  if (entries > kChallengeMaxEntries) {
+    c.reason = fmt::format(
+        "at {} = {} the inputs hold {:.3g} entries, more than the {:.3g} a "
+        "level may",
+        l.size_param, solved.value, entries, kChallengeMaxEntries);
+    return c;
+  }
+  c.available = true;
+  return c;
+}
+
+}  // namespace
+
+Json ChallengeLevel::to_json() const {
+  return Json{
+      {"name", name},         {"family", family},
+      {"level", level},       {"summary", summary},
+      {"problem", problem},   {"params", params},
+      {"n_train", n_train},   {"n_test", n_test},
+      {"seed", seed},         {"available", available},
+      {"reason", reason},     {"target_bits", target_bits ? Json(*target_bits) : Json(nullptr)},
+      {"estimate", estimate}, {"success", fmt::format("{} >= {}", success_metric, success_at)},
+      {"breaker", breaker},   {"breaker_params", breaker_params},
+      {"caveat", caveat}};
+}
+
+std::vector<ChallengeLevel> challenge_levels() {
+  std::vector<ChallengeLevel> out;
+  for (const Ladder& l : ladders()) {
+    for (double bits : kChallengeBits) out.push_back(graded_level(l, bits));
+    out.push_back(level_of(l, "lab", l.lab));
+  }
+  return out;
+}
+
+ChallengeLevel challenge_level(const std::string& name) {
+  std::string known;
+  for (const Ladder& l : ladders()) {
+    if (name == l.family + "-lab") return level_of(l, "lab", l.lab);
+    for (double bits : kChallengeBits) {
+      if (name == fmt::format("{}-{}", l.family, bits)) return graded_level(l, bits);
+    }
+    known += (known.empty() ? "" : ", ") + l.family;
+  }
+  fail(
+      "challenge: unknown level '{}'; levels are FAMILY-32|48|64|80|128|lab for the families {} "
+      "(hardnets challenge list)",
+      escaped(name), known);
+}
+
+Seed private_seed_value(const std::string& passphrase) {
+  if (passphrase.empty()) fail("--private-seed: the passphrase is empty");
+  const std::string digest = sha256_hex(passphrase);
+  return static_cast<Seed>(std::stoull(digest.substr(0, 16), nullptr, 16));
+}
+
+GenerateRequest challenge_request(const ChallengeLevel& level,
+                                  const std::optional<std::string>& private_seed) {
+  if (!level.available) fail("challenge {} is not available: {}", level.name, level.reason);
+  GenerateRequest r;
+  r.problem = level.problem;
+  r.params = level.params;
+  r.seed = private_seed ? private_seed_value(*private_seed) : level.seed;
+  r.sizes = {level.n_train, level.n_test};
+  return r;
+}
+
+}  // namespace hardnets
