@@ -1,5 +1,6 @@
 #include "hardnets/estimate/goldreich.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "hardnets/core/error.h"
@@ -29,6 +30,12 @@ std::int64_t xor_recovery_samples(std::int64_t n, std::int64_t k, double p) {
     (xor_recovery_probability(n, k, mid) < p ? lo : hi) = mid;
   }
   return hi;
+}
+
+double p5_guesses(std::int64_t n, double m, double collisions) {
+  if (n < 5 || !(m >= 1)) fail("P5 guess model: need n >= 5 and m >= 1, got n = {}, m = {}", n, m);
+  const double nn = static_cast<double>(n);
+  return std::max(0.0, kP5GreedyFactor * nn * (nn - collisions) / (2 * m + nn));
 }
 
 }  // namespace hardnets::estimate

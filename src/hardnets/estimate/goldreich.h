@@ -29,4 +29,16 @@ double xor_recovery_probability(std::int64_t n, std::int64_t k, std::int64_t m);
 // The fewest outputs at which that probability reaches p (0 < p < 1).
 std::int64_t xor_recovery_samples(std::int64_t n, std::int64_t k, double p);
 
+// Guess-and-determine on Goldreich's PRG with P5(x) = x1 + x2 + x3 + x4 x5
+// (Couteau, Dupin, Méaux, Rossi and Rotella, ASIACRYPT 2018): outputs that
+// share their product pair {x4, x5} sum to linear equations (`collisions` of
+// them); each guessed seed bit linearises the outputs of its pairs; once
+// the linear equations reach n, GF(2) elimination gives the seed for each
+// of the 2^g assignments of the guessed bits. The paper's estimate of the
+// guesses is g = n (n - c) / (2m + n); the lab's greedy guessing
+// (p5_collision) needs about two thirds of it (docs/prg-results.md: 0.64 to
+// 0.69 of it at n = 128..1024, m = n^1.0..n^1.3), the factor below.
+inline constexpr double kP5GreedyFactor = 2.0 / 3.0;
+double p5_guesses(std::int64_t n, double m, double collisions);
+
 }  // namespace hardnets::estimate
