@@ -138,13 +138,36 @@ Json parity(int n, double noise) {
   return Json{{"n", std::to_string(n)}, {"k", "3"}, {"noise", std::to_string(noise)}};
 }
 
+TEST(EstimateParity, SgdEmpiricalFitByHand) {
+  // n = 32, k = 3: steps* = 78 * 32 = 2496; parameters 33 * 256 + 257 = 8705;
+  // 2496 * 64 * 6 * 8705 = 8.343e9 flops = 2^32.96.
+  const AttackEstimate a =
+      estimate_costs({"sparse_parity", parity(32, 0), 50000, "sgd"}).attacks.at(0);
+  EXPECT_NEAR(a.details["steps"].get<double>(), 2496, 1e-9);
+  EXPECT_NEAR(a.log2_ops, std::log2(2496.0 * 64 * 6 * 8705), 1e-9);
+  EXPECT_TRUE(a.succeeds);
+  EXPECT_FALSE(a.extrapolated);
+  EXPECT_NEAR(a.details["steps_interval"][1].get<double>() / 2496, std::sqrt(2.0), 1e-12);
+  // k = 2, n = 16: 15 * 16^0.86 = 162.9 steps.
+  const AttackEstimate k2 =
+      estimate_costs({"sparse_parity", Json{{"n", "16"}, {"k", "2"}, {"noise", "0"}}, 50000, "sgd"})
+          .attacks.at(0);
+  EXPECT_NEAR(k2.details["steps"].get<double>(), 15 * std::pow(16.0, 0.86), 1e-9);
+  // Noise and k = 4 were not measured: not applicable; n = 128 is extrapolated.
+  EXPECT_CONTAINS(estimate_costs({"sparse_parity", parity(32, 0.1), 50000, "sgd"}).attacks[0].note,
+                  "not applicable");
+  EXPECT_TRUE(
+      estimate_costs({"sparse_parity", parity(128, 0), 50000, "sgd"}).attacks[0].extrapolated);
+}
+
 TEST(Estimate, CheapestIsTheLeastCostAmongThoseThatSucceed) {
   // n = 32, 40 samples, noiseless: elimination reads 39 rows, 2^(log2 39 +
   // 10) = 2^15.29; exhaustive reads 19 (probability 0.99 needs m >=
   // -log2(1 - 0.99^(1/4959)) = 18.9), 2^(12.28 + log2
   // 19 + log2 3) = 2^18.11.
   const EstimateReport r = estimate_costs({"sparse_parity", parity(32, 0), 40, ""});
-  ASSERT_EQ(r.attacks.size(), 2u);
+  ASSERT_EQ(r.attacks.size(), 3u);
+  EXPECT_FALSE(r.attacks[2].succeeds);  // sgd: measured with 50000 samples only
   EXPECT_NEAR(r.attacks[0].log2_ops, std::log2(39.0) + 10, 1e-9);
   EXPECT_NEAR(r.attacks[1].log2_ops, std::log2(4960.0) + std::log2(19.0) + std::log2(3.0), 1e-9);
   ASSERT_TRUE(r.cheapest.has_value());
@@ -231,7 +254,7 @@ TEST(Estimate, BadInputNamesWhatIsWrong) {
                     estimate_costs({"sparse_parity", Json::object(), 100, "primal_usvp"});
                   }),
                   "attack 'primal_usvp' does not apply to problem 'sparse_parity' (its attacks: "
-                  "elimination, exhaustive)");
+                  "elimination, exhaustive, sgd)");
   EXPECT_CONTAINS(user_error([] {
                     solve_for({{"sparse_parity", Json::object(), 100, ""}, "noise", 40});
                   }),
