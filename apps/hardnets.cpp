@@ -449,6 +449,7 @@ struct ChallengeCli {
   CLI::App* spec = nullptr;
   std::string name, out, private_seed, organiser, predictions;
   bool json = false;
+  double max_bits = 1e9, seconds = 600;
 
   void attach(CLI::App& app) {
     auto* c = app.add_subcommand(
@@ -475,6 +476,8 @@ struct ChallengeCli {
     judge->add_option("--organiser", organiser, "a private level's organiser file");
     judge->add_flag("--json", json, "print one JSON object");
     spec = c->add_subcommand("spec", "Print the sweep spec that runs every level's lab breaker");
+    spec->add_option("--max-bits", max_bits, "only graded levels up to this grade (and the labs)");
+    spec->add_option("--seconds", seconds, "time budget of each run")->capture_default_str();
   }
 
   static void print_level(const ChallengeLevel& l) {
@@ -514,7 +517,7 @@ struct ChallengeCli {
       return 0;
     }
     if (spec->parsed()) {
-      std::cout << challenge_sweep_spec();
+      std::cout << challenge_sweep_spec(max_bits, seconds);
       return 0;
     }
     const ChallengeLevel level = challenge_level(name);

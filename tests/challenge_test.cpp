@@ -201,6 +201,12 @@ TEST(Challenge, SweepSpecRunsEachAvailableLevelsBreaker) {
   EXPECT_CONTAINS(spec, "problems = [\"lwe-64\"]");
   EXPECT_EQ(spec.find("dnnt-64"), std::string::npos);
   EXPECT_CONTAINS(spec, "params = { reducer = \"bkz2\", block_size = 0 }");
+  const std::string low = challenge_sweep_spec(32, 120);
+  EXPECT_CONTAINS(low, "label = \"lwe-32\"");
+  EXPECT_CONTAINS(low, "label = \"dnnt-lab\"");
+  EXPECT_EQ(low.find("lwe-48"), std::string::npos);
+  EXPECT_CONTAINS(low, "seconds = 120");
+  EXPECT_CONTAINS(testing::user_error([] { challenge_sweep_spec(32, 0); }), "--seconds");
 }
 
 }  // namespace

@@ -102,8 +102,10 @@ ChallengeVerdict judge_challenge(const ChallengeLevel& level, const ChallengeSub
                                  const std::optional<std::filesystem::path>& organiser);
 
 // A sweep spec (TOML) that runs every available level's lab breaker on its
-// instance (sweep name "challenges"), for the report's scoreboard.
-std::string challenge_sweep_spec();
+// instance (sweep name "challenges"), for the report's scoreboard: the lab
+// levels and the graded ones up to max_bits, each run limited to `seconds`.
+// UserError for seconds <= 0.
+std::string challenge_sweep_spec(double max_bits = 1e9, double seconds = 600);
 
 // One stored run on a public challenge instance (the level's problem,
 // resolved parameters, public seed and sizes), for the scoreboard.

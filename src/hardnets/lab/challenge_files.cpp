@@ -214,14 +214,17 @@ std::string toml_table(const Json& params) {
 
 }  // namespace
 
-std::string challenge_sweep_spec() {
-  std::string out =
-      "# The challenge suite's scoreboard runs (written by `hardnets challenge spec`): every "
-      "available\n# level's lab breaker on the level's public instance, 10 minutes each.\n"
-      "[sweep]\nname = \"challenges\"\nseeds = [1]\nbudget = { seconds = 600, memory_mb = 8192 "
-      "}\n";
+std::string challenge_sweep_spec(double max_bits, double seconds) {
+  if (!(seconds > 0)) fail("challenge spec: --seconds must be > 0, got {}", seconds);
+  std::string out = fmt::format(
+      "# The challenge suite's scoreboard runs (written by `hardnets challenge spec`): the lab\n"
+      "# breaker of every available level graded at most 2^{} (and the lab levels) on the\n"
+      "# level's public instance, {} s each.\n"
+      "[sweep]\nname = \"challenges\"\nseeds = [1]\nbudget = {{ seconds = {}, memory_mb = 8192 "
+      "}}\n",
+      max_bits, seconds, seconds);
   for (const ChallengeLevel& level : challenge_levels()) {
-    if (!level.available) continue;
+    if (!level.available || (level.target_bits && *level.target_bits > max_bits)) continue;
     out += fmt::format(
         "\n[[problems]]\nname = \"{}\"\nlabel = \"{}\"\nparams = {}\nn_train = {}\nn_test = "
         "{}\n\n[[learners]]\nname = \"{}\"\nproblems = [\"{}\"]\nparams = {}\n",
