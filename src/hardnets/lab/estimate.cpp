@@ -43,6 +43,18 @@ constexpr const char* kClwePrimalValidatedRange =
     "predicted beta <= 6: against lll_primal with LLL at d <= 64, n = 3d, gamma = 2 sqrt(d) "
     "(docs/estimates.md, CLWE primal)";
 
+// An estimate with its identity filled in: the attack, the lab learner that
+// runs it ("" when none), the model with its citation, and its cost unit.
+AttackEstimate make_estimate(std::string attack, std::string learner, std::string model,
+                             std::string unit) {
+  AttackEstimate out;
+  out.attack = std::move(attack);
+  out.learner = std::move(learner);
+  out.model = std::move(model);
+  out.unit = std::move(unit);
+  return out;
+}
+
 void append_note(AttackEstimate& out, const std::string& note) {
   out.note += (out.note.empty() ? "" : "; ") + note;
 }
@@ -111,13 +123,11 @@ AttackEstimate lwe_primal(const Params& p, std::int64_t n_train) {
   lwe.samples = n_train;
   const std::string& secret = p.text("secret");
   lwe.sigma_s = secret == "ternary" ? std::sqrt(2.0 / 3.0) : p.real("sigma_s");
-  AttackEstimate out;
-  out.attack = "primal_usvp";
-  out.learner = "lll_primal";
-  out.model =
+  AttackEstimate out = make_estimate(
+      "primal_usvp", "lll_primal",
       "primal uSVP on Kannan's embedding under the GSA, ADPS16 success condition (Alkim, Ducas, "
-      "Pöppelmann, Schwabe, USENIX Security 2016), Bai-Galbraith secret scaling";
-  out.unit = "core-SVP operations, 2^(0.292 beta) (Becker-Ducas-Gama-Laarhoven 2016)";
+      "Pöppelmann, Schwabe, USENIX Security 2016), Bai-Galbraith secret scaling",
+      "core-SVP operations, 2^(0.292 beta) (Becker-Ducas-Gama-Laarhoven 2016)");
   if (secret == "uniform") {
     lwe.sigma_s = lwe.sigma_e;
     lwe.samples = n_train - lwe.n;
@@ -144,14 +154,12 @@ AttackEstimate lwe_primal(const Params& p, std::int64_t n_train) {
 // meets is beta or the samples' rounding, as in the learner
 // (AttackTask::effective_noise).
 AttackEstimate clwe_primal(const Params& p, std::int64_t n_train) {
-  AttackEstimate out;
-  out.attack = "primal_usvp";
-  out.learner = "lll_primal";
-  out.model =
+  AttackEstimate out = make_estimate(
+      "primal_usvp", "lll_primal",
       "primal uSVP on the null-space embedding of CLWE under the GSA, ADPS16 success condition "
       "(Alkim, Ducas, Pöppelmann, Schwabe, USENIX Security 2016); the embedding's geometry is "
-      "our derivation (docs/estimates.md)";
-  out.unit = "core-SVP operations, 2^(0.292 beta) (Becker-Ducas-Gama-Laarhoven 2016)";
+      "our derivation (docs/estimates.md)",
+      "core-SVP operations, 2^(0.292 beta) (Becker-Ducas-Gama-Laarhoven 2016)");
   if (p.text("variant") != "standard") {
     out.note = "not applicable: the model covers variant = standard";
     return out;
@@ -181,11 +189,10 @@ AttackEstimate clwe_primal(const Params& p, std::int64_t n_train) {
 // Gaussian elimination on the noiseless parity's linear system.
 AttackEstimate parity_elimination(const Params& p, std::int64_t n_train) {
   const std::int64_t n = p.integer("n");
-  AttackEstimate out;
-  out.attack = "elimination";
-  out.learner = "gf2";
-  out.model = "Gaussian elimination over GF(2); full-rank probability of m uniform rows";
-  out.unit = "bit operations of schoolbook elimination, m n^2";
+  AttackEstimate out =
+      make_estimate("elimination", "gf2",
+                    "Gaussian elimination over GF(2); full-rank probability of m uniform rows",
+                    "bit operations of schoolbook elimination, m n^2");
   if (p.real("noise") > 0 || p.text("labels") != "parity") {
     out.note = "not applicable: noisy or uniform labels make the system inconsistent";
     return out;
@@ -207,12 +214,11 @@ AttackEstimate parity_elimination(const Params& p, std::int64_t n_train) {
 AttackEstimate parity_exhaustive(const Params& p, std::int64_t n_train) {
   const std::int64_t n = p.integer("n"), k = p.integer("k");
   const double eta = p.real("noise");
-  AttackEstimate out;
-  out.attack = "exhaustive";
-  out.model =
-      "every support scored on the samples (exact for eta = 0, Hoeffding and union "
-      "bound otherwise)";
-  out.unit = "parity evaluations, C(n, k) m k";
+  AttackEstimate out =
+      make_estimate("exhaustive", "",
+                    "every support scored on the samples (exact for eta = 0, Hoeffding and union "
+                    "bound otherwise)",
+                    "parity evaluations, C(n, k) m k");
   const double log2_c = estimate::log2_binomial(n, k);
   if (p.text("labels") != "parity" || eta >= 0.5) {
     out.note = "not applicable: labels independent of the inputs";
@@ -240,13 +246,11 @@ AttackEstimate parity_exhaustive(const Params& p, std::int64_t n_train) {
 // by a factor sqrt 2, so each measured threshold is known within that.
 AttackEstimate parity_sgd(const Params& p, std::int64_t n_train) {
   const std::int64_t n = p.integer("n"), k = p.integer("k");
-  AttackEstimate out;
-  out.attack = "sgd";
-  out.learner = "sgd";
-  out.model =
+  AttackEstimate out = make_estimate(
+      "sgd", "sgd",
       "empirical: steps* = 15 n^0.86 (k = 2), 78 n^1.00 (k = 3), the lab's sgd fitted at n = "
-      "8..64, noiseless (docs/prg-results.md)";
-  out.unit = "floating-point operations: steps x batch 64 x 6 x parameters ((n + 1) 256 + 257)";
+      "8..64, noiseless (docs/prg-results.md)",
+      "floating-point operations: steps x batch 64 x 6 x parameters ((n + 1) 256 + 257)");
   if (p.text("labels") != "parity" || p.real("noise") != 0 || (k != 2 && k != 3)) {
     out.note = "not applicable: measured for noiseless parities with k = 2 and 3 only";
     return out;
@@ -280,13 +284,11 @@ std::int64_t prg_outputs(const Params& p, std::int64_t n_train) {
 // m is the problem's own: n^stretch when stretch > 0, else n_train.
 AttackEstimate xor_elimination(const Params& p, std::int64_t n_train) {
   const std::int64_t n = p.integer("n"), k = p.integer("k");
-  AttackEstimate out;
-  out.attack = "elimination";
-  out.learner = "gf2";
-  out.model =
+  AttackEstimate out = make_estimate(
+      "elimination", "gf2",
       "GF(2) elimination on XOR_k outputs: free seed bits ~ Poisson(n (1 - k/n)^m), each "
-      "guessed, times a dense-rank factor (our model, docs/estimates.md)";
-  out.unit = "bit operations of schoolbook elimination, m n^2";
+      "guessed, times a dense-rank factor (our model, docs/estimates.md)",
+      "bit operations of schoolbook elimination, m n^2");
   if (p.text("predicate") != "xor" || p.text("labels") != "prg") {
     out.note = "not applicable: the model covers the XOR predicate on PRG labels";
     return out;
@@ -314,13 +316,11 @@ AttackEstimate xor_elimination(const Params& p, std::int64_t n_train) {
 // true one on 2 of 3 seeds; 3/3 from m = n^1.1 at n = 32 and n^1.2 at 64).
 AttackEstimate p5_guess_determine(const Params& p, std::int64_t n_train) {
   const std::int64_t n = p.integer("n");
-  AttackEstimate out;
-  out.attack = "guess_and_determine";
-  out.learner = "p5_collision";
-  out.model =
+  AttackEstimate out = make_estimate(
+      "guess_and_determine", "p5_collision",
       "pair collisions plus greedy guesses, g = (2/3) n (n - c) / (2m + n) (Couteau, Dupin, "
-      "Méaux, Rossi, Rotella, ASIACRYPT 2018; the factor 2/3 measured on the lab's greedy)";
-  out.unit = "bit operations: 2^g eliminations of m n^2 each (an upper bound: propagation prunes)";
+      "Méaux, Rossi, Rotella, ASIACRYPT 2018; the factor 2/3 measured on the lab's greedy)",
+      "bit operations: 2^g eliminations of m n^2 each (an upper bound: propagation prunes)");
   if (p.text("predicate") != "p5" || p.text("labels") != "prg") {
     out.note = "not applicable: the model covers the P5 predicate on PRG labels";
     return out;
@@ -347,13 +347,11 @@ AttackEstimate clwe_relation(const Params& p, std::int64_t n_train) {
   const int d = static_cast<int>(p.integer("d"));
   const double gamma = p.real("gamma"), beta = p.real("beta");
   const int precision = static_cast<int>(p.integer("precision"));
-  AttackEstimate out;
-  out.attack = "relation";
-  out.learner = "lll_relation";
-  out.model =
+  AttackEstimate out = make_estimate(
+      "relation", "lll_relation",
       "integer relation from d + 1 samples: log2(1/beta*) = d log2(gamma sqrt(d+1)) + c (d+1)^2, "
-      "c = 0.11 fitted to the lab's lll_relation thresholds (docs/clwe-results.md)";
-  out.unit = "bit operations of LLL, D^4 P (D + P) with D = d + 2 (L2 bound, not calibrated)";
+      "c = 0.11 fitted to the lab's lll_relation thresholds (docs/clwe-results.md)",
+      "bit operations of LLL, D^4 P (D + P) with D = d + 2 (L2 bound, not calibrated)");
   if (p.text("variant") != "standard") {
     out.note = "not applicable: the model covers variant = standard";
     return out;
