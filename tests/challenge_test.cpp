@@ -32,13 +32,6 @@ std::string slurp(const fs::path& file) {
   return s.str();
 }
 
-// The size parameter each graded family searches (challenge.cpp's ladders).
-const std::map<std::string, std::string>& size_params() {
-  static const std::map<std::string, std::string> m = {
-      {"lwe", "n"}, {"clwe", "d"}, {"parity", "k"}, {"prg_xor", "n"}, {"prg_p5", "n"}};
-  return m;
-}
-
 TEST(Challenge, GradedLevelsReachTheirTargetAndOneSizeLessDoesNot) {
   int graded = 0;
   for (const ChallengeLevel& level : challenge_levels()) {
@@ -48,27 +41,23 @@ TEST(Challenge, GradedLevelsReachTheirTargetAndOneSizeLessDoesNot) {
     ASSERT_TRUE(at.cheapest.has_value()) << level.name;
     EXPECT_GE(at.attacks[*at.cheapest].log2_ops, *level.target_bits) << level.name;
     // One size less (with the samples the ladder gives it): below the target.
-    const std::string param = size_params().at(level.family);
-    const std::int64_t size = std::stoll(level.params[param].get<std::string>());
-    const ChallengeLevel smaller_name = challenge_level(level.name);  // same level again
-    EXPECT_EQ(smaller_name.params, level.params) << "levels are reproducible from the name";
-    Json params = level.params;
-    params[param] = std::to_string(size - 1);
-    if (level.family == "clwe") params["gamma"] = fmt::format("{:.17g}", 2 * std::sqrt(size - 1.0));
-    const std::int64_t n_train =
-        level.family == "lwe"    ? 2 * (size - 1)
-        : level.family == "clwe" ? 4 * (size - 1)
-        : level.family == "prg_xor"
-            ? static_cast<std::int64_t>((size - 1) * std::ceil(std::log(size - 1.0)))
-            : level.n_train;
-    const EstimateReport below = estimate_costs({level.problem, params, n_train, ""});
+    const ChallengeLevel again = challenge_level(level.name);
+    EXPECT_EQ(again.params, level.params) << "levels are reproducible from the name";
+    const std::int64_t size = std::stoll(level.params[level.size_param].get<std::string>());
+    const ChallengeLevel smaller = challenge_rung(level.family, size - 1);
+    EXPECT_EQ(smaller.name, fmt::format("{}@{}={}", level.family, level.size_param, size - 1));
+    const EstimateReport below =
+        estimate_costs({smaller.problem, smaller.params, smaller.n_train, ""});
     ASSERT_TRUE(below.cheapest.has_value()) << level.name;
     EXPECT_LT(below.attacks[*below.cheapest].log2_ops, *level.target_bits) << level.name;
   }
-  // lwe, clwe, parity and prg_p5 at all five grades; prg_xor at 32, 48 and 64.
-  EXPECT_EQ(graded, 23);
+  // lwe, clwe, parity, prg_p5 and clwe_relu at all five grades; prg_xor at
+  // 32, 48 and 64.
+  EXPECT_EQ(graded, 28);
   EXPECT_CONTAINS(challenge_level("prg_xor-128").reason, "never true");
   EXPECT_CONTAINS(challenge_level("dnnt-64").reason, "no cost model");
+  EXPECT_CONTAINS(testing::user_error([] { challenge_rung("dnnt", 4); }), "no graded ladder");
+  EXPECT_CONTAINS(testing::user_error([] { challenge_rung("nope", 4); }), "unknown family");
 }
 
 TEST(Challenge, EveryLabLevelIsBrokenByItsNamedAttack) {

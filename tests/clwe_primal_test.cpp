@@ -74,5 +74,40 @@ TEST(ClwePrimal, EstimateUsesTheNoiseTheAttackMeets) {
   EXPECT_FALSE(r.attacks[0].extrapolated);
 }
 
+TEST(LabelAttack, GeometryByHand) {
+  // d = 1, gamma = sigma = 1 (C = 1), n = 3 (m = 2): planted^2 = 3 (1 + 1/12)
+  // + 3 + 2 = 8.25; log vol = (2/2) log(1 + 13/12) = log(25/12); rank 6.
+  const EmbeddingGeometry g = label_embedding({1, 1.0, 1.0, 3}, 3);
+  EXPECT_DOUBLE_EQ(g.dimension, 6);
+  EXPECT_NEAR(g.planted_norm, std::sqrt(8.25), 1e-12);
+  EXPECT_NEAR(g.log_volume, std::log(25.0 / 12.0), 1e-12);
+}
+
+// The lab's lll_labels on the tri network clwe_relu (docs/clwe-results.md §3,
+// n = 4d, 5 seeds, a decade grid): d = 4 breaks 1e-3 on 3/5 and 1e-2 on
+// none; d = 16 breaks 1e-5 on 4/5 and 1e-4 on none.
+TEST(LabelAttack, AgreesWithTheLabsThresholds) {
+  auto at = [](int d, const char* sigma) {
+    return estimate_costs({"clwe_relu",
+                           Json{{"d", std::to_string(d)},
+                                {"gamma", std::to_string(2 * std::sqrt(double(d)))},
+                                {"R", "4"},
+                                {"sigma", sigma}},
+                           4 * d, "label_usvp"})
+        .attacks.at(0);
+  };
+  EXPECT_EQ(at(4, "1e-3").details["block_size"].get<int>(), 2);
+  EXPECT_FALSE(at(4, "1e-2").succeeds);
+  EXPECT_EQ(at(16, "1e-5").details["block_size"].get<int>(), 2);
+  EXPECT_GT(at(16, "1e-4").details["block_size"].get<int>(), 2);
+  // Null labels carry no secret; the periodic neuron has the same model.
+  EXPECT_CONTAINS(
+      estimate_costs({"clwe_relu", Json{{"labels", "null"}}, 32, "label_usvp"}).attacks.at(0).note,
+      "not applicable");
+  EXPECT_TRUE(estimate_costs({"periodic_neuron", Json{{"sigma", "1e-6"}}, 32, "label_usvp"})
+                  .attacks.at(0)
+                  .succeeds);
+}
+
 }  // namespace
 }  // namespace hardnets::estimate

@@ -44,4 +44,21 @@ EmbeddingGeometry clwe_embedding(const ClweParameters& p, long long n);
 // parameters.
 UsvpEstimate estimate_clwe_primal(const ClweParameters& p);
 
+// The label attack on periodic neurons (the lab's lll_labels; learners/
+// lll_labels.h): labels y = phi(gamma <w, x>) + N(0, sigma^2) lose the sign
+// of gamma <w, x> mod 1, so gamma X w = k + eps o t - eps o eta with integer
+// lifts k, signs eps and t the label's position in the half period. The
+// embedding has rank 2n:
+//   rows (e_i, 0, C Q_i) for k_i and (0, e_i, C t_i Q_i) for eps_i,  C = gamma/sigma,
+// holding the planted (k, eps, C Q^T (eps o eta)). Its geometry (our
+// derivation, docs/estimates.md): planted norm^2 = n (gamma^2 + 1/12) + n +
+// m gamma^2 (t uniform on [0, 1/2] has E t^2 = 1/12; each sign is +-1; each
+// constraint coordinate has variance C^2 sigma^2 = gamma^2); the Gram matrix
+// is I + C^2 U U^T with U^T U = I_m + Q^T T^2 Q, about (13/12) I_m, so
+// log vol = (m/2) log(1 + 13 C^2 / 12). `beta` of p is the label noise
+// sigma; the cos link is treated as the triangle wave's (its noise on t is
+// sigma / (2 pi |sin|), on average comparable).
+EmbeddingGeometry label_embedding(const ClweParameters& p, long long n);
+UsvpEstimate estimate_label_attack(const ClweParameters& p);
+
 }  // namespace hardnets::estimate

@@ -150,6 +150,28 @@ Ladder prg_p5_ladder() {
   return l;
 }
 
+Ladder clwe_relu_ladder() {
+  Ladder l = make_ladder("clwe_relu", "clwe_relu",
+                         "the one-hidden-layer ReLU network of Li, Zadik, Zampetakis (2025) on "
+                         "CLWE, gamma = 2 sqrt(d), cap R = 4, label noise 1e-6, 4d samples: graded "
+                         "by the label attack's uSVP estimate",
+                         "d", 8);
+  l.at = [](std::int64_t d) {
+    return Rung{Json{{"d", std::to_string(d)},
+                     {"gamma", num(2 * std::sqrt(static_cast<double>(d)))},
+                     {"R", "4"},
+                     {"sigma", "1e-6"}},
+                4 * d, 256, static_cast<double>(d)};
+  };
+  l.lab = l.at(8);
+  l.lab.n_train = 32;
+  l.breaker = "lll_labels";
+  l.caveat =
+      "the label attack's embedding geometry is our derivation, validated at d <= 16; "
+      "statistical learners (SGD, kernels) fail far earlier on these labels";
+  return l;
+}
+
 // Families the estimator has no model for yet: a lab level only.
 std::vector<Ladder> lab_only_ladders() {
   std::vector<Ladder> out;
@@ -165,11 +187,6 @@ std::vector<Ladder> lab_only_ladders() {
       "the depth-3 ReLU network planting Goldreich's PRG (our reconstruction of Daniely, Srebro, "
       "Vardi 2023)",
       Rung{Json::object(), 1000, 256, 0}, "p5_collision", Json::object());
-  lab("clwe_relu", "clwe_relu",
-      "the one-hidden-layer ReLU network of Li, Zadik, Zampetakis (2025) on CLWE, d = 8",
-      Rung{Json{{"d", "8"}, {"gamma", num(2 * std::sqrt(8.0))}, {"R", "4"}, {"sigma", "1e-6"}}, 32,
-           256, 0},
-      "lll_labels", Json::object());
   lab("relu_training", "relu_reduction",
       "training a sum of two ReLUs on a planted NAE-3SAT reduction (Goel, Klivans, Manurangsi, "
       "Reichman 2021; our reconstruction of the gadgets)",
@@ -182,8 +199,8 @@ std::vector<Ladder> lab_only_ladders() {
 }
 
 std::vector<Ladder> ladders() {
-  std::vector<Ladder> out{lwe_ladder(), clwe_ladder(), parity_ladder(), prg_xor_ladder(),
-                          prg_p5_ladder()};
+  std::vector<Ladder> out{lwe_ladder(),     clwe_ladder(),   parity_ladder(),
+                          prg_xor_ladder(), prg_p5_ladder(), clwe_relu_ladder()};
   for (Ladder& l : lab_only_ladders()) out.push_back(std::move(l));
   return out;
 }
@@ -195,6 +212,7 @@ ChallengeLevel level_of(const Ladder& l, const std::string& level, const Rung& r
   c.level = level;
   c.summary = l.summary;
   c.problem = l.problem;
+  c.size_param = l.size_param;
   c.params = rung.params;
   c.n_train = rung.n_train;
   c.n_test = rung.n_test;
@@ -290,6 +308,17 @@ ChallengeLevel challenge_level(const std::string& name) {
       "challenge: unknown level '{}'; levels are FAMILY-32|48|64|80|128|lab for the families {} "
       "(hardnets challenge list)",
       escaped(name), known);
+}
+
+ChallengeLevel challenge_rung(const std::string& family, std::int64_t size) {
+  for (const Ladder& l : ladders()) {
+    if (l.family != family) continue;
+    if (!l.at) fail("challenge: family '{}' has no graded ladder", escaped(family));
+    ChallengeLevel c = level_of(l, fmt::format("{}={}", l.size_param, size), l.at(size));
+    c.name = fmt::format("{}@{}", l.family, c.level);
+    return c;
+  }
+  fail("challenge: unknown family '{}'", escaped(family));
 }
 
 Seed private_seed_value(const std::string& passphrase) {

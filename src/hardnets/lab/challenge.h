@@ -38,6 +38,7 @@ struct ChallengeLevel {
   std::string level;    // "32", "48", "64", "80", "128" or "lab"
   std::string summary;  // the family in one line
   std::string problem;
+  std::string size_param;        // what the family's ladder searches ("" for lab-only families)
   Json params = Json::object();  // the problem's parameters (defaults omitted)
   std::int64_t n_train = 0, n_test = 0;
   Seed seed = 1;  // the public seed
@@ -60,6 +61,10 @@ struct ChallengeLevel {
 std::vector<ChallengeLevel> challenge_levels();
 // One level by name; UserError naming the known levels otherwise.
 ChallengeLevel challenge_level(const std::string& name);
+// A graded family's instance at any size of its ladder (between the grades;
+// no estimate attached), named "<family>@<size_param>=<size>". UserError
+// for an unknown family or one without a ladder.
+ChallengeLevel challenge_rung(const std::string& family, std::int64_t size);
 
 // The generation request of a level (the public seed, or the one derived
 // from `private_seed`). UserError for an unavailable level.

@@ -55,6 +55,10 @@ AttackEstimate make_estimate(std::string attack, std::string learner, std::strin
   return out;
 }
 
+constexpr const char* kLabelValidatedRange =
+    "predicted beta <= 6: against lll_labels with LLL at d <= 16, n = 4d, gamma = 2 sqrt(d) "
+    "(docs/estimates.md, the label attack)";
+
 void append_note(AttackEstimate& out, const std::string& note) {
   out.note += (out.note.empty() ? "" : "; ") + note;
 }
@@ -342,6 +346,37 @@ AttackEstimate p5_guess_determine(const Params& p, std::int64_t n_train) {
   return out;
 }
 
+// The label attack on a periodic neuron or the CLWE network
+// (estimate/clwe_primal.h, estimate_label_attack). The noise on the label's
+// position: sigma, with the CLWE noise beta added for the reduction's
+// labels, and never below the labels' double rounding.
+AttackEstimate label_attack(const Params& p, std::int64_t n_train) {
+  AttackEstimate out = make_estimate(
+      "label_usvp", "lll_labels",
+      "primal uSVP on the sign-ambiguous label embedding (2n unknowns) under the GSA, ADPS16 "
+      "success condition; the embedding's geometry is our derivation (docs/estimates.md)",
+      "core-SVP operations, 2^(0.292 beta) (Becker-Ducas-Gama-Laarhoven 2016)");
+  const bool network = p.has("source");  // clwe_relu (periodic_neuron has no source)
+  if (network && (p.text("labels") != "planted")) {
+    out.note = "not applicable: null labels carry no secret";
+    return out;
+  }
+  estimate::ClweParameters clwe;
+  clwe.d = static_cast<int>(p.integer("d"));
+  clwe.gamma = p.real("gamma");
+  double noise = p.real("sigma");
+  if (network && p.text("source") == "reduction") noise = std::hypot(noise, p.real("beta"));
+  clwe.beta = std::max(noise, std::max(clwe.gamma, 1.0) * std::ldexp(1.0, -50));
+  clwe.samples = n_train;
+  const estimate::UsvpEstimate e = estimate::estimate_label_attack(clwe);
+  fill_usvp(e, out, false);  // the calibration measured the LWE embedding only
+  out.samples = static_cast<double>(e.samples_used);
+  out.validated_range = kLabelValidatedRange;
+  out.extrapolated = e.feasible && e.block_size > kPrimalValidatedBeta;
+  out.details["noise_met"] = clwe.beta;
+  return out;
+}
+
 // The integer-relation attack on CLWE with d + 1 samples (estimate/clwe_relation).
 AttackEstimate clwe_relation(const Params& p, std::int64_t n_train) {
   const int d = static_cast<int>(p.integer("d"));
@@ -377,6 +412,8 @@ AttackEstimate clwe_relation(const Params& p, std::int64_t n_train) {
 const std::map<std::string, std::vector<NamedModel>>& models() {
   static const std::map<std::string, std::vector<NamedModel>> table = {
       {"clwe", {{"primal_usvp", clwe_primal}, {"relation", clwe_relation}}},
+      {"clwe_relu", {{"label_usvp", label_attack}}},
+      {"periodic_neuron", {{"label_usvp", label_attack}}},
       {"lwe", {{"primal_usvp", lwe_primal}}},
       {"prg_hyperedge",
        {{"elimination", xor_elimination}, {"guess_and_determine", p5_guess_determine}}},
