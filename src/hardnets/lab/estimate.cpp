@@ -36,7 +36,7 @@ constexpr int kPrimalValidatedBeta = 6;
 constexpr const char* kPrimalValidatedRange =
     "predicted beta <= 6: against lll_primal with BKZ 2.0 at n <= 110, q = 3329 "
     "(docs/estimates.md, "
-    "Validation: right where LLL suffices, 2 to 4 block sizes optimistic above), and beta in "
+    "Validation: right where LLL suffices, 1 to 4 block sizes optimistic above), and beta in "
     "[406, 624] (the lattice estimator's Kyber512/768 figures)";
 
 constexpr const char* kClwePrimalValidatedRange =
