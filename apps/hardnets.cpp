@@ -122,6 +122,12 @@ void cmd_describe(const std::string& name, bool as_json, bool as_markdown, bool 
     fmt::print("  {:<12} {:<6} default {:<10} allowed {}\n      {}\n", d.name,
                param_type_name(d.type), d.default_text(), d.allowed(), d.doc);
   }
+  if (description.contains("estimates") && !description["estimates"].empty()) {
+    std::string models;
+    for (const Json& a : description["estimates"])
+      models += (models.empty() ? "" : ", ") + a.get<std::string>();
+    fmt::print("\ncost models (hardnets estimate {} --attack NAME): {}\n", name, models);
+  }
 }
 
 // ---- gen ----

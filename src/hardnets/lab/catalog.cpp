@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "hardnets/lab/estimate.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/problems/problem.h"
 
@@ -55,6 +56,8 @@ Json describe(const std::string& name) {
     out["publishes"] = Json::array();
     for (const TaskSchema* schema : problem->publishes())
       out["publishes"].push_back(schema_json(*schema));
+    // The attack models `hardnets estimate` has for it (docs/estimates.md).
+    out["estimates"] = estimate_attacks(name);
     if (const auto null = problem->null_hypothesis()) {
       out["null"] = Json{{"param", null->param},
                          {"value", null->value},
