@@ -58,8 +58,9 @@ def test_estimate_is_the_cli_estimate(cli):
 def test_estimate_inverse_mode_and_errors():
     s = hardnets.estimate("sparse_parity", noise=0.1, n_train=100000, solve_for="n",
                           target_bits=30)
-    assert s["found"] and s["below"] == s["value"] - 1
-    assert s["estimate"]["params"]["n"] == s["value"]
+    assert s["solved"]["found"] and s["solved"]["below"] == s["solved"]["value"] - 1
+    assert s["params"]["n"] == s["solved"]["value"] and s["solved"]["param"] == "n"
+    assert s["cheapest"] is not None
     with pytest.raises(ValueError, match="no cost model for problem 'teacher'"):
         hardnets.estimate("teacher")
     with pytest.raises(ValueError, match="does not apply"):
@@ -72,8 +73,8 @@ def test_estimate_budget_seconds_is_the_cli_one(cli):
     out = json.loads(run_cli(cli, "estimate", "lwe", "-p", "n=40", "--n-train", 2000,
                              "--attack", "primal_usvp", "--solve-for", "n",
                              "--budget-seconds", 60, "--json").stdout)
-    assert py["found"] and py["value"] == out["value"]
-    assert "takes at least 60" in py["goal"]
-    assert py["estimate"]["attacks"][0]["seconds"] >= 60
+    assert py["solved"]["found"] and py["solved"]["value"] == out["solved"]["value"]
+    assert "takes at least 60" in py["solved"]["goal"]
+    assert py["attacks"][0]["seconds"] >= 60
     with pytest.raises(ValueError, match="needs --attack NAME"):
         hardnets.estimate("lwe", n_train=2000, solve_for="n", budget_seconds=60)

@@ -579,6 +579,7 @@ SolveResult solve_for(const SolveRequest& request) {
                                                     : std::numeric_limits<std::int64_t>::max() / 4;
   const auto at = [&](std::int64_t v) { return reached(request, estimate_at(request, v)); };
   SolveResult out;
+  out.param = request.param;
   out.goal = goal_text(request);
   std::int64_t lo = instance.params.integer(request.param), hi = lo;
   if (at(lo)) {
@@ -592,6 +593,7 @@ SolveResult solve_for(const SolveRequest& request) {
     lo = hi;
     if (hi >= max) {
       out.below = lo;
+      out.at_value = estimate_at(request, lo);  // the largest value tried
       out.reason = fmt::format("up to the parameter's maximum {} = {} it is never true that {}",
                                request.param, max, out.goal);
       return out;
@@ -610,8 +612,11 @@ SolveResult solve_for(const SolveRequest& request) {
 }
 
 Json SolveResult::to_json() const {
-  return Json{{"found", found}, {"goal", goal},     {"value", found ? Json(value) : Json(nullptr)},
-              {"below", below}, {"reason", reason}, {"estimate", at_value.to_json()}};
+  Json out = at_value.to_json();
+  out["solved"] = Json{{"found", found}, {"param", param},
+                       {"goal", goal},   {"value", found ? Json(value) : Json(nullptr)},
+                       {"below", below}, {"reason", reason}};
+  return out;
 }
 
 }  // namespace hardnets

@@ -91,11 +91,14 @@ SolveRequest make_solve_request(EstimateRequest base, std::string param,
 
 struct SolveResult {
   bool found = false;
+  std::string param;        // the parameter searched
   std::string goal;         // the goal in words
   std::int64_t value = 0;   // the least value that reaches the goal
   std::int64_t below = 0;   // the largest value tried below it (not reaching it)
   std::string reason;       // when not found
-  EstimateReport at_value;  // the estimate at `value`
+  EstimateReport at_value;  // the estimate at `value` (at `below` when not found)
+  // The estimate's object (problem, params, n_train, attacks, cheapest) with
+  // "solved": {found, param, goal, value, below, reason}.
   Json to_json() const;
 };
 
