@@ -18,7 +18,8 @@ TEST(Catalog, DescribesProblemsAndLearners) {
   // The cost models `hardnets estimate` has: none for the teacher yet.
   EXPECT_EQ(teacher["estimates"], Json::array());
   EXPECT_EQ(describe("clwe")["estimates"], (Json{"primal_usvp", "relation"}));
-  EXPECT_EQ(describe("sparse_parity")["estimates"], (Json{"elimination", "exhaustive", "sgd"}));
+  EXPECT_EQ(describe("sparse_parity")["estimates"],
+            (Json{"elimination", "exhaustive", "bkw", "sgd"}));
   const Json sgd = describe("sgd");
   EXPECT_EQ(sgd["kind"], "learner");
   EXPECT_FALSE(sgd.contains("estimates"));

@@ -138,6 +138,30 @@ Json parity(int n, double noise) {
   return Json{{"n", std::to_string(n)}, {"k", "3"}, {"noise", std::to_string(noise)}};
 }
 
+TEST(EstimateParity, BkwByHand) {
+  // n = 256, eta = 0.1 (eps = 0.8), a = 6: b = 43; m' = 8 * 43 ln 2 / 0.8^64 =
+  // 2^(7.898 + 20.603) = 2^28.50; m = m' + 5 * 2^43 = 2^45.32; work = 5 m n
+  // (2^55.64) + 43 * 2^43 + m' 43, times a = 6: 2^58.23.
+  const estimate::BkwEstimate e = estimate::bkw_lf1_rounds(256, 0.1, 6);
+  EXPECT_EQ(e.block_bits, 43);
+  const double log2_final = std::log2(8 * 43 * std::log(2.0)) - 64 * std::log2(0.8);
+  const double m = std::exp2(log2_final) + 5 * std::exp2(43);
+  EXPECT_NEAR(e.log2_samples, std::log2(m), 1e-9);
+  const double work = 5 * m * 256 + 43 * std::exp2(43) + std::exp2(log2_final) * 43;
+  EXPECT_NEAR(e.log2_ops, std::log2(6 * work), 1e-9);
+  EXPECT_NEAR(e.log2_ops, 58.23, 0.01);
+  // With 4096 samples only a = 1 fits (2^264, exhaustive over 2^256): BKW is
+  // never the cheapest there; with 10^9 samples at n = 64 it is a = 4.
+  const AttackEstimate few =
+      estimate_costs({"sparse_parity", parity(256, 0.1), 4096, "bkw"}).attacks.at(0);
+  EXPECT_EQ(few.details["rounds"].get<int>(), 1);
+  const AttackEstimate many =
+      estimate_costs({"sparse_parity", parity(64, 0.1), 1000000000, "bkw"}).attacks.at(0);
+  EXPECT_EQ(many.details["rounds"].get<int>(), 4);
+  EXPECT_TRUE(many.succeeds);
+  EXPECT_TRUE(many.extrapolated);  // no lab implementation to validate against
+}
+
 TEST(EstimateParity, SgdEmpiricalFitByHand) {
   // n = 32, k = 3: steps* = 78 * 32 = 2496; parameters 33 * 256 + 257 = 8705;
   // 2496 * 64 * 6 * 8705 = 8.343e9 flops = 2^32.96.
@@ -166,8 +190,8 @@ TEST(Estimate, CheapestIsTheLeastCostAmongThoseThatSucceed) {
   // -log2(1 - 0.99^(1/4959)) = 18.9), 2^(12.28 + log2
   // 19 + log2 3) = 2^18.11.
   const EstimateReport r = estimate_costs({"sparse_parity", parity(32, 0), 40, ""});
-  ASSERT_EQ(r.attacks.size(), 3u);
-  EXPECT_FALSE(r.attacks[2].succeeds);  // sgd: measured with 50000 samples only
+  ASSERT_EQ(r.attacks.size(), 4u);
+  EXPECT_FALSE(r.attacks[3].succeeds);  // sgd: measured with 50000 samples only
   EXPECT_NEAR(r.attacks[0].log2_ops, std::log2(39.0) + 10, 1e-9);
   EXPECT_NEAR(r.attacks[1].log2_ops, std::log2(4960.0) + std::log2(19.0) + std::log2(3.0), 1e-9);
   ASSERT_TRUE(r.cheapest.has_value());
@@ -254,7 +278,7 @@ TEST(Estimate, BadInputNamesWhatIsWrong) {
                     estimate_costs({"sparse_parity", Json::object(), 100, "primal_usvp"});
                   }),
                   "attack 'primal_usvp' does not apply to problem 'sparse_parity' (its attacks: "
-                  "elimination, exhaustive, sgd)");
+                  "elimination, exhaustive, bkw, sgd)");
   EXPECT_CONTAINS(user_error([] {
                     solve_for({{"sparse_parity", Json::object(), 100, ""}, "noise", 40});
                   }),

@@ -56,4 +56,42 @@ double exhaustive_samples(std::int64_t n, std::int64_t k, double eta, double p) 
   return std::ceil(2 * (log_c - std::log1p(-p)) / (eps * eps));
 }
 
+BkwEstimate bkw_lf1_rounds(std::int64_t n, double eta, int rounds) {
+  if (!(eta >= 0 && eta < 0.5)) fail("BKW: eta must be in [0, 1/2), got {}", eta);
+  if (rounds < 1 || rounds > n) fail("BKW: need 1 <= rounds <= n, got {}", rounds);
+  BkwEstimate e;
+  e.rounds = rounds;
+  e.block_bits = static_cast<int>((n + rounds - 1) / rounds);
+  const double a = rounds, b = e.block_bits, ln2 = std::log(2.0);
+  // log2 of m' = 8 b ln 2 / eps^(2^a), kept in logs (eps^(2^a) underflows).
+  const double log2_eps = std::log2(1 - 2 * eta);
+  const double log2_final = std::log2(8 * b * ln2) - std::exp2(a) * log2_eps;
+  // log2 of a sum of two powers of two.
+  auto log2_add = [](double x, double y) {
+    const double hi = std::max(x, y), lo = std::min(x, y);
+    return hi + std::log2(1 + std::exp2(lo - hi));
+  };
+  e.log2_samples = a > 1 ? log2_add(log2_final, std::log2(a - 1) + b) : log2_final;
+  double log2_work = std::log2(b) + b;  // the transform
+  log2_work = log2_add(log2_work, log2_final + std::log2(b));
+  if (a > 1)
+    log2_work = log2_add(log2_work, std::log2(a - 1) + e.log2_samples + std::log2(double(n)));
+  e.log2_ops = std::log2(a) + log2_work;
+  return e;
+}
+
+BkwEstimate bkw_lf1(std::int64_t n, double eta, double samples_available) {
+  const double log2_available = std::log2(std::max(1.0, samples_available));
+  BkwEstimate best, best_fitting;
+  bool any = false, any_fitting = false;
+  for (int a = 1; a <= std::min<std::int64_t>(n, 64); ++a) {
+    BkwEstimate e = bkw_lf1_rounds(n, eta, a);
+    e.fits = e.log2_samples <= log2_available;
+    if (!any || e.log2_ops < best.log2_ops) best = e, any = true;
+    if (e.fits && (!any_fitting || e.log2_ops < best_fitting.log2_ops))
+      best_fitting = e, any_fitting = true;
+  }
+  return any_fitting ? best_fitting : best;
+}
+
 }  // namespace hardnets::estimate

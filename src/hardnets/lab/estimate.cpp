@@ -242,6 +242,36 @@ AttackEstimate parity_exhaustive(const Params& p, std::int64_t n_train) {
   return out;
 }
 
+// BKW with LF1 on (sparse) parity with noise (estimate/parity.h): the
+// published model; the lab has no implementation to check it against.
+AttackEstimate parity_bkw(const Params& p, std::int64_t n_train) {
+  const std::int64_t n = p.integer("n");
+  const double eta = p.real("noise");
+  AttackEstimate out = make_estimate(
+      "bkw", "",
+      "Blum-Kalai-Wasserman (J. ACM 2003) with the LF1 step of Levieil and Fouque (SCN 2006), "
+      "the rounds optimised; ignores sparsity",
+      "bit operations: a ((a - 1) m n + b 2^b + m' b)");
+  if (p.text("labels") != "parity" || eta >= 0.5) {
+    out.note = "not applicable: labels independent of the inputs";
+    return out;
+  }
+  const estimate::BkwEstimate e = estimate::bkw_lf1(n, eta, static_cast<double>(n_train));
+  out.log2_ops = e.log2_ops;
+  out.samples = std::exp2(e.log2_samples);
+  out.log2_memory = e.log2_samples + std::log2(static_cast<double>(n));
+  out.success_probability = e.fits ? 1.0 : 0.0;
+  out.succeeds = e.fits;
+  out.note = e.fits ? "a threshold model: LF1's sample bound"
+                    : fmt::format("needs 2^{:.1f} samples, more than the {} given", e.log2_samples,
+                                  n_train);
+  out.validated_range = "not validated: the lab has no BKW implementation";
+  out.extrapolated = true;
+  out.details = {
+      {"rounds", e.rounds}, {"block_bits", e.block_bits}, {"log2_samples", e.log2_samples}};
+  return out;
+}
+
 // SGD on sparse parity, an EMPIRICAL model (never a bound): the lab's sgd
 // (Adam, one hidden layer of 256 ReLUs, batch 64, 50000 samples) first
 // reached clean test accuracy 0.99 after steps* = A n^b steps, fitted on
@@ -420,6 +450,7 @@ const std::map<std::string, std::vector<NamedModel>>& models() {
       {"sparse_parity",
        {{"elimination", parity_elimination},
         {"exhaustive", parity_exhaustive},
+        {"bkw", parity_bkw},
         {"sgd", parity_sgd}}},
   };
   return table;
