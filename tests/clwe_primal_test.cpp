@@ -60,6 +60,15 @@ TEST(ClwePrimal, AgreesWithTheLabsLllThresholdsWithinOneGridStep) {
   EXPECT_EQ(block(64, 3e-5).block_size, 2);
   EXPECT_EQ(block(64, 1e-4).block_size, 2);
   EXPECT_GT(block(64, 3e-4).block_size, 2);
+  // Validated where LLL was run: beta = 2; a larger predicted block size is flagged.
+  auto flagged = [](const char* beta) {
+    return estimate_costs(
+               {"clwe", Json{{"d", "64"}, {"gamma", "16"}, {"beta", beta}}, 192, "primal_usvp"})
+        .attacks.at(0)
+        .extrapolated;
+  };
+  EXPECT_FALSE(flagged("1e-4"));
+  EXPECT_TRUE(flagged("1e-3"));
 }
 
 TEST(ClwePrimal, EstimateUsesTheNoiseTheAttackMeets) {

@@ -1,12 +1,13 @@
 // The primal uSVP model (estimate/lattice_usvp): the root Hermite factor
 // against hand-worked and published values, the success condition, and the
-// published lattice-estimator figures for Kyber.
+// published lattice-estimator figures for Kyber; the validated range flag.
 #include "hardnets/estimate/lattice_usvp.h"
 
 #include <cmath>
 
 #include <gtest/gtest.h>
 
+#include "hardnets/lab/estimate.h"
 #include "test_util.h"
 
 namespace hardnets::estimate {
@@ -40,6 +41,21 @@ TEST(LatticeUsvp, RootHermiteFactorMatchesHandWorkedAndPublishedValues) {
       EXPECT_LT(root_hermite_factor(beta), root_hermite_factor(beta - 1)) << beta;
   }
   EXPECT_CONTAINS(testing::user_error([] { root_hermite_factor(1); }), "block size 1 < 2");
+}
+
+// The LWE estimate is validated up to the validation's largest predicted
+// block size (7, at n = 110) and at the Kyber figures; between, it is flagged.
+TEST(LatticeUsvp, ExtrapolatedOutsideTheValidatedBlockSizes) {
+  auto at = [](const char* n) {
+    return estimate_costs({"lwe", Json{{"n", n}}, 2000, "primal_usvp"}).attacks.at(0);
+  };
+  const AttackEstimate n110 = at("110");
+  EXPECT_EQ(n110.details["block_size"].get<int>(), 7);
+  EXPECT_FALSE(n110.extrapolated);
+  const AttackEstimate n200 = at("200");
+  EXPECT_GT(n200.details["block_size"].get<int>(), 7);
+  EXPECT_TRUE(n200.extrapolated);
+  EXPECT_CONTAINS(n200.validated_range, "predicted beta <= 7");
 }
 
 TEST(LatticeUsvp, ConditionByHand) {
