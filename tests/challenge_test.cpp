@@ -195,6 +195,9 @@ TEST(Challenge, SweepSpecRunsEachAvailableLevelsBreaker) {
   EXPECT_CONTAINS(low, "label = \"dnnt-lab\"");
   EXPECT_EQ(low.find("lwe-48"), std::string::npos);
   EXPECT_CONTAINS(low, "seconds = 120");
+  // Noisy parity: elimination (the lab level's breaker) does not apply; SGD is tried.
+  EXPECT_CONTAINS(low, "name = \"sgd\"\nproblems = [\"parity-32\"]");
+  EXPECT_CONTAINS(low, "name = \"gf2\"\nproblems = [\"parity-lab\"]");
   EXPECT_CONTAINS(testing::user_error([] { challenge_sweep_spec(32, 0); }), "--seconds");
 }
 

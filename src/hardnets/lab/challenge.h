@@ -49,7 +49,9 @@ struct ChallengeLevel {
   // Solved: the problem's judge reports success_metric >= success_at.
   std::string success_metric;
   double success_at = 1;
-  // The lab's attack that breaks the lab level (and what it is run with).
+  // The lab's attack that breaks the lab level (and what it is run with); on
+  // graded levels, the lab attack tried there (parity's: sgd, as elimination
+  // does not apply to noisy labels).
   std::string breaker;
   Json breaker_params = Json::object();
   std::string caveat;  // what the level's grade does not account for
