@@ -3,7 +3,6 @@
 // spec of the scoreboard (challenge.h).
 #include <cmath>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -11,6 +10,7 @@
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/error.h"
 #include "hardnets/core/sha256.h"
+#include "hardnets/core/text_file.h"
 #include "hardnets/lab/challenge.h"
 #include "hardnets/lab/outside_run.h"
 
@@ -19,14 +19,6 @@ namespace hardnets {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_text(const fs::path& file, const char* what) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) fail("cannot read {} '{}'", what, file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 Json parse_json_text(const std::string& text, const fs::path& file, const char* what) {
   try {
@@ -122,7 +114,7 @@ ChallengeSubmission read_submission(const fs::path& file) {
   }
   if (file.extension() != ".json")
     fail("--predictions '{}': expected an .npy vector or a .json object", file.string());
-  const Json j = parse_json_text(read_text(file, "--predictions"), file, "--predictions");
+  const Json j = parse_json_text(read_text_file(file, "--predictions"), file, "--predictions");
   if (!j.is_object()) fail("--predictions '{}': expected a JSON object", file.string());
   auto vector_of = [&](const char* key) -> std::optional<Vector> {
     if (!j.contains(key)) return std::nullopt;
@@ -163,7 +155,7 @@ ChallengeVerdict judge_challenge(const ChallengeLevel& level, const ChallengeSub
   std::optional<std::string> passphrase;
   Json opened;
   if (organiser) {
-    const std::string text = read_text(*organiser, "--organiser");
+    const std::string text = read_text_file(*organiser, "--organiser");
     opened = parse_json_text(text, *organiser, "--organiser");
     if (!opened.is_object() || !opened.contains("private_seed") ||
         !opened["private_seed"].is_string() || opened.value("challenge", "") != level.name)

@@ -318,6 +318,15 @@ std::int64_t prg_outputs(const Params& p, std::int64_t n_train) {
   return stretch > 0 ? std::max<std::int64_t>(1, std::llround(std::pow(n, stretch))) : n_train;
 }
 
+// Whether a Goldreich-PRG model for `predicate` (`shown` in messages)
+// covers the instance (PRG labels with that predicate); if not, says so in
+// the estimate's note.
+bool covers_prg(const Params& p, const char* predicate, const char* shown, AttackEstimate& out) {
+  if (p.text("predicate") == predicate && p.text("labels") == "prg") return true;
+  out.note = fmt::format("not applicable: the model covers the {} predicate on PRG labels", shown);
+  return false;
+}
+
 // Gaussian elimination on Goldreich's PRG with XOR_k (exact seed recovery).
 // m is the problem's own: n^stretch when stretch > 0, else n_train.
 AttackEstimate xor_elimination(const Params& p, std::int64_t n_train) {
@@ -327,10 +336,7 @@ AttackEstimate xor_elimination(const Params& p, std::int64_t n_train) {
       "GF(2) elimination on XOR_k outputs: free seed bits ~ Poisson(n (1 - k/n)^m), each "
       "guessed, times a dense-rank factor (our model, docs/estimates.md)",
       "bit operations of schoolbook elimination, m n^2");
-  if (p.text("predicate") != "xor" || p.text("labels") != "prg") {
-    out.note = "not applicable: the model covers the XOR predicate on PRG labels";
-    return out;
-  }
+  if (!covers_prg(p, "xor", "XOR", out)) return out;
   const std::int64_t given = prg_outputs(p, n_train);
   out.samples = static_cast<double>(estimate::xor_recovery_samples(n, k, 0.5));
   const std::int64_t m =
@@ -359,10 +365,7 @@ AttackEstimate p5_guess_determine(const Params& p, std::int64_t n_train) {
       "pair collisions plus greedy guesses, g = (2/3) n (n - c) / (2m + n) (Couteau, Dupin, "
       "Méaux, Rossi, Rotella, ASIACRYPT 2018; the factor 2/3 measured on the lab's greedy)",
       "bit operations: 2^g eliminations of m n^2 each (an upper bound: propagation prunes)");
-  if (p.text("predicate") != "p5" || p.text("labels") != "prg") {
-    out.note = "not applicable: the model covers the P5 predicate on PRG labels";
-    return out;
-  }
+  if (!covers_prg(p, "p5", "P5", out)) return out;
   const std::int64_t m = prg_outputs(p, n_train);
   const double c = goldreich::expected_pair_collisions(static_cast<int>(n), m);
   const double g = estimate::p5_guesses(n, static_cast<double>(m), c);

@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "hardnets/core/error.h"
+#include "hardnets/core/text_file.h"
 #include "hardnets/lab/distinguish.h"
 #include "hardnets/lab/expression.h"
 #include "hardnets/lab/store.h"
@@ -760,11 +759,7 @@ SweepPlan parse_sweep(const std::string& text, const std::string& source) {
 }
 
 SweepPlan load_sweep(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) fail("cannot open sweep spec '{}'", path.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_sweep(text.str(), path.string());
+  return parse_sweep(read_text_file(path, "sweep spec"), path.string());
 }
 
 }  // namespace hardnets
