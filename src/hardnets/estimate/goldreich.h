@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace hardnets::estimate {
 
@@ -40,5 +41,34 @@ std::int64_t xor_recovery_samples(std::int64_t n, std::int64_t k, double p);
 // 0.69 of it at n = 128..1024, m = n^1.0..n^1.3), the factor below.
 inline constexpr double kP5GreedyFactor = 2.0 / 3.0;
 double p5_guesses(std::int64_t n, double m, double collisions);
+
+// Linearization of any predicate at its GF(2) degree D (the gf2 learner with
+// degree 0; Couteau et al. 2018 §3 discuss it as the generic algebraic
+// attack). Output i is one linear equation in the monomials of its
+// algebraic normal form on the seed bits of S_i; `monomials[j]` is how many
+// monomials of degree j the ANF has (j = 0..D; the constant is ignored).
+// The m outputs read m·monomials[j] monomials of degree j, uniform among
+// the C(n, j), so about C(n, j) (1 - exp(-m monomials[j] / C(n, j))) of them
+// are distinct: the unknowns U(m). The model (ours) says the system
+// determines the seed once m >= U(m) — an equation whose monomial occurs
+// nowhere else only fixes that monomial, which the count charges — and
+// every seed bit occurs (m >= (n / k) ln(2n), the expected uncovered bits
+// n e^{-mk/n} below one half). m - U(m) is convex in m with value 0 at 0,
+// so its positive crossing is unique.
+double linearization_unknowns(std::int64_t n, const std::vector<int>& monomials, double m);
+// The least m (real-valued) at which both conditions hold; +inf when U(m)
+// stays above m (no degree-1 term and nothing else: cannot happen for a
+// non-constant predicate).
+double linearization_samples(std::int64_t n, std::int64_t k, const std::vector<int>& monomials);
+
+// The spectral distinguisher on P5 (spectral_p5): pairings of outputs whose
+// XOR triples share an index, about 4.5 m (m - 1) / n of them
+// (docs/learners.md, measured within 1%).
+double p5_pairings(std::int64_t n, double m);
+// It recovered the seed on at least 2 of 3 seeds from m = n^1.5 (the
+// refutation threshold n^{t/2}, t = 3 for P5, Allen, O'Donnell and Witmer
+// 2015) at every n in 32..1024, and on at most 1 of 3 at n^1.4
+// (docs/prg-results.md): the model's threshold.
+inline constexpr double kSpectralStretch = 1.5;
 
 }  // namespace hardnets::estimate

@@ -15,7 +15,7 @@ namespace hardnets {
 
 namespace {
 
-using Model = std::function<AttackEstimate(const Params&, std::int64_t n_train)>;
+using estimate_models::Model;
 
 struct NamedModel {
   std::string attack;
@@ -24,6 +24,12 @@ struct NamedModel {
 
 using namespace estimate_models;
 
+// The hyperedge attack `attack` on a lifted network (decode-then-attack).
+Model lifted(Model attack) {
+  return
+      [attack](const Params& p, std::int64_t n_train) { return decode_then(attack, p, n_train); };
+}
+
 const std::map<std::string, std::vector<NamedModel>>& models() {
   static const std::map<std::string, std::vector<NamedModel>> table = {
       {"clwe", {{"primal_usvp", clwe_primal}, {"relation", clwe_relation}}},
@@ -31,7 +37,22 @@ const std::map<std::string, std::vector<NamedModel>>& models() {
       {"periodic_neuron", {{"label_usvp", label_attack}}},
       {"lwe", {{"primal_usvp", lwe_primal}}},
       {"prg_hyperedge",
-       {{"elimination", xor_elimination}, {"guess_and_determine", p5_guess_determine}}},
+       {{"elimination", xor_elimination},
+        {"guess_and_determine", p5_guess_determine},
+        {"linearization", linearization},
+        {"spectral", spectral}}},
+      {"prg_depth3",
+       {{"elimination", lifted(xor_elimination)},
+        {"guess_and_determine", lifted(p5_guess_determine)},
+        {"linearization", lifted(linearization)},
+        {"spectral", lifted(spectral)}}},
+      {"teacher", {{"exact_relu", exact_relu_teacher}}},
+      {"relu_reduction",
+       {{"exact_relu", exact_relu_reduction}, {"source_search", relu_source_search}}},
+      {"dnnt_random",
+       {{"brute_force", dnnt_brute_force}, {"dynamic_program", dnnt_dynamic_program}}},
+      {"dnnt_reduction",
+       {{"brute_force", dnnt_brute_force}, {"dynamic_program", dnnt_dynamic_program}}},
       {"sparse_parity",
        {{"elimination", parity_elimination},
         {"exhaustive", parity_exhaustive},
@@ -254,6 +275,5 @@ AttackEstimate make_estimate(std::string attack, std::string learner, std::strin
 void append_note(AttackEstimate& out, const std::string& note) {
   out.note += (out.note.empty() ? "" : "; ") + note;
 }
-
 
 }  // namespace hardnets::estimate_models

@@ -33,7 +33,6 @@ constexpr const char* kClwePrimalValidatedRange =
     "predicted beta = 2 (LLL): against lll_primal with LLL at d <= 64, n = 3d, gamma = 2 sqrt(d) "
     "(docs/estimates.md, CLWE primal)";
 
-
 // Seconds of lll_primal's progressive BKZ 2.0 up to the predicted beta, from
 // the lab's calibration: LLL's own fit at beta = 2, the BKZ fit above (below
 // its smallest fitted block size, extrapolated and flagged).
@@ -86,7 +85,6 @@ void fill_usvp(const estimate::UsvpEstimate& e, AttackEstimate& out, bool calibr
       {"core_svp_bits", e.log2_core_svp}, {"core_svp_quantum_bits", e.log2_core_svp_quantum}};
   if (e.feasible && calibrated) add_primal_seconds(e, out);
 }
-
 
 }  // namespace
 
@@ -164,7 +162,6 @@ AttackEstimate clwe_primal(const Params& p, std::int64_t n_train) {
   return out;
 }
 
-
 // The label attack on a periodic neuron or the CLWE network
 // (estimate/clwe_primal.h, estimate_label_attack). The noise on the label's
 // position: sigma, with the CLWE noise beta added for the reduction's
@@ -227,6 +224,5 @@ AttackEstimate clwe_relation(const Params& p, std::int64_t n_train) {
                  {"log2_inverse_noise", noise_bits}};
   return out;
 }
-
 
 }  // namespace hardnets::estimate_models

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "hardnets/core/params.h"
@@ -37,7 +38,22 @@ AttackEstimate parity_exhaustive(const Params& p, std::int64_t n_train);
 AttackEstimate parity_bkw(const Params& p, std::int64_t n_train);
 AttackEstimate parity_sgd(const Params& p, std::int64_t n_train);
 
+using Model = std::function<AttackEstimate(const Params&, std::int64_t n_train)>;
+
 AttackEstimate xor_elimination(const Params& p, std::int64_t n_train);
 AttackEstimate p5_guess_determine(const Params& p, std::int64_t n_train);
+AttackEstimate linearization(const Params& p, std::int64_t n_train);
+AttackEstimate spectral(const Params& p, std::int64_t n_train);
+// A hyperedge attack on prg_depth3, through decode-then-attack.
+AttackEstimate decode_then(const Model& attack, const Params& p, std::int64_t n_train);
+
+// Exact training: exact_relu's activation patterns on a teacher's data and
+// on relu_reduction's, the reductions' sources by brute force, and the
+// exact D-NNT solvers (estimate_training.cpp).
+AttackEstimate exact_relu_teacher(const Params& p, std::int64_t n_train);
+AttackEstimate exact_relu_reduction(const Params& p, std::int64_t n_train);
+AttackEstimate relu_source_search(const Params& p, std::int64_t n_train);
+AttackEstimate dnnt_brute_force(const Params& p, std::int64_t n_train);
+AttackEstimate dnnt_dynamic_program(const Params& p, std::int64_t n_train);
 
 }  // namespace hardnets::estimate_models

@@ -126,5 +126,4 @@ AttackEstimate parity_sgd(const Params& p, std::int64_t n_train) {
   return out;
 }
 
-
 }  // namespace hardnets::estimate_models

@@ -1,12 +1,15 @@
 #include "hardnets/lab/estimate_models.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "hardnets/contracts/goldreich.h"
 #include "hardnets/estimate/goldreich.h"
+#include "hardnets/problems/prg_network.h"
 
 namespace hardnets::estimate_models {
 
@@ -14,7 +17,7 @@ namespace {
 
 // The outputs a Goldreich instance holds: n^stretch when stretch > 0, else n_train.
 std::int64_t prg_outputs(const Params& p, std::int64_t n_train) {
-  const double stretch = p.real("stretch");
+  const double stretch = p.has("stretch") ? p.real("stretch") : 0.0;  // the lifts have none
   const auto n = static_cast<double>(p.integer("n"));
   return stretch > 0 ? std::max<std::int64_t>(1, std::llround(std::pow(n, stretch))) : n_train;
 }
@@ -27,7 +30,6 @@ bool covers_prg(const Params& p, const char* predicate, const char* shown, Attac
   out.note = fmt::format("not applicable: the model covers the {} predicate on PRG labels", shown);
   return false;
 }
-
 
 }  // namespace
 
@@ -87,5 +89,120 @@ AttackEstimate p5_guess_determine(const Params& p, std::int64_t n_train) {
   return out;
 }
 
+namespace {
+
+// Monomials of each degree in P's algebraic normal form (index = degree).
+std::vector<int> monomials_by_degree(const goldreich::Predicate& P) {
+  const std::vector<std::uint8_t> anf = goldreich::algebraic_normal_form(P);
+  std::vector<int> out(static_cast<std::size_t>(P.k) + 1, 0);
+  for (std::uint32_t T = 1; T < anf.size(); ++T)
+    if (anf[T]) ++out[static_cast<std::size_t>(std::popcount(T))];
+  while (out.size() > 1 && out.back() == 0) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+// Linearization at the predicate's GF(2) degree (estimate/goldreich.h).
+AttackEstimate linearization(const Params& p, std::int64_t n_train) {
+  const std::int64_t n = p.integer("n");
+  AttackEstimate out = make_estimate(
+      "linearization", "gf2",
+      "GF(2) elimination on the outputs linearized at the predicate's degree D: solvable once "
+      "the outputs outnumber the distinct monomials they read (our model, docs/estimates.md)",
+      "bit operations of schoolbook elimination, m U^2 (U = the unknowns)");
+  if (p.text("labels") != "prg") {
+    out.note = "not applicable: uniform labels carry no seed";
+    return out;
+  }
+  const goldreich::Predicate P = goldreich::predicate_from_params(p, "estimate");
+  const std::vector<int> monomials = monomials_by_degree(P);
+  if (monomials.size() <= 2) {
+    out.note = "not applicable: a linear predicate (degree 1) is the elimination model's";
+    return out;
+  }
+  const std::int64_t given = prg_outputs(p, n_train);
+  const double m = static_cast<double>(given);
+  const double unknowns = estimate::linearization_unknowns(n, monomials, m);
+  out.samples = estimate::linearization_samples(n, P.k, monomials);
+  out.success_probability = m >= out.samples ? 1.0 : 0.0;
+  out.succeeds = out.success_probability >= 0.5;
+  out.log2_ops = std::log2(m) + 2 * std::log2(std::max(1.0, unknowns));
+  out.log2_memory = std::log2(m) + std::log2(std::max(1.0, unknowns));
+  out.note = "a threshold model: success iff the outputs reach the unknowns they read";
+  out.validated_range =
+      "P5 (degree 2) at n in [128, 512], m = n^1.3 .. n^1.7; XOR_4-MAJ_5 (degree 4) at n = 32, 64, "
+      "m <= n^2, where it predicts and the lab measures failure (docs/estimates.md)";
+  const bool p5 = P.name == "p5";
+  out.extrapolated = !(p5 && n >= 128 && n <= 512) && !(P.name == "xor_maj" && n <= 64);
+  out.details = {{"degree", static_cast<int>(monomials.size()) - 1},
+                 {"monomials_by_degree", monomials},
+                 {"unknowns", unknowns},
+                 {"outputs_given", given}};
+  return out;
+}
+
+// The spectral pairing distinguisher with seed rounding on P5: a threshold
+// measured on the lab's spectral_p5 (estimate/goldreich.h), its cost the
+// power iteration on the pairing matrix (about 50 products of its
+// entries, docs/learners.md) and the verification against every output.
+AttackEstimate spectral(const Params& p, std::int64_t n_train) {
+  const std::int64_t n = p.integer("n");
+  AttackEstimate out = make_estimate(
+      "spectral", "spectral_p5",
+      "pairing matrix + top eigenvector (after Allen, O'Donnell, Witmer 2015; our pairing "
+      "construction), success from m = n^1.5 as measured on spectral_p5 (docs/prg-results.md)",
+      "word operations: 50 passes over the 4.5 m^2 / n pairings, plus m n for verification");
+  if (!covers_prg(p, "p5", "P5", out)) return out;
+  const std::int64_t m = prg_outputs(p, n_train);
+  const double nn = static_cast<double>(n), mm = static_cast<double>(m);
+  const double pairings = estimate::p5_pairings(n, mm);
+  out.samples = std::ceil(std::pow(nn, estimate::kSpectralStretch));
+  out.success_probability = mm >= out.samples ? 1.0 : 0.0;
+  out.succeeds = out.success_probability >= 0.5;
+  out.log2_ops = std::log2(50 * pairings + mm * nn);
+  out.log2_memory = std::log2(std::max(1.0, pairings));
+  out.note =
+      "a threshold model (at least 2 of 3 seeds recovered from m = n^1.5 at n = 32..1024, at most "
+      "1 of 3 at n^1.4); the lab's spectral_p5 caps the matrix at 4e7 entries";
+  const double sigma = std::log(mm) / std::log(nn);
+  out.validated_range = "n in [32, 1024], m = n^1.3 .. n^2.0 (the lab's spectral_p5 runs)";
+  out.extrapolated = n < 32 || n > 1024 || sigma < 1.29 || sigma > 2.01;
+  out.details = {{"pairings", pairings}, {"stretch", sigma}, {"samples_used", m}};
+  return out;
+}
+
+// Decode-then-attack on prg_depth3 (docs/learners.md, prg_decode): S(x) is
+// read off the sign coordinates of the clean rows, whose fraction is the
+// case table's (prg_network::predicted_cases), so the hyperedge attack sees
+// that fraction of the rows; the decode itself reads every input (rows x d).
+AttackEstimate decode_then(const Model& attack, const Params& p, std::int64_t n_train) {
+  const int n = static_cast<int>(p.integer("n"));
+  const goldreich::Predicate P = goldreich::predicate_from_params(p, "estimate");
+  const int R = P.k * std::countr_zero(static_cast<std::uint64_t>(n));
+  const double delta = p.real("delta") > 0 ? p.real("delta") : 0.1 / R;
+  const double clean = prg_network::predicted_cases(n, P.k, delta).clean;
+  const auto decoded = static_cast<std::int64_t>(std::floor(clean * static_cast<double>(n_train)));
+  AttackEstimate out = attack(p, std::max<std::int64_t>(decoded, 1));
+  out.model = fmt::format(
+      "decode S(x) from the clean rows (fraction {:.3f}, the case table of "
+      "docs/problems.md), then {}",
+      clean, out.model);
+  out.samples = std::ceil(out.samples / clean);
+  const double pad = p.integer("pad") < 0 ? n : static_cast<double>(p.integer("pad"));
+  const double decode_ops = std::log2(static_cast<double>(n_train) * (R + pad));
+  if (std::isfinite(out.log2_ops))
+    out.log2_ops = std::log2(std::exp2(out.log2_ops) + std::exp2(decode_ops));
+  out.details["decode_fraction"] = clean;
+  out.details["rows_decoded"] = decoded;
+  // Decode-then-attack was measured at tau = 0 and 0.001 delta
+  // (tests/prg_decode_test.cpp, docs/prg-results.md).
+  if (p.real("tau") > 0.001 * delta) {
+    out.extrapolated = true;
+    append_note(out,
+                "parameter smoothing above 0.001 delta was not measured with decode-then-attack");
+  }
+  return out;
+}
 
 }  // namespace hardnets::estimate_models
