@@ -41,22 +41,23 @@ TEST(Challenge, GradedLevelsReachTheirTargetAndOneSizeLessDoesNot) {
     ASSERT_TRUE(at.cheapest.has_value()) << level.name;
     EXPECT_GE(at.attacks[*at.cheapest].log2_ops, *level.target_bits) << level.name;
     // One size less (with the samples the ladder gives it): below the target.
+    // A ladder whose sizes are rounded (prg_depth3: powers of two) steps down
+    // to the largest size whose instance differs.
     const ChallengeLevel again = challenge_level(level.name);
     EXPECT_EQ(again.params, level.params) << "levels are reproducible from the name";
-    const std::int64_t size = std::stoll(level.params[level.size_param].get<std::string>());
-    const ChallengeLevel smaller = challenge_rung(level.family, size - 1);
-    EXPECT_EQ(smaller.name, fmt::format("{}@{}={}", level.family, level.size_param, size - 1));
+    std::int64_t size = std::stoll(level.params[level.size_param].get<std::string>()) - 1;
+    while (size > 1 && challenge_rung(level.family, size).params == level.params) --size;
+    const ChallengeLevel smaller = challenge_rung(level.family, size);
+    EXPECT_EQ(smaller.name, fmt::format("{}@{}={}", level.family, level.size_param, size));
     const EstimateReport below =
         estimate_costs({smaller.problem, smaller.params, smaller.n_train, ""});
     ASSERT_TRUE(below.cheapest.has_value()) << level.name;
     EXPECT_LT(below.attacks[*below.cheapest].log2_ops, *level.target_bits) << level.name;
   }
-  // lwe, clwe, parity, prg_p5 and clwe_relu at all five grades; prg_xor at
-  // 32, 48 and 64.
-  EXPECT_EQ(graded, 28);
+  // lwe, clwe, parity, prg_p5, clwe_relu, prg_depth3, relu_training and
+  // dnnt at all five grades; prg_xor at 32, 48 and 64.
+  EXPECT_EQ(graded, 43);
   EXPECT_CONTAINS(challenge_level("prg_xor-128").reason, "never true");
-  EXPECT_CONTAINS(challenge_level("dnnt-64").reason, "no cost model");
-  EXPECT_CONTAINS(testing::user_error([] { challenge_rung("dnnt", 4); }), "no graded ladder");
   EXPECT_CONTAINS(testing::user_error([] { challenge_rung("nope", 4); }), "unknown family");
 }
 
@@ -163,7 +164,7 @@ TEST_F(ChallengeFiles, PrivateSeedCommitsToTheOrganisersTruth) {
 TEST_F(ChallengeFiles, BadSubmissionsAndNamesAreRefused) {
   EXPECT_CONTAINS(testing::user_error([] { challenge_level("lwe-65"); }), "unknown level");
   EXPECT_CONTAINS(
-      testing::user_error([&] { challenge_request(challenge_level("dnnt-64"), std::nullopt); }),
+      testing::user_error([&] { challenge_request(challenge_level("prg_xor-128"), std::nullopt); }),
       "not available");
   std::ofstream(root / "bad.json") << "{\"predictions\": [1, \"a\"]}";
   EXPECT_CONTAINS(testing::user_error([&] { read_submission(root / "bad.json"); }),
@@ -188,7 +189,7 @@ TEST(Challenge, SweepSpecRunsEachAvailableLevelsBreaker) {
   const std::string spec = challenge_sweep_spec();
   EXPECT_CONTAINS(spec, "label = \"lwe-64\"");
   EXPECT_CONTAINS(spec, "problems = [\"lwe-64\"]");
-  EXPECT_EQ(spec.find("dnnt-64"), std::string::npos);
+  EXPECT_EQ(spec.find("prg_xor-128"), std::string::npos);  // not available
   EXPECT_CONTAINS(spec, "params = { reducer = \"bkz2\", block_size = 0 }");
   const std::string low = challenge_sweep_spec(32, 120);
   EXPECT_CONTAINS(low, "label = \"lwe-32\"");
