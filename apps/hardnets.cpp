@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "hardnets/contracts/dnnt_instance.h"
+#include "hardnets/core/bibliography.h"
 #include "hardnets/core/build_info.h"
 #include "hardnets/core/dataset.h"
 #include "hardnets/core/error.h"
@@ -99,12 +100,32 @@ void cmd_list(const std::string& what) {
   }
 }
 
-void cmd_describe(const std::string& name, bool as_json, bool as_markdown, bool task_markdown) {
+struct DescribeOptions {
+  std::string name;
+  bool json = false, markdown = false, task_markdown = false, references_markdown = false;
+};
+
+// What to cite for `name`, after its parameters.
+void print_references(const Json& description) {
+  if (description.contains("construction"))
+    fmt::print("\nconstruction: {} — {}\n",
+               description["construction"]["source"].get<std::string>(),
+               description["construction"]["notes"].get<std::string>());
+  if (description["references"].empty()) return;
+  fmt::print("\nreferences (hardnets cite --bibtex for BibTeX):\n");
+  for (const Json& r : description["references"])
+    fmt::print("  [{}] {}: {}\n", r["key"].get<std::string>(), r["what"].get<std::string>(),
+               r["citation"].get<std::string>());
+}
+
+void cmd_describe(const DescribeOptions& o) {
+  const std::string& name = o.name;
   const Json description = describe(name);  // UserError for an unknown name
-  if (task_markdown) {
+  if (o.task_markdown) {
     std::cout << task_contract_markdown(name);
     return;
   }
+  const bool as_json = o.json, as_markdown = o.markdown;
   if (as_json) {
     std::cout << description.dump(2) << "\n";
     return;
@@ -113,6 +134,10 @@ void cmd_describe(const std::string& name, bool as_json, bool as_markdown, bool 
   const ParamSpec& spec = problem ? problem->spec() : learner_registry().get(name).spec();
   if (as_markdown) {
     std::cout << spec.markdown_table();
+    return;
+  }
+  if (o.references_markdown) {
+    std::cout << spec.references_markdown();
     return;
   }
   fmt::print("{} ({}): {}\n\nparameters:\n", name, description["kind"].get<std::string>(),
@@ -128,6 +153,17 @@ void cmd_describe(const std::string& name, bool as_json, bool as_markdown, bool 
       models += (models.empty() ? "" : ", ") + a.get<std::string>();
     fmt::print("\ncost models (hardnets estimate {} --attack NAME): {}\n", name, models);
   }
+  print_references(description);
+}
+
+// ---- cite ----
+
+void cmd_cite(bool as_bibtex) {
+  if (as_bibtex) {
+    std::cout << bibtex();
+    return;
+  }
+  for (const Work& w : bibliography()) fmt::print("  {:<28} {}\n", w.key, w.citation());
 }
 
 // ---- gen ----
@@ -657,14 +693,20 @@ int main(int argc, char** argv) {
                    "each problem is distinguished from)")
       ->check(CLI::IsMember({"problems", "learners", "all", "outcomes", "nulls"}));
 
-  std::string describe_name;
-  bool describe_json = false, describe_markdown = false, describe_task = false;
-  auto* describe = app.add_subcommand("describe", "Show a problem's or learner's parameters");
-  describe->add_option("name", describe_name, "problem or learner name")->required();
-  describe->add_flag("--json", describe_json, "print as JSON");
-  describe->add_flag("--markdown", describe_markdown, "print the parameter table as Markdown");
-  describe->add_flag("--task-markdown", describe_task,
+  DescribeOptions describe_opts;
+  auto* describe = app.add_subcommand(
+      "describe", "Show a problem's or learner's parameters, references and construction");
+  describe->add_option("name", describe_opts.name, "problem or learner name")->required();
+  describe->add_flag("--json", describe_opts.json, "print as JSON");
+  describe->add_flag("--markdown", describe_opts.markdown, "print the parameter table as Markdown");
+  describe->add_flag("--task-markdown", describe_opts.task_markdown,
                      "print the task contract (what it publishes or reads) as Markdown");
+  describe->add_flag("--references-markdown", describe_opts.references_markdown,
+                     "print the references and the construction's source as Markdown");
+
+  bool cite_bibtex = false;
+  auto* cite = app.add_subcommand("cite", "The works hardnets cites (docs/references.bib)");
+  cite->add_flag("--bibtex", cite_bibtex, "print every work as BibTeX");
 
   GenOptions gen_opts;
   auto* gen = app.add_subcommand("gen", "Generate an instance and write it as .npy files");
@@ -825,8 +867,8 @@ int main(int argc, char** argv) {
 
   try {
     if (list->parsed()) cmd_list(list_what);
-    if (describe->parsed())
-      cmd_describe(describe_name, describe_json, describe_markdown, describe_task);
+    if (describe->parsed()) cmd_describe(describe_opts);
+    if (cite->parsed()) cmd_cite(cite_bibtex);
     if (gen->parsed()) cmd_gen(gen_opts);
     if (fit->parsed()) return cmd_fit(fit_opts);
     if (run->parsed()) return cmd_run(run_opts);

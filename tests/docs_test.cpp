@@ -68,6 +68,23 @@ TEST(Docs, EveryProblemAndLearnerHasItsTaskContract) {
   }
 }
 
+// What each cites, and whether a problem's construction is the paper's.
+TEST(Docs, EveryProblemAndLearnerHasItsReferences) {
+  const std::string problems = read_doc("problems.md");
+  for (const auto& name : problem_registry().names()) {
+    EXPECT_EQ(block(problems, "REFS", name),
+              problem_registry().get(name).spec().references_markdown())
+        << "docs/problems.md: " << name << kHint;
+  }
+  const std::string learners = read_doc("learners.md");
+  for (const auto& name : learner_registry().names()) {
+    if (testing::is_test_learner(name)) continue;
+    EXPECT_EQ(block(learners, "REFS", name),
+              learner_registry().get(name).spec().references_markdown())
+        << "docs/learners.md: " << name << kHint;
+  }
+}
+
 TEST(Docs, ArchitectureEmbedsTheOutcomeTable) {
   const auto outcomes = testing::run_cli("list outcomes");
   ASSERT_EQ(outcomes.exit_code, 0);

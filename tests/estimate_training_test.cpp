@@ -86,6 +86,24 @@ TEST(EstimateTraining, DnntReductionModelsByHand) {
                   "not applicable");
 }
 
+// A two-layer instance in the shape of dnnt_random: n points uniform in
+// [-data, data]^d, width k, domain {-1, 0, 1}, labels uniform in
+// [-label, label] (arbitrary: the optimum is usually positive).
+dnnt::DnntInstance two_layer_instance(Rng& rng, int n, int d, int k, int data, int label) {
+  dnnt::DnntInstance inst;
+  inst.d = d;
+  inst.hidden = {k};
+  inst.X.assign(static_cast<std::size_t>(n),
+                std::vector<std::int64_t>(static_cast<std::size_t>(d)));
+  for (auto& row : inst.X)
+    for (auto& v : row) v = static_cast<std::int64_t>(rng.uniform_int(2 * data + 1)) - data;
+  inst.y.assign(static_cast<std::size_t>(n), 0);
+  for (auto& v : inst.y) v = static_cast<std::int64_t>(rng.uniform_int(2 * label + 1)) - label;
+  inst.set_shared_domain({-1, 0, 1});
+  inst.validate();
+  return inst;
+}
+
 // The DP's bounds hold for the sets dnnt_dp builds: 30 random two-layer
 // instances in the shape of dnnt_random (n points in [-data, data]^d,
 // domain {-1, 0, 1}, arbitrary labels). A bound below any set's size fails.
@@ -97,17 +115,7 @@ TEST(EstimateTraining, DnntDpSetsStayWithinTheModelsBounds) {
               d = 1 + static_cast<int>(rng.uniform_int(3));
     const int k = 1 + static_cast<int>(rng.uniform_int(3)),
               data = 1 + static_cast<int>(rng.uniform_int(3));
-    dnnt::DnntInstance inst;
-    inst.d = d;
-    inst.hidden = {k};
-    inst.X.assign(static_cast<std::size_t>(n),
-                  std::vector<std::int64_t>(static_cast<std::size_t>(d)));
-    for (auto& row : inst.X)
-      for (auto& v : row) v = static_cast<std::int64_t>(rng.uniform_int(2 * data + 1)) - data;
-    inst.y.assign(static_cast<std::size_t>(n), 0);
-    for (auto& v : inst.y) v = static_cast<std::int64_t>(rng.uniform_int(9)) - 4;
-    inst.set_shared_domain({-1, 0, 1});
-    inst.validate();
+    const dnnt::DnntInstance inst = two_layer_instance(rng, n, d, k, data, 4);
     LearnerContext ctx;
     ctx.task = inst.to_task();
     const Fit fit = dp.fit(inst.dataset(), dp.spec().resolve(std::vector<std::string>{}), ctx);
@@ -139,17 +147,7 @@ TEST(EstimateTraining, DnntBruteForceVisitsTheModelsNodes) {
     const int n = 2 + static_cast<int>(rng.uniform_int(3)),
               d = 1 + static_cast<int>(rng.uniform_int(2));
     const int k = 1 + static_cast<int>(rng.uniform_int(2));
-    dnnt::DnntInstance inst;
-    inst.d = d;
-    inst.hidden = {k};
-    inst.X.assign(static_cast<std::size_t>(n),
-                  std::vector<std::int64_t>(static_cast<std::size_t>(d)));
-    for (auto& row : inst.X)
-      for (auto& v : row) v = static_cast<std::int64_t>(rng.uniform_int(5)) - 2;
-    inst.y.assign(static_cast<std::size_t>(n), 0);
-    for (auto& v : inst.y) v = static_cast<std::int64_t>(rng.uniform_int(21)) - 10;
-    inst.set_shared_domain({-1, 0, 1});
-    inst.validate();
+    const dnnt::DnntInstance inst = two_layer_instance(rng, n, d, k, 2, 10);
     LearnerContext ctx;
     ctx.task = inst.to_task();
     const Fit fit = brute.fit(inst.dataset(),

@@ -61,8 +61,8 @@ def test_estimate_inverse_mode_and_errors():
     assert s["solved"]["found"] and s["solved"]["below"] == s["solved"]["value"] - 1
     assert s["params"]["n"] == s["solved"]["value"] and s["solved"]["param"] == "n"
     assert s["cheapest"] is not None
-    with pytest.raises(ValueError, match="no cost model for problem 'teacher'"):
-        hardnets.estimate("teacher")
+    with pytest.raises(ValueError, match="no cost model for problem 'natural_ksat'"):
+        hardnets.estimate("natural_ksat")
     with pytest.raises(ValueError, match="does not apply"):
         hardnets.estimate("sparse_parity", attack="primal_usvp")
 

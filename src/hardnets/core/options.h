@@ -68,6 +68,12 @@ class OptionSpec {
     return *this;
   }
 
+  // A work the owner follows (ParamSpec::cite).
+  OptionSpec& cite(std::string key, std::string what) {
+    params_.cite(std::move(key), std::move(what));
+    return *this;
+  }
+
   const ParamSpec& params() const { return params_; }
 
   // Every bound field read from resolved `params` (of this spec).

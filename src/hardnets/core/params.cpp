@@ -378,6 +378,33 @@ std::string ParamSpec::markdown_table() const {
   return out;
 }
 
+ParamSpec& ParamSpec::cite(std::string key, std::string what) {
+  if (!find_work(key))
+    throw std::logic_error(
+        fmt::format("{}: cites '{}', which is not in the bibliography", owner_, key));
+  references_.push_back({std::move(key), std::move(what)});
+  return *this;
+}
+
+ParamSpec& ParamSpec::construction(Construction::Source source, std::string notes) {
+  construction_ = Construction{source, std::move(notes)};
+  return *this;
+}
+
+std::string ParamSpec::references_markdown() const {
+  std::string out;
+  if (construction_)
+    out += fmt::format("Construction: **{}**. {}\n\n",
+                       construction_source_name(construction_->source), construction_->notes);
+  if (references_.empty()) return out + "_No references._\n";
+  out += "References:\n\n";
+  for (const Citation& c : references_) {
+    const Work& w = *find_work(c.key);
+    out += fmt::format("- {}: {} [`{}`]\n", c.what, w.citation(), c.key);
+  }
+  return out;
+}
+
 std::pair<std::string, std::string> split_assignment(const std::string& text,
                                                      const std::string& what) {
   const auto eq = text.find('=');

@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "hardnets/core/bibliography.h"
 #include "hardnets/core/json.h"
 
 namespace hardnets {
@@ -95,6 +96,17 @@ class ParamSpec {
   // Checks a typed value (from JSON/TOML) for `name`, converting int→real.
   ParamValue check(const std::string& name, const Json& value) const;
 
+  // The works the owner follows (keys of core/bibliography.h) and what it
+  // takes from each, declared with its parameters. std::logic_error for a
+  // key the bibliography lacks (a bug, caught by the registry's tests).
+  ParamSpec& cite(std::string key, std::string what);
+  // A problem's construction: the paper's, or our reconstruction of it.
+  ParamSpec& construction(Construction::Source source, std::string notes);
+  const std::vector<Citation>& references() const { return references_; }
+  const std::optional<Construction>& construction() const { return construction_; }
+  // Markdown: the references, one bullet each, and the construction's source.
+  std::string references_markdown() const;
+
   // {"name", "params": [{name, type, default, allowed, doc}...]}.
   Json describe() const;
   // Markdown table: | parameter | type | default | allowed | description |.
@@ -107,6 +119,8 @@ class ParamSpec {
 
   std::string owner_;
   std::vector<ParamDecl> decls_;
+  std::vector<Citation> references_;
+  std::optional<Construction> construction_;
 };
 
 // Splits "key=value"; a missing '=' is a UserError naming `what`.

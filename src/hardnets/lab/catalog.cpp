@@ -51,8 +51,10 @@ Json describe(const std::string& name) {
   Json out{{"name", name},
            {"kind", problem ? "problem" : "learner"},
            {"summary", problem ? problem->summary() : learner->summary()},
-           {"params", spec.describe()}};
+           {"params", spec.describe()},
+           {"references", citations_json(spec.references())}};
   if (problem) {
+    if (spec.construction()) out["construction"] = construction_json(*spec.construction());
     out["publishes"] = Json::array();
     for (const TaskSchema* schema : problem->publishes())
       out["publishes"].push_back(schema_json(*schema));

@@ -104,6 +104,7 @@ Json AlphatronPredictor::to_json() const {
 }
 
 AlphatronLearner::AlphatronLearner() {
+  options_.cite("goel2019alphatron", "the algorithm (Alphatron)");
   using O = AlphatronOptions;
   options_
       .integer("degree", &O::degree, 2, 1, 64,

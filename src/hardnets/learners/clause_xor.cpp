@@ -79,6 +79,8 @@ Consensus consensus(const Equations& eq, int n,
 }  // namespace
 
 ClauseXorLearner::ClauseXorLearner() {
+  options_.cite("m4ri", "GF(2) elimination")
+      .cite("daniely2020natural", "the theorem whose planting it attacks");
   using O = ClauseXorOptions;
   options_
       .integer("subsets", &O::subsets, 64, 1, 1'000'000,

@@ -244,6 +244,7 @@ double regularised_objective(const ReluNet& net, const Matrix& X, const Vector& 
 }
 
 ConvexReluLearner::ConvexReluLearner() {
+  options_.cite("pilanci2020convex", "the convex program");
   using O = ConvexReluOptions;
   options_
       .real("beta", &O::beta, 1e-2, 0.0, 1e12,

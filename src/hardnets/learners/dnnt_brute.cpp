@@ -384,6 +384,7 @@ Fit solve(const DnntInstance& inst, const DnntBruteOptions& options, double time
 }  // namespace
 
 DnntBruteLearner::DnntBruteLearner() {
+  options_.cite("doronarad2025discretely", "the problem (D-NNT)");
   using O = DnntBruteOptions;
   options_
       .flag("symmetry", &O::symmetry, true,

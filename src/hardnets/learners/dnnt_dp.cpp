@@ -745,6 +745,8 @@ DpResult solve_two_layer_dp(const DnntInstance& inst, const DpOptions& options) 
 }
 
 DnntDpLearner::DnntDpLearner() {
+  options_.cite("doronarad2025discretely",
+                "the problem, and that a pseudo-polynomial algorithm exists for two layers");
   options_.real("max_memory_mb", &DnntDpLearnerOptions::max_memory_mb, 2048, 1, 1e7,
                 "memory for one bitset or distance-transform grid, MiB (beyond: slower fallbacks)");
 }

@@ -279,6 +279,7 @@ Theta least_magnitude(const DnntInstance& inst) {
 }  // namespace
 
 DnntMipLearner::DnntMipLearner() {
+  options_.cite("cbc", "the MILP solver").cite("doronarad2025discretely", "the problem (D-NNT)");
   using O = DnntMipOptions;
   options_
       .real("max_magnitude", &O::max_magnitude, 1e6, 1, 1e12,

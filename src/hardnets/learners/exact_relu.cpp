@@ -39,6 +39,11 @@ const char* loss_name(Loss loss) {
 }  // namespace
 
 ExactReluLearner::ExactReluLearner() {
+  options_.cite("arora2018understanding", "exact training by enumerating activation patterns")
+      .cite("froese2022computational", "the arrangement algorithm")
+      .cite("cover1965geometrical", "the pattern count")
+      .cite("clp", "the l1 and linf programs")
+      .cite("lawson1974solving", "NNLS for the square-loss programs");
   using O = ExactReluOptions;
   options_
       .integer("k", &O::k, 1, 0, 8,

@@ -383,6 +383,9 @@ Fit fit_parity(const Dataset& train, const Gf2Options& options, const LearnerCon
 }  // namespace
 
 Gf2Learner::Gf2Learner() {
+  options_.cite("m4ri", "GF(2) elimination")
+      .cite("applebaum2016algebraic", "linearization attacks on local functions")
+      .cite("couteau2018concrete", "attacks on Goldreich's PRG");
   using O = Gf2Options;
   options_
       .integer("degree", &O::degree, 0, 0, goldreich::kMaxArity,

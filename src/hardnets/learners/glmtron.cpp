@@ -77,6 +77,7 @@ void step(const Matrix& X, const Vector& y, double rate, bool bias, Vector& w, d
 }
 
 GlmtronLearner::GlmtronLearner() {
+  options_.cite("kakade2011glmtron", "the algorithm (GLMtron)");
   using O = GlmtronOptions;
   options_
       .integer("iterations", &O::iterations, 1000, 1, 1'000'000'000,

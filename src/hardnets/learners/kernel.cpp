@@ -271,6 +271,8 @@ Json RandomFeaturePredictor::to_json() const {
 }
 
 KernelLearner::KernelLearner() {
+  options_.cite("rahimi2007random", "random features")
+      .cite("cho2009kernel", "the arc-cosine kernel");
   using O = KernelOptions;
   options_
       .choice("kernel", &O::kernel, "gaussian", {"gaussian", "laplace", "arccos"},

@@ -16,7 +16,9 @@ constexpr const char* kWho = "literal_majority";
 
 }  // namespace
 
-LiteralMajorityLearner::LiteralMajorityLearner() = default;
+LiteralMajorityLearner::LiteralMajorityLearner() {
+  options_.cite("daniely2020natural", "the theorem whose planting it attacks");
+}
 
 Fit LiteralMajorityLearner::fit_impl(const Dataset& train, const Params& /*params*/,
                                      const LearnerContext& ctx) const {

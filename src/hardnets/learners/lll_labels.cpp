@@ -11,6 +11,9 @@ const LearnerRegistration kRegister{std::make_unique<LllLabelsLearner>()};
 }  // namespace
 
 LllLabelsLearner::LllLabelsLearner() {
+  options_.cite("song2021cryptographic", "lattice attacks on periodic neurons at small noise")
+      .cite("lenstra1982factoring", "LLL")
+      .cite("fplll", "LLL and BKZ");
   using O = LllLabelsOptions;
   options_.integer("n", &O::n, 0, 0, 100000, "samples in the lattice; 0 = min(n_train, 4d)")
       .choice("reducer", &O::reducer, "lll", {"lll", "bkz", "bkz2"}, lattice::kReducerDoc)

@@ -12,6 +12,11 @@ const LearnerRegistration kRegister{std::make_unique<LllPrimalLearner>()};
 }  // namespace
 
 LllPrimalLearner::LllPrimalLearner() {
+  options_.cite("kannan1987minkowski", "Kannan's embedding")
+      .cite("bai2014lattice", "secret scaling")
+      .cite("chen2011bkz", "BKZ 2.0")
+      .cite("alkim2016newhope", "the success condition of the primal attack")
+      .cite("fplll", "LLL, BKZ and its strategies");
   using O = LllPrimalOptions;
   options_
       .integer("n", &O::n, 0, 0, 100000,

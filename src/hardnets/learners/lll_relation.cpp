@@ -226,6 +226,9 @@ std::optional<lattice::Candidate> read_row(const Shape& shape, const Relation& r
 }  // namespace
 
 LllRelationLearner::LllRelationLearner() {
+  options_.cite("song2021cryptographic", "the integer-relation attack from d + 1 samples")
+      .cite("lenstra1982factoring", "LLL")
+      .cite("fplll", "LLL in MPFR precision");
   using O = LllRelationOptions;
   options_
       .integer("n", &O::n, 0, 0, 2000,

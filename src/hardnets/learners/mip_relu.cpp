@@ -297,6 +297,7 @@ ClassResult solve_class(const Instance& in, const std::vector<int>& signs, doubl
 }  // namespace
 
 MipReluLearner::MipReluLearner() {
+  options_.cite("cbc", "the MILP solver");
   using O = MipReluOptions;
   options_
       .integer("k", &O::k, 1, 1, 8,

@@ -226,6 +226,8 @@ class Attack {
 }  // namespace
 
 P5CollisionLearner::P5CollisionLearner() {
+  options_.cite("couteau2018concrete", "the attack: collisions plus guess-and-determine on P5")
+      .cite("m4ri", "GF(2) elimination");
   using O = P5CollisionOptions;
   options_
       .integer("max_guesses", &O::max_guesses, 24, 0, 62,

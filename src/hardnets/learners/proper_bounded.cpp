@@ -130,6 +130,8 @@ double theoretical_net_size(double epsilon, double output_bound, int dim) {
 }
 
 ProperBoundedLearner::ProperBoundedLearner() {
+  options_.cite("goel2021tight", "the bounded-weight proper learner")
+      .cite("manurangsi2018computational", "training ReLUs: the upper-bound ingredients");
   using O = ProperBoundedOptions;
   options_
       .integer("k", &O::k, 1, 1, 3,

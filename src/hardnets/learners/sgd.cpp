@@ -17,6 +17,7 @@ const LearnerRegistration kRegister{std::make_unique<SgdLearner>()};
 }  // namespace
 
 SgdLearner::SgdLearner() {
+  options_.cite("kingma2015adam", "the optimizer (Adam)");
   using O = SgdOptions;
   options_
       .integer("depth", &O::depth, 2, 1, 64, "number of weight layers (2 = one hidden ReLU layer)")

@@ -575,6 +575,7 @@ std::int64_t fitting_prefix(const goldreich::Hypergraph& g, int n, double per_pa
 }  // namespace spectral_p5
 
 SpectralP5Learner::SpectralP5Learner() {
+  options_.cite("allen2015refute", "spectral refutation of random CSPs");
   using O = SpectralP5Options;
   options_
       .choice("arrangement", &O::arrangement, "mixed", {"mixed", "clause"},

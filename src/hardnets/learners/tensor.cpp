@@ -112,6 +112,8 @@ void refine_with_adam(Fit& fit, ReluNet& net, Eigen::Index m, const Dataset& tra
 }  // namespace
 
 TensorLearner::TensorLearner() {
+  options_.cite("janzamin2015beating", "the moment (tensor) method for two-layer networks")
+      .cite("awasthi2021efficient", "depth-2 networks with general ReLUs");
   using O = TensorOptions;
   options_
       .integer("width", &O::width, 0, 0, 65536,

@@ -198,6 +198,12 @@ void sample_homogeneous(const Vector& w, double gamma, double beta, Rng pancakes
 class ClweProblem : public Problem {
  public:
   ClweProblem() : spec_("clwe") {
+    spec_
+        .cite("bruna2021continuous",
+              "the problem: CLWE samples and the homogeneous (pancake) variant")
+        .construction(Construction::Source::kPaper,
+                      "CLWE and homogeneous CLWE as defined by Bruna, Regev, Song and Tang; the "
+                      "multiprecision option is ours");
     spec_.integer("d", 8, 1, 100000, "dimension of the secret and the inputs")
         .real("gamma", 4.0, 0.0, 1e9, "frequency gamma (standard-normal convention)", true)
         .real("beta", 1e-3, 0.0, 1e3, "noise standard deviation beta (0 = noiseless)")
@@ -466,6 +472,11 @@ class PeriodicProblemBase : public Problem {
 class PeriodicNeuronProblem : public PeriodicProblemBase {
  public:
   PeriodicNeuronProblem() : spec_("periodic_neuron") {
+    spec_.cite("song2021cryptographic", "the problem: single periodic neurons, hard from CLWE")
+        .cite("bruna2021continuous", "CLWE, the source of the hardness")
+        .construction(Construction::Source::kPaper,
+                      "y = phi(gamma <w, x>) + noise as in Song, Zadik and Bruna; the triangle "
+                      "wave is our 1-Lipschitz choice of phi");
     label_params(spec_).choice("phi", "cos", {"cos", "tri"},
                                "1-periodic link: cos(2 pi u) or the triangle wave");
     source_params(spec_);
@@ -505,6 +516,14 @@ class PeriodicNeuronProblem : public PeriodicProblemBase {
 class ClweReluProblem : public PeriodicProblemBase {
  public:
   ClweReluProblem() : spec_("clwe_relu") {
+    spec_
+        .cite("li2025hardness",
+              "the theorem: one hidden layer under Gaussian inputs is hard from CLWE")
+        .cite("bruna2021continuous", "CLWE")
+        .cite("song2021cryptographic", "periodic neurons from CLWE")
+        .construction(Construction::Source::kReconstruction,
+                      "the explicit knots and weights of the capped periodic link as ReLU units "
+                      "are ours: only the abstract of Li, Zadik, Zampetakis was available");
     label_params(spec_)
         .real("R", 3.0, 0.0, 1e3,
               "cap: the network computes phi(clip(gamma<w,x>, -gamma R, gamma R))", true)

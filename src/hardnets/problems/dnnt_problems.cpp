@@ -133,6 +133,9 @@ Metrics judge_dnnt(const Instance& instance, const Fit& fit) {
 // dnnt_random
 
 DnntRandomProblem::DnntRandomProblem() : DnntProblem("dnnt_random") {
+  spec_.cite("doronarad2025discretely", "the problem: discrete neural-network training (D-NNT)")
+      .construction(Construction::Source::kReconstruction,
+                    "the problem is the paper's D-NNT; these random planted instances are ours");
   spec_.integer("n", 4, 1, 1'000'000, "data points")
       .integer("d", 2, 1, 10'000, "input dimension")
       .integer("width", 2, 1, 10'000, "units per hidden layer")
@@ -222,6 +225,12 @@ Instance DnntRandomProblem::generate(const Params& params, Seed seed, const Size
 // dnnt_reduction
 
 DnntReductionProblem::DnntReductionProblem() : DnntProblem("dnnt_reduction") {
+  spec_.cite("doronarad2025discretely", "the theorem: D-NNT is NP-hard")
+      .cite("garey1979computers", "subset sum and X3C are NP-complete")
+      .cite("knuth2000dancing", "the exact-cover certifier")
+      .construction(Construction::Source::kReconstruction,
+                    "both reductions (subset sum, X3C to one-unit D-NNT) and their proofs are "
+                    "ours; the paper's were not available");
   spec_
       .choice("source", "subset_sum", {"subset_sum", "x3c"},
               "source problem: subset sum (one point, one unit) or exact cover by 3-sets")

@@ -92,6 +92,10 @@ double secret_std(const Params& params) {
 }  // namespace
 
 LweProblem::LweProblem() : spec_("lwe") {
+  spec_.cite("regev2005lattices", "the problem: Learning With Errors")
+      .construction(
+          Construction::Source::kPaper,
+          "Regev's LWE with a discrete Gaussian error; the secret laws are the standard ones");
   spec_.integer("n", 32, 1, 4096, "secret dimension")
       .integer("q", 3329, 2, 2147483647, "modulus")
       .real("sigma_s", 1.0, 0.0, 1e9,

@@ -41,7 +41,7 @@ void draw_clause(int n, int K, Planting planting, const std::vector<double>& psi
   }
 }
 
-struct Construction {
+struct KsatLayout {
   int n = 0, K = 0, q = 0, d_c = 0, d = 0;
   double alpha = 1;
   bool count = false;
@@ -56,7 +56,7 @@ struct Construction {
 
 // Fills row x (length d, zero on entry) for the clause tuple (vars, signs)
 // (q·K each); returns the number of clauses ψ* violates.
-int clause_input(const Construction& c, const std::int32_t* vars, const double* signs, double* x) {
+int clause_input(const KsatLayout& c, const std::int32_t* vars, const double* signs, double* x) {
   int violated = 0;
   Vector own(c.q);
   for (int j = 0; j < c.q; ++j) {
@@ -78,7 +78,7 @@ int clause_input(const Construction& c, const std::int32_t* vars, const double* 
   return violated;
 }
 
-void draw_rows(const Construction& c, Eigen::Index rows, Rng base, int threads, Dataset& out,
+void draw_rows(const KsatLayout& c, Eigen::Index rows, Rng base, int threads, Dataset& out,
                std::int64_t* formula_rows) {
   out.y = Vector(rows);
   std::vector<char> is_formula(static_cast<std::size_t>(rows), 0);
@@ -153,6 +153,14 @@ std::optional<NullHypothesis> NaturalKsatProblem::null_hypothesis() const {
 }
 
 NaturalKsatProblem::NaturalKsatProblem() : spec_("natural_ksat") {
+  spec_
+      .cite("daniely2020natural",
+            "the theorem: natural-weights depth-2 networks are hard for some input law")
+      .cite("daniely2016complexity", "the random K-SAT refutation assumption")
+      .construction(
+          Construction::Source::kReconstruction,
+          "our mechanism with the theorem's shape (the assignment planted in the weight signs, "
+          "clause inputs from the magnitudes); the paper's construction was not available");
   spec_.integer("n", 16, 2, 1 << 20, "variables of the planted K-SAT formula (block size)")
       .integer("K", 3, 1, goldreich::kMaxArity, "clause width (K <= n distinct variables)")
       .integer("q", 32, 1, 4096,
@@ -181,7 +189,7 @@ std::string NaturalKsatProblem::summary() const {
 Instance NaturalKsatProblem::generate(const Params& params, Seed seed, const Sizes& sizes,
                                       const GenerateContext& ctx) const {
   check_sizes(name(), sizes);
-  Construction c;
+  KsatLayout c;
   c.n = static_cast<int>(params.integer("n"));
   c.K = static_cast<int>(params.integer("K"));
   c.q = static_cast<int>(params.integer("q"));

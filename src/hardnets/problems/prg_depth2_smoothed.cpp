@@ -8,6 +8,14 @@ const ProblemRegistration kRegister{std::make_unique<PrgDepth2SmoothedProblem>()
 using namespace prg_network;
 
 PrgDepth2SmoothedProblem::PrgDepth2SmoothedProblem() : spec_("prg_depth2_smoothed") {
+  spec_
+      .cite("daniely2023smoothness",
+            "the theorem: smoothed depth-2 networks are hard from local PRGs")
+      .cite("daniely2021local", "local PRGs to hardness of learning")
+      .cite("goldreich2000candidate", "Goldreich's PRG")
+      .construction(Construction::Source::kReconstruction,
+                    "our reconstruction of the smoothed depth-2 network; the paper's gadgets were "
+                    "not available");
   declare_predicate_and_tau(
       spec_,
       "parameter smoothing: N(0, tau^2) added once to every parameter of the fixed "

@@ -8,6 +8,14 @@ const ProblemRegistration kRegister{std::make_unique<PrgDepth3Problem>()};
 using namespace prg_network;
 
 PrgDepth3Problem::PrgDepth3Problem() : spec_("prg_depth3") {
+  spec_
+      .cite("daniely2023smoothness",
+            "the theorem: depth-3 ReLU networks under N(0, I) are hard from local PRGs")
+      .cite("daniely2021local", "local PRGs to hardness of learning")
+      .cite("goldreich2000candidate", "Goldreich's PRG")
+      .construction(Construction::Source::kReconstruction,
+                    "our reconstruction of the depth-3 network (hyperedge detectors, sign and band "
+                    "gadgets); the paper's gadgets were not available");
   declare_predicate_and_tau(
       spec_,
       "parameter smoothing: N(0, tau^2) added once to every parameter of the fixed "

@@ -99,6 +99,13 @@ void judge_seed(const goldreich::Predicate& p, const std::vector<std::uint8_t>& 
 }
 
 PrgHyperedgeProblem::PrgHyperedgeProblem() : spec_("prg_hyperedge") {
+  spec_.cite("daniely2021local", "the learning problem: hyperedge to PRG output")
+      .cite("goldreich2000candidate", "Goldreich's PRG")
+      .cite("odonnell2014goldreich", "the predicates and stretch regimes")
+      .construction(
+          Construction::Source::kReconstruction,
+          "Goldreich's PRG is standard; the sampling convention (ordered tuples of distinct "
+          "indices, drawn independently) is our reading of Daniely and Vardi 2021");
   goldreich::declare_predicate_params(spec_);
   spec_
       .real("stretch", 0.0, 0.0, 8.0,

@@ -16,14 +16,20 @@ Metrics Problem::judge(const Instance& instance, const Fit& fit) const {
 }
 
 Json base_card(const Problem& problem, const Params& params, Seed seed, const Sizes& sizes) {
-  return Json{{"problem", problem.name()},
-              {"summary", problem.summary()},
-              {"params", params.to_json()},
-              {"seed", seed},
-              {"n_train", sizes.n_train},
-              {"n_test", sizes.n_test},
-              {"hardnets_version", build_info::kVersion},
-              {"git_revision", build_info::kGitRevision}};
+  Json card{{"problem", problem.name()},
+            {"summary", problem.summary()},
+            {"params", params.to_json()},
+            {"seed", seed},
+            {"n_train", sizes.n_train},
+            {"n_test", sizes.n_test},
+            {"hardnets_version", build_info::kVersion},
+            {"git_revision", build_info::kGitRevision}};
+  // What to cite, and whether the construction is the paper's or ours, so
+  // that exported results say it wherever the card goes.
+  card["references"] = citations_json(problem.spec().references());
+  if (problem.spec().construction())
+    card["construction"] = construction_json(*problem.spec().construction());
+  return card;
 }
 
 double normalized_mse(const Vector& predictions, const Vector& targets) {

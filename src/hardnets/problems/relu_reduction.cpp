@@ -123,6 +123,15 @@ bool in_class(const ReluNet& net, int k) {
 
 ReluReductionProblem::ReluReductionProblem() : spec_("relu_reduction") {
   spec_
+      .cite("goel2021tight",
+            "the theorem: training one ReLU (agnostic) and two (realizable) is NP-hard")
+      .cite("schaefer1978complexity", "1-in-3 SAT is NP-complete")
+      .cite("garey1979computers", "NAE-3SAT (set splitting) is NP-complete")
+      .cite("cadical", "the certifier of NO instances")
+      .construction(Construction::Source::kReconstruction,
+                    "both reductions (1-in-3 SAT to one ReLU, NAE-3SAT to two) and their proofs "
+                    "are ours, for homogeneous units; the paper's gadgets were not available");
+  spec_
       .choice("source", "nae3sat", {"one_in_three", "nae3sat"},
               "NP-complete source: 1-in-3 SAT → one ReLU, agnostic (c_YES = 4N, c_NO = 4N + 1); "
               "NAE-3SAT → sum of two ReLUs, realizable (c_YES = 0, c_NO = 1/2)")

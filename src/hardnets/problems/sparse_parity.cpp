@@ -35,6 +35,11 @@ double agreement(const Vector& predictions, const Vector& labels) {
 }  // namespace
 
 SparseParityProblem::SparseParityProblem() : spec_("sparse_parity") {
+  spec_.cite("blum2003noise", "sparse parity with noise")
+      .cite("barak2022hidden", "SGD on sparse parities")
+      .construction(
+          Construction::Source::kPaper,
+          "the standard k-sparse parity over uniform +-1 inputs, with optional label noise");
   spec_.integer("n", 32, 1, 1 << 20, "input dimension (inputs uniform on {-1, +1}^n)")
       .integer("k", 3, 1, 1 << 20, "size of the secret support S (k <= n)")
       .real("noise", 0.0, 0.0, 0.5,

@@ -181,6 +181,10 @@ Vector forward_blocked(const ReluNet& net, const Matrix& X, int threads) {
 }
 
 TeacherProblem::TeacherProblem() : spec_("teacher") {
+  spec_.cite("daniely2020natural", "natural (random) weights")
+      .construction(
+          Construction::Source::kPaper,
+          "the standard random-teacher setting; the smoothing and conditioning knobs are ours");
   spec_.integer("d", 8, 1, 100000, "input dimension")
       .integer("width", 4, 1, 65536, "hidden units per hidden layer")
       .integer("depth", 2, 1, 8,
