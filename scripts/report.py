@@ -108,6 +108,10 @@ KIND_KEYS = {
     "threshold": COMMON_KEYS | {"y", "logx", "logy", "direction", "model", "fit_range"},
     "advantage": COMMON_KEYS | {"logx"},
 }
+# Declared defaults, {"problem": {name: {param: value}}, "learner": {...}},
+# from `hardnets report` (--defaults): captions list only the fixed
+# parameters that differ from them.
+DEFAULTS = {}
 CI_TEXT = "mean over seeds of the ok runs, 95% Student-t interval (mean ± t·s/√n)"
 WILSON_TEXT = "success rate over the ok runs, 95% Wilson score interval"
 ADVANTAGE_TEXT = ("each point one distinguishing experiment: threshold the ⌊α(C+1)⌋-th largest "
@@ -571,8 +575,28 @@ def seeds_text(runs):
     return f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({shown})"
 
 
-def fixed_text(runs, names, exclude=()):
-    """The parameters with one value across the runs, 'name=value' joined."""
+def at_default(runs, key, value):
+    """Whether `value` of "problem.X" / "learner.X" is X's declared default for
+    every run's problem or learner (DEFAULTS, from `hardnets report`)."""
+    if key in ("n_train", "n_test"):  # the CLI's and sweeps' defaults
+        return values_equal(value, 1000)
+    if key == "threads":
+        return values_equal(value, 1)
+    if "." not in key or not DEFAULTS:
+        return False
+    kind, name = key.split(".", 1)
+    table = DEFAULTS.get(kind, {})
+    for r in runs:
+        owner = r.problem if kind == "problem" else r.learner
+        declared = table.get(owner, {})
+        if name not in declared or not values_equal(hashable(declared[name]), value):
+            return False
+    return True
+
+
+def fixed_text(runs, names, exclude=(), non_default_only=False):
+    """The parameters with one value across the runs, 'name=value' joined;
+    with `non_default_only`, those whose value is not the declared default."""
     parts = []
     learners = sorted({r.learner for r in runs})
     for k in param_keys(runs):
@@ -581,6 +605,8 @@ def fixed_text(runs, names, exclude=()):
         present = [r for r in runs if k in r.params]
         values = {r.params[k] for r in present}
         if len(values) != 1:
+            continue
+        if non_default_only and at_default(present, k, next(iter(values))):
             continue
         value = fmt_value(next(iter(values)))
         if k.startswith("learner.") and len(learners) > 1:
@@ -607,8 +633,9 @@ def matches_where(run, where):
 class Figure:
     def __init__(self, sweep, index, spec, problem):
         self.sweep, self.index, self.spec, self.problem = sweep, index, spec, problem
-        self.files = []  # (png, svg) relative to the output folder
+        self.files = []  # (png, svg, csv) relative to the output folder
         self.caption = ""
+        self.details = ""  # the complete configuration (collapsed in the page)
         self.error = ""  # why nothing was drawn
         self.title = ""
 
@@ -642,20 +669,65 @@ def metric_values(runs, metric):
     return [r.metrics.get(metric, math.nan) for r in runs if r.status == OK]
 
 
-def point_interval(runs, metric):
-    """(n, mean, low, high) at one point: a lone distinguishing experiment's
-    own interval, otherwise the mean over the runs with its t interval."""
+def finite(values):
+    return [v for v in values if v is not None and math.isfinite(v)]
+
+
+def is_rate(values):
+    """A metric is a rate when every finite value is 0 or 1 (success, found, ...)."""
+    v = finite(values)
+    return bool(v) and all(x in (0.0, 1.0) for x in v)
+
+
+def value_bounds(values):
+    """(low, high): 0 when no value is negative, 1 when none exceeds 1 (an
+    nmse, an accuracy), else unbounded; a mean's interval is cut to them."""
+    v = finite(values)
+    if not v:
+        return -math.inf, math.inf
+    return (0.0 if min(v) >= 0 else -math.inf), (1.0 if max(v) <= 1 and min(v) >= 0 else math.inf)
+
+
+def point_interval(runs, metric, rate=False, bounds=(-math.inf, math.inf)):
+    """(n, value, low, high) at one point: a lone distinguishing experiment's
+    own interval; for a rate, the fraction of ones with its Wilson interval;
+    otherwise the mean with its t interval, cut to `bounds` (value_bounds)."""
     ok = [r for r in runs if r.status == OK]
     if len(ok) == 1 and ok[0].interval and metric in ok[0].interval:
         value = ok[0].metrics.get(metric, math.nan)
         if math.isfinite(value):
             return (1, value) + tuple(ok[0].interval[metric])
-    return mean_ci(metric_values(runs, metric))
+    values = finite(metric_values(runs, metric))
+    if rate:
+        if not values:
+            return 0, math.nan, math.nan, math.nan
+        return (len(values),) + wilson(sum(1 for v in values if v == 1.0), len(values))
+    n, m, lo, hi = mean_ci(values)
+    if math.isfinite(lo):
+        lo, hi = max(bounds[0], lo), min(bounds[1], hi)
+    return n, m, lo, hi
+
+
+def interval_text(rate, bounds):
+    """How a figure's intervals were made, for its caption."""
+    if rate:
+        return WILSON_TEXT
+    if bounds[1] == 1.0:
+        return CI_TEXT + "; cut to [0, 1] (no value outside it)"
+    if bounds[0] == 0.0:
+        return CI_TEXT + "; cut at 0 (no value below it)"
+    return CI_TEXT
 
 
 def footer(runs, names, exclude, stat_text):
-    lines = [f"fixed: {fixed_text(runs, names, exclude)}",
-             f"{seeds_text(runs)} · {len(runs)} runs · {revisions_text(runs)}"]
+    """The caption's lines: what varies, seeds, runs and revision, the fixed
+    parameters that differ from their defaults, runs left out, how the
+    intervals were made. The complete configuration is the figure's
+    `details` (fixed_text), shown collapsed below it."""
+    varying = [names(k) for k in varying_keys(runs)]
+    lines = [f"varying: {', '.join(varying) if varying else 'nothing'}",
+             f"{seeds_text(runs)} · {len(runs)} runs · {revisions_text(runs)}",
+             f"not at their defaults: {fixed_text(runs, names, exclude, non_default_only=True)}"]
     bad = not_ok_text(runs)
     if bad:
         lines.append(bad + " — excluded from the statistics")
@@ -663,7 +735,10 @@ def footer(runs, names, exclude, stat_text):
     return lines
 
 
-def finish(fig, title, lines, out_dir, stem, figure):
+def finish(fig, title, lines, out_dir, stem, figure, runs=(), names=None, data=()):
+    """Saves the figure as PNG and SVG with its data beside it
+    (figures/<sweep>/<stem>.csv: series, x, n, value, low, high), its caption
+    (`lines`) and, for the collapsed details, the complete configuration."""
     fig.suptitle(title, fontsize=11, fontweight="bold")
     wrapped = "\n".join(textwrap.fill(line, 110) for line in lines)
     fig.text(0.01, -0.02, wrapped, fontsize=7.5, va="top", ha="left", color="#333333")
@@ -675,9 +750,18 @@ def finish(fig, title, lines, out_dir, stem, figure):
         fig.savefig(os.path.join(out_dir, rel), dpi=120, bbox_inches="tight")
         paths.append(rel)
     plt.close(fig)
+    rel = os.path.join(rel_dir, f"{stem}.csv")
+    with open(os.path.join(out_dir, rel), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["series", "x", "n", "value", "low", "high"])
+        for row in data:
+            w.writerow([row[0], fmt_value(row[1])] + [fmt_num(v, 6) if isinstance(v, float) else v
+                                                     for v in row[2:]])
+    paths.append(rel)
     figure.files = paths
     figure.title = title
     figure.caption = " · ".join(lines)
+    figure.details = fixed_text(runs, names) if names else ""
 
 
 def x_positions(values):
@@ -709,15 +793,20 @@ def draw_line(figure, runs, spec, names, out_dir, scaling=False):
     markers = "osD^vP*Xh<>"
     drew = False
     clipped = False
+    values = metric_values(runs, metric)
+    rate = is_rate(values) and spec.get("kind") != "advantage"
+    bounds = value_bounds(values) if spec.get("kind") != "advantage" else (-math.inf, math.inf)
+    data = []
     for i, (label, members) in enumerate(groups):
         bad = not_ok_text(members)
         ok_members = [r for r in members if r.status == OK]
         xs, means, lows, highs, pts_x, pts_y = [], [], [], [], [], []
         for xv in all_x:
             at = [r for r in ok_members if r.params[x] == xv]
-            n, m, lo, hi = point_interval(at, metric)
+            n, m, lo, hi = point_interval(at, metric, rate, bounds)
             if n == 0:
                 continue
+            data.append((label, xv, n, m, lo, hi))
             xs.append(pos[xv])
             means.append(m)
             lows.append(lo if math.isfinite(lo) else m)
@@ -786,14 +875,14 @@ def draw_line(figure, runs, spec, names, out_dir, scaling=False):
     ax.set_xlabel(xlabel)
     ax.set_ylabel(metric)
     ax.grid(True, which="both", alpha=0.25)
-    if len(groups) > 6:
+    if len(groups) > 6:  # a long legend would cover the data: beside the axes instead
         ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     else:
         ax.legend(fontsize=8, loc="best")
     if not drew:
         ax.text(0.5, 0.5, "no ok runs to plot", transform=ax.transAxes, ha="center",
                 va="center", color="#a00")
-    stat = ADVANTAGE_TEXT if advantage else CI_TEXT + "; dots are single runs"
+    stat = ADVANTAGE_TEXT if advantage else interval_text(rate, bounds) + "; dots are single runs"
     if scaling:
         stat += "; exponent: least-squares slope of log(mean) on log(" + names(x) + ")"
     if clipped:
@@ -810,7 +899,7 @@ def draw_line(figure, runs, spec, names, out_dir, scaling=False):
         lines[1] = f"{len(runs)} experiments, {fits} fits · {revisions_text(runs)}"
     stem = spec.get("name") or (f"{figure.index:02d}-{what}-{metric}-vs-{short_name(x)}-"
                                 f"{figure.problem}")
-    finish(fig, title, lines, out_dir, slug(stem), figure)
+    finish(fig, title, lines, out_dir, slug(stem), figure, runs, names, data)
 
 
 def draw_phase(figure, runs, spec, names, out_dir):
@@ -825,7 +914,7 @@ def draw_phase(figure, runs, spec, names, out_dir):
     groups = group_series(runs, split, names)
     xs = sort_values(list({r.params[x] for r in runs}))
     ys = sort_values(list({r.params[y] for r in runs}))
-    panels = []
+    panels, data = [], []
     for label, members in groups:
         grid = np.full((len(ys), len(xs)), np.nan)
         bad = np.zeros((len(ys), len(xs)), dtype=int)
@@ -835,9 +924,23 @@ def draw_phase(figure, runs, spec, names, out_dir):
                 bad[j, i] = sum(1 for r in cell if r.status != OK)
                 vals = [v for v in metric_values(cell, metric) if math.isfinite(v)]
                 if vals:
-                    grid[j, i] = (sum(1 for v in vals if v > 0.5) / len(vals) if rate
-                                  else sum(vals) / len(vals))
+                    if rate:
+                        ones = sum(1 for v in vals if v > 0.5)
+                        grid[j, i] = ones / len(vals)
+                        data.append((f"{label} {names(y)}={fmt_value(yv)}", xv, len(vals))
+                                    + wilson(ones, len(vals)))
+                    else:
+                        grid[j, i] = sum(vals) / len(vals)
+                        data.append((f"{label} {names(y)}={fmt_value(yv)}", xv)
+                                    + mean_ci(vals))
         panels.append((label, members, grid, bad))
+    cells = sum(p[2].size for p in panels)
+    empty = sum(int(np.isnan(p[2]).sum()) for p in panels)
+    if cells and empty > cells / 2:
+        figure.error = (f"{empty} of its {cells} cells would be empty: {names(x)} and {names(y)} "
+                        "are not swept against each other in these runs (choose another y, add a "
+                        "`where`, or draw a line figure)")
+        return
     finite = np.concatenate([p[2][np.isfinite(p[2])] for p in panels]) if panels else np.array([])
     if rate:
         vmin, vmax = 0.0, 1.0
@@ -904,9 +1007,11 @@ def draw_phase(figure, runs, spec, names, out_dir):
             + ("; (k not ok): runs left out of the cell" if any_bad else ""))
     title = spec.get("title") or f"{figure.problem}: {quantity} over {names(x)} × {names(y)}"
     lines = footer(runs, names, {x, y, *ties}, stat)
+    if rate:
+        lines.append("data: the cells' rates with 95% Wilson score intervals")
     stem = spec.get("name") or (f"{figure.index:02d}-phase-{metric}-{short_name(x)}-"
                                 f"{short_name(y)}-{figure.problem}")
-    finish(fig, title, lines, out_dir, slug(stem), figure)
+    finish(fig, title, lines, out_dir, slug(stem), figure, runs, names, data)
 
 MODEL_FUNCTIONS = {"sqrt": np.sqrt, "log": np.log, "log2": np.log2, "log10": np.log10,
                    "exp": np.exp, "abs": np.abs, "pi": math.pi, "e": math.e}
@@ -975,6 +1080,7 @@ def draw_threshold(figure, runs, spec, names, out_dir):
     fig, ax = plt.subplots(figsize=(7.2, 4.6), layout="constrained")
     fit_points = []
     notes = []
+    data = []  # (series, x, values of y tried, threshold, censored side)
     for label, members in groups:
         xs = sort_values(list({r.params[x] for r in members}))
         px, py, cens = [], [], []
@@ -998,6 +1104,7 @@ def draw_threshold(figure, runs, spec, names, out_dir):
             if not rates:
                 continue
             value, censored = locate_threshold(rates, direction)
+            data.append((label, xv, len(rates), value, censored or "", ""))
             px.append(float(xv))
             py.append(value)
             cens.append(censored)
@@ -1035,7 +1142,10 @@ def draw_threshold(figure, runs, spec, names, out_dir):
     ax.set_xlabel(names(x))
     ax.set_ylabel(f"threshold {names(y)}")
     ax.grid(True, alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
+    handles = ax.get_legend_handles_labels()[0]
+    if len(handles) > 6:  # a long legend would cover the data: beside the axes instead
+        ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    elif handles:
         ax.legend(fontsize=8)
     side = "below" if direction == "below" else "above"
     stat = (f"threshold: between the last {names(y)} (from the easy end) where at least half the "
@@ -1049,7 +1159,8 @@ def draw_threshold(figure, runs, spec, names, out_dir):
     title = spec.get("title") or f"{figure.problem}: threshold {names(y)} vs {names(x)}"
     stem = spec.get("name") or (f"{figure.index:02d}-threshold-{short_name(y)}-"
                                 f"{short_name(x)}-{figure.problem}")
-    finish(fig, title, lines, out_dir, slug(stem), figure)
+    lines.append("data: value = the located threshold, low = the censored side if any")
+    finish(fig, title, lines, out_dir, slug(stem), figure, runs, names, data)
 
 
 def check_spec(spec, position):
@@ -1463,12 +1574,14 @@ def write_html(path, db_path, meta, runs, sections):
                 parts.append(f"<p class=note>Not drawn: {esc(origin)} ({esc(f.spec.get('kind'))}, "
                              f"{esc(f.problem)}): {esc(f.error)}</p>")
                 continue
-            png, svg = f.files
+            png, svg, data = f.files
             parts.append(f"<figure id='{esc(s['anchor'])}-fig{f.index}'>"
                          f"<img src='{href(png)}' alt='{esc(f.title)}'>"
                          f"<figcaption><b>Figure {f.index}.</b> {esc(f.title)}. {esc(f.caption)}. "
-                         f"<a href='{href(svg)}'>SVG</a> · <a href='{href(png)}'>PNG</a>"
-                         "</figcaption></figure>")
+                         f"<a href='{href(svg)}'>SVG</a> · <a href='{href(png)}'>PNG</a> · "
+                         f"<a href='{href(data)}'>data (CSV)</a>"
+                         f"<details><summary>configuration</summary>fixed: {esc(f.details)}"
+                         "</details></figcaption></figure>")
         if s["experiments"]:
             parts.append("<h3>Distinguishing experiments</h3>")
             parts.append(f"<p>One row per experiment: {esc(ADVANTAGE_TEXT)}. CSV: "
@@ -1574,6 +1687,8 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="hardnets report", description=__doc__.split("\n")[0])
     parser.add_argument("--db", help="the results database (read-only)")
     parser.add_argument("--out", help="the folder to write the report into")
+    parser.add_argument("--defaults", metavar="FILE",
+                        help="declared parameter defaults (JSON), for the captions")
     parser.add_argument("--check-spec", metavar="FILE",
                         help="only check a [report] section (JSON): its errors, one a line")
     args = parser.parse_args(argv)
@@ -1585,6 +1700,9 @@ def main(argv):
         return 1 if errors else 0
     if not args.db or not args.out:
         parser.error("--db and --out are required")
+    if args.defaults:
+        with open(args.defaults, encoding="utf-8") as f:
+            DEFAULTS.update(json.load(f))
     try:
         if os.path.exists(args.out) and not os.path.isdir(args.out):
             raise InputError(f"--out {args.out} exists and is not a folder")

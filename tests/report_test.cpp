@@ -150,6 +150,75 @@ TEST_F(ReportTest, EveryFigureExistsAsPngAndSvg) {
   EXPECT_NE(html.find("git "), std::string::npos);
   EXPECT_NE(html.find("exponent"), std::string::npos);  // the scaling fit in the legend
   EXPECT_NE(html.find("Student-t"), std::string::npos);
+  // Each figure's data is written beside it and linked; its complete
+  // configuration is collapsed below the short caption, which names only
+  // the fixed parameters off their defaults (width = 2, lambda = 1e-3).
+  for (const auto& src : sources) {
+    const std::string csv = fs::path(src).replace_extension(".csv").string();
+    EXPECT_EQ(first_line(out() / csv), "series,x,n,value,low,high") << csv;
+    EXPECT_NE(html.find("href='" + csv + "'>data (CSV)"), std::string::npos) << csv;
+  }
+  EXPECT_NE(html.find("<details><summary>configuration</summary>fixed: "), std::string::npos);
+  EXPECT_NE(html.find("not at their defaults: width=2"), std::string::npos);
+  EXPECT_EQ(html.find("not at their defaults: weights="), std::string::npos);  // a default
+}
+
+// A rate (success: 0 or 1 per run) is drawn with Wilson intervals, inside
+// [0, 1], and its figure's data says so; a layout that would leave most
+// cells of a heatmap empty is refused with the spec entry named.
+TEST(Report, RatesHaveWilsonIntervalsInsideTheUnitInterval) {
+  TempDir dir("report-rates");
+  std::ofstream(dir.path() / "rates.toml") << R"toml(
+[sweep]
+name = "rates"
+seeds = [1, 2, 3, 4, 5]
+n_train = [14, 16, 17, 24]
+n_test = 20
+
+[[problems]]
+name = "sparse_parity"
+params = { n = 16, k = 3 }
+
+[[learners]]
+name = "gf2"
+
+[report]
+figures = [
+  { kind = "line", x = "n_train", metric = "success" },
+  { kind = "phase", x = "n_train", y = "seed", metric = "success" },
+]
+)toml";
+  const fs::path db = dir.path() / "runs.db";
+  ASSERT_EQ(run_cli("sweep " + (dir.path() / "rates.toml").string() + " --db " + db.string() +
+                    " --jobs 1")
+                .exit_code,
+            0);
+  write_report(db, dir.path() / "report");
+  const std::string html = read_file(dir.path() / "report" / "index.html");
+  EXPECT_NE(html.find("Wilson"), std::string::npos);
+  const auto sources = image_sources(html);
+  ASSERT_FALSE(sources.empty());
+  std::ifstream csv(dir.path() / "report" / fs::path(sources[0]).replace_extension(".csv"));
+  std::string line;
+  std::getline(csv, line);
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    std::stringstream s(line);
+    std::string series, x, n, value, low, high;
+    std::getline(s, series, ',');
+    std::getline(s, x, ',');
+    std::getline(s, n, ',');
+    std::getline(s, value, ',');
+    std::getline(s, low, ',');
+    std::getline(s, high, ',');
+    EXPECT_EQ(n, "5") << line;
+    EXPECT_LE(0.0, std::stod(low)) << line;
+    EXPECT_LE(std::stod(low), std::stod(value)) << line;
+    EXPECT_LE(std::stod(value), std::stod(high)) << line;
+    EXPECT_LE(std::stod(high), 1.0) << line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 4);
 }
 
 TEST_F(ReportTest, WritesCsvTablesWithHeaders) {

@@ -18,6 +18,8 @@
 #include "hardnets/core/error.h"
 #include "hardnets/lab/challenge.h"
 #include "hardnets/lab/report_script.h"
+#include "hardnets/learners/learner.h"
+#include "hardnets/problems/problem.h"
 
 namespace hardnets {
 namespace {
@@ -180,6 +182,21 @@ void write_scoreboard(const std::filesystem::path& db, const std::filesystem::pa
   std::ofstream(out_dir / "scoreboard.html") << scoreboard_html(rows);
 }
 
+// Every problem's and learner's declared defaults, written for the script
+// (--defaults): a caption lists only the fixed parameters that differ.
+std::filesystem::path write_defaults(const ScriptDir& dir) {
+  Json problems = Json::object(), learners = Json::object();
+  for (const std::string& name : problem_registry().names())
+    problems[name] = problem_registry().get(name).spec().defaults().to_json();
+  for (const std::string& name : learner_registry().names())
+    learners[name] = learner_registry().get(name).spec().defaults().to_json();
+  const std::filesystem::path file = dir.path() / "defaults.json";
+  std::ofstream out(file);
+  out << Json{{"problem", problems}, {"learner", learners}}.dump();
+  if (!out.flush()) fail("report: cannot write {}", file.string());
+  return file;
+}
+
 }  // namespace
 
 void write_report(const std::filesystem::path& db, const std::filesystem::path& out_dir) {
@@ -190,8 +207,9 @@ void write_report(const std::filesystem::path& db, const std::filesystem::path& 
   }
   write_scoreboard(db, out_dir);
   const ScriptDir dir;
-  const ChildResult child =
-      run_report_script(python, dir, {"--db", db.string(), "--out", out_dir.string()});
+  const ChildResult child = run_report_script(
+      python, dir,
+      {"--db", db.string(), "--out", out_dir.string(), "--defaults", write_defaults(dir).string()});
   const std::string err = trim(child.err);
   if (WIFEXITED(child.wait_status) && WEXITSTATUS(child.wait_status) == 0) {
     if (!err.empty()) std::cerr << err << "\n";  // warnings from the script or matplotlib
