@@ -1390,6 +1390,9 @@ def write_runs_csv(path, runs):
                        + [repr(r.metrics[m]) if m in r.metrics else "" for m in metrics])
 
 
+BINARY = "(binary)"  # the summary stats' entry: the metrics whose values are all 0 or 1
+
+
 def summarize(runs):
     """One row per (problem, learner, parameter combination): the runs over
     all seeds, with statistics of each metric over the ok ones."""
@@ -1416,7 +1419,7 @@ def summarize(runs):
         row["not_ok"] = sum(bad.values())
         row["not_ok_detail"] = "; ".join(f"{n} {s}" for s, n in bad.most_common())
         row["seeds"] = len({r.seed for r in members})
-        stats = {}
+        stats = {BINARY: {m for m in metrics if is_rate(metric_values(members, m))}}
         for m in metrics:
             vals = metric_values(members, m)
             if m == "success":
@@ -1508,31 +1511,69 @@ def provenance_html(runs, meta, db_path):
     return "\n".join(out)
 
 
-def summary_html(param_cols, metrics, rows, names):
-    shown = [m for m in metrics if m not in ("generate_seconds",)]
-    out = ["<div class=scroll><table>", "<tr><th class=l>problem</th><th class=l>learner</th>"]
-    out += [f"<th>{esc(names(k))}</th>" for k in param_cols]
-    out.append("<th>runs</th><th>ok</th><th class=l>not ok</th>")
-    out += [f"<th>{'success rate' if m == 'success' else esc(m)}</th>" for m in shown]
-    out.append("</tr>")
-    for row, stats in rows:
-        cls = " class=bad" if row["not_ok"] else ""
-        cells = [f"<td class=l>{esc(row['problem'])}</td><td class=l>{esc(row['learner'])}</td>"]
-        cells += [f"<td>{esc(fmt_value(row[k]) if row[k] != '' else '')}</td>" for k in param_cols]
-        cells.append(f"<td>{row['runs']}</td><td>{row['ok']}</td>"
-                     f"<td class=l>{esc(row['not_ok_detail'])}</td>")
-        for m in shown:
-            n, mean, lo, hi = stats[m]
-            if n == 0:
-                cells.append("<td></td>")
-            elif m == "success":
-                cells.append(f"<td>{mean:.2f} [{lo:.2f}, {hi:.2f}]</td>")
-            elif math.isfinite(lo):
-                cells.append(f"<td>{fmt_num(mean)} ± {fmt_num((hi - lo) / 2, 2)}</td>")
-            else:
-                cells.append(f"<td>{fmt_num(mean)}</td>")
-        out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
-    out.append("</table></div>")
+def headline_metric(problem, metrics, figures):
+    """The metric a problem's summary shows: its first figure's, else success,
+    else nmse, else the first one measured."""
+    for f in figures:
+        if f.problem == problem and not f.error and f.spec.get("metric"):
+            return f.spec["metric"]
+    for m in ("success", "found", "nmse", "accuracy"):
+        if m in metrics:
+            return m
+    return metrics[0] if metrics else None
+
+
+def summary_cell(stat, rate):
+    """A rate as k/n, a mean as mean ± half its interval."""
+    n, mean, lo, hi = stat
+    if n == 0 or not math.isfinite(mean):
+        return ""
+    if rate:
+        return f"{round(mean * n)}/{n}"
+    if math.isfinite(lo):
+        return f"{fmt_num(mean)} ± {fmt_num((hi - lo) / 2, 2)}"
+    return fmt_num(mean)
+
+
+def summary_html(param_cols, metrics, rows, names, figures=()):
+    """One table per problem: rows are its varying problem parameters, columns
+    its learners (with their varying parameters), cells the headline metric.
+    Runs that are not ok are counted in the cell. The flat CSV has every
+    metric."""
+    out = []
+    for problem in OrderedDict.fromkeys(row["problem"] for row, _ in rows):
+        mine = [(row, stats) for row, stats in rows if row["problem"] == problem]
+        keys = [k for k in param_cols if any(row[k] != "" for row, _ in mine)]
+        row_keys = [k for k in keys if not k.startswith("learner.")]
+        col_keys = [k for k in keys if k.startswith("learner.")]
+        metric = headline_metric(problem, [m for m in metrics if any(s[m][0] for _, s in mine)],
+                                 figures)
+        if metric is None:
+            continue
+        rate = all(s[metric][0] == 0 or metric in s[BINARY] for _, s in mine)
+        columns = list(OrderedDict.fromkeys(
+            (row["learner"],) + tuple(fmt_value(row[k]) for k in col_keys) for row, _ in mine))
+        table_rows = list(OrderedDict.fromkeys(tuple(row[k] for k in row_keys) for row, _ in mine))
+        cell = {}
+        for row, stats in mine:
+            col = (row["learner"],) + tuple(fmt_value(row[k]) for k in col_keys)
+            text = summary_cell(stats[metric], rate)
+            if row["not_ok"]:
+                text += f" ({row['not_ok']} not ok)"
+            cell[(tuple(row[k] for k in row_keys), col)] = text
+        label = "rate (k/n ok runs)" if rate else "mean ± half the 95% interval"
+        out.append(f"<h4>{esc(problem)}: {esc(metric)} — {label}</h4>")
+        out.append("<div class=scroll><table>")
+        head = "".join(f"<th>{esc(names(k))}</th>" for k in row_keys)
+        for col in columns:
+            extra = ", ".join(f"{names(k)}={v}" for k, v in zip(col_keys, col[1:]))
+            head += f"<th>{esc(col[0])}{('<br>' + esc(extra)) if extra else ''}</th>"
+        out.append(f"<tr>{head}</tr>")
+        for tr in table_rows:
+            cells = "".join(f"<td>{esc(fmt_value(v) if v != '' else '')}</td>" for v in tr)
+            cells += "".join(f"<td>{esc(cell.get((tr, col), ''))}</td>" for col in columns)
+            out.append(f"<tr>{cells}</tr>")
+        out.append("</table></div>")
     return "\n".join(out)
 
 
@@ -1675,7 +1716,7 @@ def build(db_path, out_dir):
             "experiments_csv": experiments_csv,
             "title": title, "anchor": anchor, "nruns": len(sweep_runs), "intro": "".join(intro),
             "notes": notes, "figures": figures, "csv": csv_rel,
-            "table": summary_html(param_cols, metrics, rows, names) if rows else
+            "table": summary_html(param_cols, metrics, rows, names, figures) if rows else
                      "<p>No runs.</p>",
         })
     index = os.path.join(out_dir, "index.html")
