@@ -1465,7 +1465,8 @@ figcaption { font-size: 0.85em; color: #444; max-width: 1000px; }
 .scroll { overflow-x: auto; } code { background: #f5f5f5; padding: 0 0.2em; }
 """
 
-# Counts the images that loaded, so a headless browser (--dump-dom) can check them.
+# Counts the images that loaded and measures the widest table, so a headless
+# browser (--dump-dom) can check them.
 IMAGE_CHECK = """
 window.addEventListener("load", function () {
   var images = Array.prototype.slice.call(document.images);
@@ -1473,6 +1474,13 @@ window.addEventListener("load", function () {
   document.body.dataset.imagesTotal = String(images.length);
   document.body.dataset.imagesLoaded = String(loaded.length);
   document.body.dataset.imagesFailed = String(images.length - loaded.length);
+  // The widest table, in CSS pixels: a table wider than the window does not fit.
+  var widest = 0;
+  Array.prototype.forEach.call(document.querySelectorAll("table"), function (t) {
+    widest = Math.max(widest, t.scrollWidth);
+  });
+  document.body.dataset.tablesWidest = String(widest);
+  document.body.dataset.windowWidth = String(window.innerWidth);
 });
 """
 

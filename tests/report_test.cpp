@@ -246,20 +246,26 @@ TEST_F(ReportTest, ImagesLoadInHeadlessChromium) {
       "timeout 60 " + chromium.string() +
       " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
       " --disable-background-networking --disable-component-update --disable-sync"
-      " --user-data-dir=" +
+      " --window-size=1280,900 --user-data-dir=" +
       profile.str() + " --virtual-time-budget=5000 --dump-dom 'file://" +
       fs::absolute(out() / "index.html").string() + "' 2>/dev/null";
   const std::string dom = capture(command);
   std::smatch m;
   const auto attr = [&](const std::string& name) {
-    const std::regex re("data-images-" + name + "=\"(\\d+)\"");
+    const std::regex re("data-" + name + "=\"(\\d+)\"");
     return std::regex_search(dom, m, re) ? std::stoi(m[1]) : -1;
   };
-  const int total = attr("total"), loaded = attr("loaded"), failed = attr("failed");
+  const int total = attr("images-total"), loaded = attr("images-loaded"),
+            failed = attr("images-failed");
   ASSERT_GE(total, 0) << "the page's load script did not run; DOM:\n" << dom.substr(0, 2000);
   EXPECT_EQ(total, 4);
   EXPECT_EQ(loaded, total);
   EXPECT_EQ(failed, 0);
+  // No table is wider than a 1280-pixel window (the page's own measure).
+  EXPECT_EQ(attr("window-width"), 1280);
+  const int widest = attr("tables-widest");
+  EXPECT_GT(widest, 0);
+  EXPECT_LE(widest, 1280);
 }
 
 // The threshold figure's two computations, on inputs with a known answer:
