@@ -1585,7 +1585,88 @@ def summary_html(param_cols, metrics, rows, names, figures=()):
     return "\n".join(out)
 
 
-def write_html(path, db_path, meta, runs, sections):
+def range_text(values):
+    values = sort_values(list(values))
+    if len(values) == 1:
+        return fmt_value(values[0])
+    if is_numeric(values):
+        return f"{fmt_value(values[0])}…{fmt_value(values[-1])}"
+    return ", ".join(fmt_value(v) for v in values)
+
+
+def verdict_lines(paper, runs):
+    """One line per problem of the paper in the database: its sizes and, per
+    learner, the headline metric over the ok runs (k/n for a rate, the range
+    of the values otherwise) — computed from the runs, nothing else."""
+    lines = []
+    for problem in paper["problems"]:
+        mine = [r for r in runs if r.problem == problem]
+        if not mine:
+            continue
+        present = {m for r in mine for m in r.metrics}
+        metric = next((m for m in ("success", "found", "nmse", "accuracy") if m in present),
+                      None)
+        keys = [k for k in varying_keys(mine) if k.startswith("problem.") or k == "n_train"]
+        sizes = ", ".join(f"{short_name(k)} = {range_text({r.params[k] for r in mine if k in r.params})}"
+                          for k in keys)
+        parts = []
+        for learner in OrderedDict.fromkeys(r.learner for r in mine):
+            theirs = [r for r in mine if r.learner == learner]
+            bad = not_ok_text(theirs)
+            vals = finite(metric_values(theirs, metric)) if metric else []
+            if not vals:
+                parts.append(f"{learner}: no ok run" + (f" ({bad})" if bad else ""))
+            elif is_rate(vals):
+                parts.append(f"{learner}: {metric} {int(sum(vals))}/{len(vals)} ok runs"
+                             + (f" ({bad})" if bad else ""))
+            else:
+                parts.append(f"{learner}: {metric} {fmt_num(min(vals))} to {fmt_num(max(vals))}"
+                             + (f" ({bad})" if bad else ""))
+        lines.append(f"{problem} ({len(mine)} runs" + (f"; {sizes}" if sizes else "") + "): "
+                     + "; ".join(parts))
+    return lines
+
+
+def write_paper_pages(out_dir, runs, sections):
+    """paper-<key>.html for every paper (DEFAULTS["papers"]) with runs of its
+    problems: the claim and citation, the verdict computed from the runs, the
+    figures drawn for its problems, and what the lab cannot reach. Returns
+    [(citation, file)] for the index."""
+    pages = []
+    for paper in DEFAULTS.get("papers", []):
+        if not any(r.problem in paper["problems"] for r in runs):
+            continue
+        name = f"paper-{slug(paper['key'])}.html"
+        parts = ["<!DOCTYPE html>", "<html lang=en><head><meta charset=utf-8>",
+                 "<meta name=viewport content='width=device-width, initial-scale=1'>",
+                 f"<title>{esc(paper['citation'])}</title>", f"<style>{CSS}</style>",
+                 f"<script>{IMAGE_CHECK}</script>", "</head><body>",
+                 "<p><a href='index.html'>← the report</a></p>",
+                 f"<h1>{esc(paper['citation'])}</h1>",
+                 f"<h2>The claim</h2><p>{esc(paper['claim'])}</p>",
+                 "<h2>What the lab measured</h2><p>Computed from the runs in this database: "
+                 "per problem, its sizes and each learner's headline metric over the ok runs "
+                 "(k/n for a rate, else the range of the values).</p><ul>"]
+        parts += [f"<li>{esc(line)}</li>" for line in verdict_lines(paper, runs)]
+        parts.append("</ul>")
+        for s in sections:
+            for f in s["figures"]:
+                if f.error or f.problem not in paper["problems"]:
+                    continue
+                png, svg, data = f.files
+                parts.append(f"<figure><img src='{href(png)}' alt='{esc(f.title)}'>"
+                             f"<figcaption><b>{esc(s['title'])}, figure {f.index}.</b> "
+                             f"{esc(f.title)}. {esc(f.caption)}. <a href='{href(svg)}'>SVG</a> · "
+                             f"<a href='{href(data)}'>data (CSV)</a></figcaption></figure>")
+        parts.append(f"<h2>What this scale does not reach</h2><p>{esc(paper['limits'])}</p>")
+        parts.append("</body></html>")
+        with open(os.path.join(out_dir, name), "w", encoding="utf-8") as f:
+            f.write("\n".join(parts) + "\n")
+        pages.append((paper["citation"], name))
+    return pages
+
+
+def write_html(path, db_path, meta, runs, sections, papers=()):
     parts = ["<!DOCTYPE html>", "<html lang=en><head><meta charset=utf-8>",
              "<meta name=viewport content='width=device-width, initial-scale=1'>",
              f"<title>hardnets report: {esc(os.path.basename(db_path))}</title>",
@@ -1606,6 +1687,11 @@ def write_html(path, db_path, meta, runs, sections):
                      "them.</p>")
     parts.append("<p>Statistics: " + esc(CI_TEXT) + "; " + esc(WILSON_TEXT)
                  + ". Runs that are not ok are excluded from the statistics and counted.</p>")
+    if papers:
+        parts.append("<h2 id=papers>Papers</h2><p>A page per paper whose problems these runs "
+                     "cover: its claim, the lab's verdict from these runs, its figures.</p><ul>"
+                     + "".join(f"<li><a href='{href(f)}'>{esc(c)}</a></li>" for c, f in papers)
+                     + "</ul>")
     parts.append("<h2 id=provenance>Provenance</h2>")
     parts.append(provenance_html(runs, meta, db_path))
     if sections:
@@ -1727,8 +1813,9 @@ def build(db_path, out_dir):
             "table": summary_html(param_cols, metrics, rows, names, figures) if rows else
                      "<p>No runs.</p>",
         })
+    papers = write_paper_pages(out_dir, runs, sections)
     index = os.path.join(out_dir, "index.html")
-    write_html(index, db_path, meta, runs, sections)
+    write_html(index, db_path, meta, runs, sections, papers)
     return index, len(runs), nfigures
 
 

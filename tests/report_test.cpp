@@ -238,18 +238,48 @@ TEST_F(ReportTest, WritesCsvTablesWithHeaders) {
   EXPECT_NE(read_file(out() / "index.html").find("tables/summary-tiny.csv"), std::string::npos);
 }
 
-TEST_F(ReportTest, ImagesLoadInHeadlessChromium) {
-  const fs::path chromium = "/usr/bin/chromium";
-  if (!fs::exists(chromium)) GTEST_SKIP() << "no " << chromium << ": the browser check is skipped";
+// A page per paper whose problems the runs cover (the teacher cites
+// Daniely and Vardi 2020): the claim, a verdict computed from the runs, the
+// figures of its problems, and a link from the index.
+TEST_F(ReportTest, WritesAPagePerPaperWithAVerdictFromTheRuns) {
+  const fs::path page = out() / "paper-daniely2020natural.html";
+  ASSERT_TRUE(fs::exists(page));
+  const std::string html = read_file(page);
+  EXPECT_NE(html.find("Hardness of Learning Neural Networks with Natural Weights"),
+            std::string::npos);
+  EXPECT_NE(html.find("The claim"), std::string::npos);
+  // 2 learners x 2 d x 2 n_train x 2 seeds = 16 runs, nmse per learner.
+  EXPECT_NE(html.find("teacher (16 runs; d = 4…8, n_train = 20…40): mean: nmse "),
+            std::string::npos)
+      << html;
+  EXPECT_EQ(image_sources(html).size(), 4u);
+  EXPECT_NE(html.find("What this scale does not reach"), std::string::npos);
+  EXPECT_NE(read_file(out() / "index.html").find("href='paper-daniely2020natural.html'"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(out() / "paper-li2025hardness.html"));  // no CLWE runs here
+}
+
+// The page in headless Chromium at a 1280-px window: its load script's counts.
+std::string browser_dom(const fs::path& page) {
   TempDir profile("chromium-profile");
   const std::string command =
-      "timeout 60 " + chromium.string() +
+      "timeout 60 /usr/bin/chromium"
       " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
       " --disable-background-networking --disable-component-update --disable-sync"
       " --window-size=1280,900 --user-data-dir=" +
       profile.str() + " --virtual-time-budget=5000 --dump-dom 'file://" +
-      fs::absolute(out() / "index.html").string() + "' 2>/dev/null";
-  const std::string dom = capture(command);
+      fs::absolute(page).string() + "' 2>/dev/null";
+  return capture(command);
+}
+
+TEST_F(ReportTest, ImagesLoadInHeadlessChromium) {
+  const fs::path chromium = "/usr/bin/chromium";
+  if (!fs::exists(chromium)) GTEST_SKIP() << "no " << chromium << ": the browser check is skipped";
+  // The paper page: its images load too.
+  const std::string paper = browser_dom(out() / "paper-daniely2020natural.html");
+  EXPECT_NE(paper.find("data-images-total=\"4\""), std::string::npos) << paper.substr(0, 1000);
+  EXPECT_NE(paper.find("data-images-failed=\"0\""), std::string::npos);
+  const std::string dom = browser_dom(out() / "index.html");
   std::smatch m;
   const auto attr = [&](const std::string& name) {
     const std::regex re("data-" + name + "=\"(\\d+)\"");

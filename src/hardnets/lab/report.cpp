@@ -17,6 +17,7 @@
 
 #include "hardnets/core/error.h"
 #include "hardnets/lab/challenge.h"
+#include "hardnets/lab/papers.h"
 #include "hardnets/lab/report_script.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/problems/problem.h"
@@ -183,7 +184,8 @@ void write_scoreboard(const std::filesystem::path& db, const std::filesystem::pa
 }
 
 // Every problem's and learner's declared defaults, written for the script
-// (--defaults): a caption lists only the fixed parameters that differ.
+// (--defaults): a caption lists only the fixed parameters that differ; and
+// the papers (lab/papers.h) for the report's page per paper.
 std::filesystem::path write_defaults(const ScriptDir& dir) {
   Json problems = Json::object(), learners = Json::object();
   for (const std::string& name : problem_registry().names())
@@ -192,7 +194,7 @@ std::filesystem::path write_defaults(const ScriptDir& dir) {
     learners[name] = learner_registry().get(name).spec().defaults().to_json();
   const std::filesystem::path file = dir.path() / "defaults.json";
   std::ofstream out(file);
-  out << Json{{"problem", problems}, {"learner", learners}}.dump();
+  out << Json{{"problem", problems}, {"learner", learners}, {"papers", papers_json()}}.dump();
   if (!out.flush()) fail("report: cannot write {}", file.string());
   return file;
 }

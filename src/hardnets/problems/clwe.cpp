@@ -201,6 +201,7 @@ class ClweProblem : public Problem {
     spec_
         .cite("bruna2021continuous",
               "the problem: CLWE samples and the homogeneous (pancake) variant")
+        .cite("li2025hardness", "the hard one-hidden-layer network built on CLWE")
         .construction(Construction::Source::kPaper,
                       "CLWE and homogeneous CLWE as defined by Bruna, Regev, Song and Tang; the "
                       "multiprecision option is ours");
@@ -473,6 +474,7 @@ class PeriodicNeuronProblem : public PeriodicProblemBase {
  public:
   PeriodicNeuronProblem() : spec_("periodic_neuron") {
     spec_.cite("song2021cryptographic", "the problem: single periodic neurons, hard from CLWE")
+        .cite("li2025hardness", "the hard network whose link is a periodic neuron")
         .cite("bruna2021continuous", "CLWE, the source of the hardness")
         .construction(Construction::Source::kPaper,
                       "y = phi(gamma <w, x>) + noise as in Song, Zadik and Bruna; the triangle "

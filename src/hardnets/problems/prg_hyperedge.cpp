@@ -100,6 +100,7 @@ void judge_seed(const goldreich::Predicate& p, const std::vector<std::uint8_t>& 
 
 PrgHyperedgeProblem::PrgHyperedgeProblem() : spec_("prg_hyperedge") {
   spec_.cite("daniely2021local", "the learning problem: hyperedge to PRG output")
+      .cite("daniely2023smoothness", "the networks that lift it to Gaussian inputs")
       .cite("goldreich2000candidate", "Goldreich's PRG")
       .cite("odonnell2014goldreich", "the predicates and stretch regimes")
       .construction(
