@@ -637,6 +637,7 @@ class Figure:
         self.caption = ""
         self.details = ""  # the complete configuration (collapsed in the page)
         self.error = ""  # why nothing was drawn
+        self.spec_error = False  # the error is the spec's: an unknown parameter or metric
         self.title = ""
 
 
@@ -1299,6 +1300,13 @@ def figures_for_sweep(sweep, runs, report, out_dir, notes):
             if figure.error:
                 warn(f"sweep {sweep}, {spec.get('_origin', 'default figure')} "
                      f"({spec.get('kind')}, {problem}): {figure.error}")
+    # A [report] entry that names a parameter or metric none of the sweep's
+    # problems has is a mistake in the spec, not a result: the report stops.
+    for spec in specs:
+        tried = [f for f in figures if f.spec is spec]
+        if tried and all(f.spec_error for f in tried):
+            raise InputError(f"sweep {sweep}, {spec['_origin']} ({spec['kind']}): "
+                             f"{tried[0].error}; fix the spec's [report] section")
     for spec in specs:
         if spec.get("problem") is not None and spec["problem"] not in problems:
             notes.append(f"a {spec['kind']} figure asks for problem {spec['problem']!r}, which "
@@ -1327,6 +1335,7 @@ def draw_figure(figure, runs, spec, metrics_present, out_dir, experiments=()):
         key = resolve_param(name, keys)
         if key is None:
             figure.error = f"`where` names {name!r}, which is not a parameter here"
+            figure.spec_error = True
             return
         where[key] = value
     runs = [r for r in runs if matches_where(r, where)]
@@ -1339,6 +1348,7 @@ def draw_figure(figure, runs, spec, metrics_present, out_dir, experiments=()):
         if key is None:
             figure.error = (f"{axis} = {spec[axis]!r} is not a parameter of {figure.problem} "
                             f"(have: {', '.join(short_name(k) for k in keys)})")
+            figure.spec_error = True
             return
         spec[axis] = key
         runs = [r for r in runs if key in r.params]
@@ -1356,6 +1366,7 @@ def draw_figure(figure, runs, spec, metrics_present, out_dir, experiments=()):
     if metric is not None and metric not in metrics_present and any(r.status == OK for r in runs):
         figure.error = (f"metric {metric!r} is not recorded for {figure.problem} "
                         f"(have: {', '.join(sorted(metrics_present))})")
+        figure.spec_error = True
         return
     names = ParamNames(param_keys(runs))
     if kind == "phase":
@@ -1743,6 +1754,14 @@ def build(db_path, out_dir):
         raise InputError(f"cannot read {db_path}: {exc}") from None
     finally:
         con.close()
+    readable = [str(v) for v in DEFAULTS.get("schema_versions", [])]
+    if readable and meta.get("schema_version") not in readable:
+        raise InputError(f"{db_path} has schema version {meta.get('schema_version', 'none')}; "
+                         f"this hardnets reads versions {', '.join(readable)}: report it with "
+                         "the hardnets that wrote it")
+    if not runs:
+        raise InputError(f"{db_path} holds no runs: nothing to report (run a sweep, or "
+                         "`hardnets run ... --db`, into it first)")
     os.makedirs(os.path.join(out_dir, "tables"), exist_ok=True)
     write_runs_csv(os.path.join(out_dir, "tables", "runs.csv"), runs)
 
@@ -1851,7 +1870,7 @@ def main(argv):
     except InputError as exc:
         sys.stderr.write(f"report: {exc}\n")
         return 2
-    print(f"report: {nruns} runs, {nfigures} figures: {index}")
+    print(f"report: {nruns} runs, {nfigures} figures")
     return 0
 
 

@@ -183,10 +183,7 @@ params = { n = 16, k = 3 }
 name = "gf2"
 
 [report]
-figures = [
-  { kind = "line", x = "n_train", metric = "success" },
-  { kind = "phase", x = "n_train", y = "seed", metric = "success" },
-]
+figures = [ { kind = "line", x = "n_train", metric = "success" } ]
 )toml";
   const fs::path db = dir.path() / "runs.db";
   ASSERT_EQ(run_cli("sweep " + (dir.path() / "rates.toml").string() + " --db " + db.string() +
@@ -380,14 +377,54 @@ TEST(Report, EmbeddedScriptIsTheSourceFile) {
             read_file(fs::path(HARDNETS_SOURCE_DIR) / "scripts" / "report.py"));
 }
 
-TEST(Report, EmptyDatabaseStillWritesThePage) {
-  TempDir dir("report-empty");
+// Bad input stops the report with a message naming the problem, and leaves
+// the output folder as it was (the report is moved there only when complete):
+// an empty database, one of an unknown schema version, a [report] entry
+// naming a metric or parameter no run has.
+TEST(Report, BadDatabasesAndSpecsLeaveTheOutputFolderAsItWas) {
+  TempDir dir("report-refused");
+  const fs::path out = dir.path() / "out";
+  fs::create_directories(out);
+  std::ofstream(out / "index.html") << "the previous report";
   { Store store(dir.path() / "empty.db"); }
-  write_report(dir.path() / "empty.db", dir.path() / "out");
-  const std::string html = read_file(dir.path() / "out" / "index.html");
-  EXPECT_NE(html.find("holds no runs"), std::string::npos) << html;
-  EXPECT_TRUE(image_sources(html).empty());
-  EXPECT_TRUE(fs::exists(dir.path() / "out" / "tables" / "runs.csv"));
+  EXPECT_CONTAINS(testing::user_error([&] { write_report(dir.path() / "empty.db", out); }),
+                  "holds no runs");
+  EXPECT_EQ(read_file(out / "index.html"), "the previous report");
+  for (const auto& e : fs::directory_iterator(dir.path()))
+    EXPECT_EQ(e.path().filename().string().find(".partial-"), std::string::npos)
+        << "a staging folder was left behind: " << e.path();
+
+  std::ofstream(dir.path() / "bad.toml") << R"toml(
+[sweep]
+name = "bad"
+n_train = [20, 40]
+n_test = 10
+[[problems]]
+name = "teacher"
+params = { d = 4 }
+[[learners]]
+name = "mean"
+[report]
+figures = [ { kind = "line", x = "n_train", metric = "nmsee" } ]
+)toml";
+  const fs::path db = dir.path() / "bad.db";
+  ASSERT_EQ(
+      run_cli("sweep " + (dir.path() / "bad.toml").string() + " --db " + db.string() + " --jobs 1")
+          .exit_code,
+      0);
+  EXPECT_CONTAINS(testing::user_error([&] { write_report(db, out); }),
+                  "[report] figure 1 (line): metric 'nmsee' is not recorded for teacher");
+  EXPECT_EQ(read_file(out / "index.html"), "the previous report");
+
+  // A store of a later schema version (as a newer hardnets would write it).
+  { Store store(dir.path() / "future.db"); }
+  ASSERT_EQ(std::system(("sqlite3 " + (dir.path() / "future.db").string() +
+                         " \"UPDATE meta SET value = '9' WHERE key = 'schema_version'\"")
+                            .c_str()),
+            0);
+  EXPECT_CONTAINS(testing::user_error([&] { write_report(dir.path() / "future.db", out); }),
+                  "schema version 9");
+  EXPECT_EQ(read_file(out / "index.html"), "the previous report");
 }
 
 TEST(Report, OnlyFailedRunsAreCountedNotDrawn) {

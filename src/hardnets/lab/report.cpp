@@ -19,6 +19,7 @@
 #include "hardnets/lab/challenge.h"
 #include "hardnets/lab/papers.h"
 #include "hardnets/lab/report_script.h"
+#include "hardnets/lab/store.h"
 #include "hardnets/learners/learner.h"
 #include "hardnets/problems/problem.h"
 
@@ -194,24 +195,28 @@ std::filesystem::path write_defaults(const ScriptDir& dir) {
     learners[name] = learner_registry().get(name).spec().defaults().to_json();
   const std::filesystem::path file = dir.path() / "defaults.json";
   std::ofstream out(file);
-  out << Json{{"problem", problems}, {"learner", learners}, {"papers", papers_json()}}.dump();
+  out << Json{{"problem", problems},
+              {"learner", learners},
+              {"papers", papers_json()},
+              {"schema_versions", readable_schema_versions()}}
+             .dump();
   if (!out.flush()) fail("report: cannot write {}", file.string());
   return file;
 }
 
 }  // namespace
 
-void write_report(const std::filesystem::path& db, const std::filesystem::path& out_dir) {
-  const std::string python = report_python();
-  if (access(python.c_str(), X_OK) != 0) {
-    fail("report: needs Python 3 with matplotlib, but {} {}; {}", python,
-         errno == ENOENT ? "does not exist" : "cannot be run", kInstallHint);
-  }
-  write_scoreboard(db, out_dir);
-  const ScriptDir dir;
-  const ChildResult child = run_report_script(
-      python, dir,
-      {"--db", db.string(), "--out", out_dir.string(), "--defaults", write_defaults(dir).string()});
+namespace {
+
+// Runs the script on `db`, writing the report into `dir`; UserError with the
+// script's message when it fails.
+void run_report(const std::string& python, const std::filesystem::path& db,
+                const std::filesystem::path& dir) {
+  write_scoreboard(db, dir);
+  const ScriptDir script_dir;
+  const ChildResult child = run_report_script(python, script_dir,
+                                              {"--db", db.string(), "--out", dir.string(),
+                                               "--defaults", write_defaults(script_dir).string()});
   const std::string err = trim(child.err);
   if (WIFEXITED(child.wait_status) && WEXITSTATUS(child.wait_status) == 0) {
     if (!err.empty()) std::cerr << err << "\n";  // warnings from the script or matplotlib
@@ -226,6 +231,49 @@ void write_report(const std::filesystem::path& db, const std::filesystem::path& 
   if (err.empty()) fail("report: the report script failed with exit status {}", code);
   // The script's own messages already start with "report:".
   throw UserError(err.rfind("report:", 0) == 0 ? err : "report: " + err);
+}
+
+// Moves every entry of `from` into `to`, replacing entries of the same name.
+void move_entries(const std::filesystem::path& from, const std::filesystem::path& to) {
+  namespace fs = std::filesystem;
+  fs::create_directories(to);
+  for (const fs::directory_entry& e : fs::directory_iterator(from)) {
+    const fs::path target = to / e.path().filename();
+    fs::remove_all(target);
+    fs::rename(e.path(), target);
+  }
+}
+
+}  // namespace
+
+void write_report(const std::filesystem::path& db, const std::filesystem::path& out_dir) {
+  namespace fs = std::filesystem;
+  const std::string python = report_python();
+  if (access(python.c_str(), X_OK) != 0) {
+    fail("report: needs Python 3 with matplotlib, but {} {}; {}", python,
+         errno == ENOENT ? "does not exist" : "cannot be run", kInstallHint);
+  }
+  if (fs::exists(out_dir) && !fs::is_directory(out_dir))
+    fail("report: --out {} exists and is not a folder", out_dir.string());
+  // The report is written into a fresh folder beside out_dir and moved into
+  // it only when complete: a report that fails leaves out_dir as it was,
+  // never half-written.
+  const fs::path parent = fs::absolute(out_dir).parent_path();
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  const fs::path staging =
+      parent / fmt::format(".{}.partial-{}", fs::absolute(out_dir).filename().string(), getpid());
+  fs::remove_all(staging, ec);
+  if (!fs::create_directory(staging, ec))
+    fail("report: cannot create a folder beside {}: {}", out_dir.string(), ec.message());
+  try {
+    run_report(python, db, staging);
+    move_entries(staging, out_dir);
+  } catch (...) {
+    fs::remove_all(staging, ec);
+    throw;
+  }
+  fs::remove_all(staging, ec);
 }
 
 }  // namespace hardnets

@@ -452,6 +452,12 @@ void Store::create_or_check_schema() {
   tx.commit();
 }
 
+std::vector<int> readable_schema_versions() {
+  std::vector<int> out;
+  for (int v = 1; v <= kSchemaVersion; ++v) out.push_back(v);
+  return out;
+}
+
 void Store::append(const RunRecord& record) {
   const std::string file = path_.string();
   if (options_.read_only) fail("results store {} was opened read-only", file);

@@ -84,6 +84,10 @@ RunRecord run_record_from_json(const Json& json);
 
 using RunFilter = std::function<bool(const RunRecord&)>;
 
+// The schema versions this build reads (1 to the current one), for the
+// report script's check.
+std::vector<int> readable_schema_versions();
+
 struct StoreOptions {
   // Open an existing store for reading only (export): never creates the file
   // or changes it, and append() is refused.
