@@ -6,7 +6,7 @@ CMAKE_FLAGS ?=
 # a fresh machine setup is what installs it).
 LAUNCHER = $$(command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all setup configure build demo test bench format check-format clean
+.PHONY: all setup configure build demo test bench atlas format check-format clean
 
 all: build
 
@@ -28,6 +28,11 @@ demo: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Every shipped experiment with its budgets into build/atlas/atlas.sqlite, and
+# the full report (scripts/atlas; resumable; `scripts/atlas --plan` bounds it).
+atlas: build
+	scripts/atlas --hardnets $(BUILD_DIR)/hardnets --jobs $(JOBS)
 
 bench:
 	$(MAKE) build
