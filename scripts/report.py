@@ -1638,6 +1638,23 @@ def verdict_lines(paper, runs):
     return lines
 
 
+def references_html(runs):
+    """What the section's problems and learners cite (DEFAULTS["references"]),
+    collapsed: cite the works behind what you ran."""
+    refs = DEFAULTS.get("references", {})
+    names = list(OrderedDict.fromkeys([r.problem for r in runs] + [r.learner for r in runs]))
+    items = []
+    for name in names:
+        for ref in refs.get(name, []):
+            items.append(f"<li><code>{esc(name)}</code> — {esc(ref['what'])}: "
+                         f"{esc(ref['citation'])}</li>")
+    if not items:
+        return ""
+    return ("<details><summary>References: what these problems and learners follow "
+            "(BibTeX: <code>hardnets cite --bibtex</code>)</summary><ul>" + "".join(items)
+            + "</ul></details>")
+
+
 def write_paper_pages(out_dir, runs, sections):
     """paper-<key>.html for every paper (DEFAULTS["papers"]) with runs of its
     problems: the claim and citation, the verdict computed from the runs, the
@@ -1803,6 +1820,7 @@ def build(db_path, out_dir):
         if sweep is not None and f"spec:{sweep}" in meta:
             intro.append(f"; spec <code>{esc(meta['spec:' + sweep])}</code>")
         intro.append(".</p>")
+        intro.append(references_html(sweep_runs))
         figures = []
         if not sweep_runs:
             notes.append("No runs of this sweep are stored.")

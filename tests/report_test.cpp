@@ -254,6 +254,12 @@ TEST_F(ReportTest, WritesAPagePerPaperWithAVerdictFromTheRuns) {
   EXPECT_NE(read_file(out() / "index.html").find("href='paper-daniely2020natural.html'"),
             std::string::npos);
   EXPECT_FALSE(fs::exists(out() / "paper-li2025hardness.html"));  // no CLWE runs here
+  // Each sweep's section lists what its problems and learners cite.
+  const std::string index = read_file(out() / "index.html");
+  EXPECT_NE(index.find("<summary>References: what these problems and learners follow"),
+            std::string::npos);
+  EXPECT_NE(index.find("<code>teacher</code> — natural (random) weights: Daniely, Vardi (2020)"),
+            std::string::npos);
 }
 
 // The page in headless Chromium at a 1280-px window: its load script's counts.

@@ -188,15 +188,22 @@ void write_scoreboard(const std::filesystem::path& db, const std::filesystem::pa
 // (--defaults): a caption lists only the fixed parameters that differ; and
 // the papers (lab/papers.h) for the report's page per paper.
 std::filesystem::path write_defaults(const ScriptDir& dir) {
-  Json problems = Json::object(), learners = Json::object();
-  for (const std::string& name : problem_registry().names())
-    problems[name] = problem_registry().get(name).spec().defaults().to_json();
-  for (const std::string& name : learner_registry().names())
-    learners[name] = learner_registry().get(name).spec().defaults().to_json();
+  Json problems = Json::object(), learners = Json::object(), references = Json::object();
+  for (const std::string& name : problem_registry().names()) {
+    const ParamSpec& spec = problem_registry().get(name).spec();
+    problems[name] = spec.defaults().to_json();
+    references[name] = citations_json(spec.references());
+  }
+  for (const std::string& name : learner_registry().names()) {
+    const ParamSpec& spec = learner_registry().get(name).spec();
+    learners[name] = spec.defaults().to_json();
+    references[name] = citations_json(spec.references());
+  }
   const std::filesystem::path file = dir.path() / "defaults.json";
   std::ofstream out(file);
   out << Json{{"problem", problems},
               {"learner", learners},
+              {"references", references},
               {"papers", papers_json()},
               {"schema_versions", readable_schema_versions()}}
              .dump();
