@@ -25,7 +25,9 @@ Figures come from each sweep's [report] section (stored as the meta entry
 
 Keys every kind takes: kind, x, metric, problem (only that problem), learner
 (a name or a list of names), where (a table of parameter = value or
-[values...]; only matching runs), title, name (the file name). `line` also
+[values...]; only matching runs), title, name (the file name), include (the
+outcomes counted: ["ok"] by default; "time_limit" and "iteration_limit" add the
+judged runs stopped by their limits, stated in the caption). `line` also
 takes logx, logy; `phase` takes y and logz; `scaling` takes logx/logy too but
 defaults them to true. `threshold` takes y (the parameter whose critical
 value is located, e.g. the noise), direction ("below": success for y below
@@ -100,7 +102,12 @@ FIGURE_KINDS = ("line", "phase", "scaling", "threshold", "advantage")
 # Outcomes whose model is judged (src/hardnets/core/outcome.cpp): a
 # distinguisher's statistic counts only from these.
 JUDGED = {"ok", "timeout", "iteration_limit"}
-COMMON_KEYS = {"kind", "x", "metric", "problem", "learner", "where", "title", "name"}
+COMMON_KEYS = {"kind", "x", "metric", "problem", "learner", "where", "title", "name",
+               "include"}
+# Outcomes a figure may include (`include`, by outcome name -> stored status):
+# ok, and the judged runs stopped by their time or iteration limit, whose
+# fitted model so far carries the metric (`hardnets list outcomes`).
+INCLUDABLE = {"ok": "ok", "time_limit": "timeout", "iteration_limit": "iteration_limit"}
 KIND_KEYS = {
     "line": COMMON_KEYS | {"logx", "logy"},
     "phase": COMMON_KEYS | {"y", "logz"},
@@ -720,6 +727,9 @@ def interval_text(rate, bounds):
     return CI_TEXT
 
 
+INCLUDED_MARK = "(included: stopped at its time or iteration limit with a fitted model)"
+
+
 def footer(runs, names, exclude, stat_text):
     """The caption's lines: what varies, seeds, runs and revision, the fixed
     parameters that differ from their defaults, runs left out, how the
@@ -732,6 +742,10 @@ def footer(runs, names, exclude, stat_text):
     bad = not_ok_text(runs)
     if bad:
         lines.append(bad + " — excluded from the statistics")
+    included = sum(1 for r in runs if r.message == INCLUDED_MARK)
+    if included:
+        lines.append(f"{included} runs stopped at their time or iteration limit are included "
+                     "(their fitted model's metric; the spec's include)")
     lines.append(stat_text)
     return lines
 
@@ -1192,6 +1206,11 @@ def check_spec(spec, position):
         raise ValueError(f"{at}: `learner` must be a name or a list of names")
     if "where" in spec and not isinstance(spec["where"], dict):
         raise ValueError(f"{at}: `where` must be a table of parameter = value")
+    include = spec.get("include", ["ok"])
+    if not (isinstance(include, list) and "ok" in include and
+            all(s in INCLUDABLE for s in include)):
+        raise ValueError(f"{at}: `include` must be a list of outcomes from "
+                         f"{', '.join(INCLUDABLE)}, with ok")
     if kind == "threshold":
         if spec.get("direction", "below") not in ("below", "above"):
             raise ValueError(f"{at}: `direction` must be \"below\" or \"above\"")
@@ -1314,6 +1333,25 @@ def figures_for_sweep(sweep, runs, report, out_dir, notes):
     return figures
 
 
+def counted_as_ok(runs, metric, statuses):
+    """The runs with those of the stored `statuses` that record the metric
+    counted as ok (a figure's `include = ["ok", "time_limit"]`); the caption's
+    footer then says how many (Run.message marks them)."""
+    out = []
+    for r in runs:
+        if r.status in statuses and (metric is None or math.isfinite(
+                r.metrics.get(metric, math.nan))):
+            copy = Run()
+            for slot in Run.__slots__:
+                setattr(copy, slot, getattr(r, slot))
+            copy.status = OK
+            copy.message = INCLUDED_MARK
+            out.append(copy)
+        else:
+            out.append(r)
+    return out
+
+
 def draw_figure(figure, runs, spec, metrics_present, out_dir, experiments=()):
     kind = spec["kind"]
     if kind == "advantage":
@@ -1342,6 +1380,9 @@ def draw_figure(figure, runs, spec, metrics_present, out_dir, experiments=()):
     if not runs:
         figure.error = "no runs match the figure's filters"
         return
+    stored = {INCLUDABLE[o] for o in spec.get("include", ["ok"])} - {OK}
+    if stored:
+        runs = counted_as_ok(runs, spec.get("metric"), stored)
     spec = dict(spec)
     for axis in ("x", "y") if kind in ("phase", "threshold") else ("x",):
         key = resolve_param(spec[axis], keys)

@@ -468,6 +468,50 @@ TEST(Report, OnlyFailedRunsAreCountedNotDrawn) {
   EXPECT_NE(summary.find("2 timeout; 1 diverged"), std::string::npos) << summary;
 }
 
+// A figure's `include = ["ok", "time_limit"]` counts the judged runs that
+// stopped at their time limit, and its caption says how many; without it
+// they are left out and counted as not ok.
+TEST(Report, IncludeCountsTimeLimitedRunsWithAModelAndSaysSo) {
+  TempDir dir("report-include");
+  {
+    Store store(dir.path() / "runs.db");
+    int i = 0;
+    for (const Outcome status :
+         {Outcome::ok, Outcome::time_limit, Outcome::ok, Outcome::time_limit}) {
+      RunRecord r;
+      r.problem = "teacher";
+      r.learner = "sgd";
+      r.seed = ++i;
+      r.n_train = i <= 2 ? 10 : 20;
+      r.n_test = 10;
+      r.status = status;
+      r.message = "test";
+      r.metrics = {{"nmse", 0.5}};
+      r.config = {{"problem", "teacher"},
+                  {"problem_params", {{"d", 4}}},
+                  {"learner", "sgd"},
+                  {"learner_params", Json::object()},
+                  {"seed", i},
+                  {"n_train", r.n_train},
+                  {"n_test", 10},
+                  {"threads", 1},
+                  {"sweep", "limited"}};
+      r.run_id = run_id_for(r.config);
+      store.append(r);
+    }
+    store.put_meta("report:limited", R"({"figures": [
+      {"kind": "line", "x": "n_train", "metric": "nmse", "include": ["ok", "time_limit"]},
+      {"kind": "line", "x": "n_train", "metric": "nmse", "name": "plain"}]})");
+  }
+  write_report(dir.path() / "runs.db", dir.path() / "out");
+  const std::string html = read_file(dir.path() / "out" / "index.html");
+  EXPECT_NE(html.find("2 runs stopped at their time or iteration limit are included"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("2 of 4 runs not ok (2 timeout) — excluded from the statistics"),
+            std::string::npos);
+}
+
 // The CSV field `column` of the first row of `csv` whose learner is `learner`.
 std::string csv_field(const std::string& csv, const std::string& learner,
                       const std::string& column) {
