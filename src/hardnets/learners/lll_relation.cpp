@@ -227,6 +227,8 @@ std::optional<lattice::Candidate> read_row(const Shape& shape, const Relation& r
 
 LllRelationLearner::LllRelationLearner() {
   options_.cite("song2021cryptographic", "the integer-relation attack from d + 1 samples")
+      .cite("zadik2022lattice", "LLL from d + 1 samples, statistically optimal")
+      .cite("diakonikolas2022ngca", "LLL for discrete non-Gaussian component analysis")
       .cite("lenstra1982factoring", "LLL")
       .cite("fplll", "LLL in MPFR precision");
   using O = LllRelationOptions;
