@@ -54,7 +54,7 @@ TEST(Bibliography, EveryProblemAndLearnerDeclaresItsReferences) {
     EXPECT_TRUE(spec.construction().has_value()) << name << " declares no construction source";
     for (const Citation& c : spec.references()) cited.insert(c.key);
   }
-  const std::set<std::string> baselines = {"mean", "ridge", "grid"};
+  const std::set<std::string> baselines = {"mean", "grid"};
   for (const std::string& name : learner_registry().names()) {
     if (testing::is_test_learner(name) || baselines.count(name)) continue;
     EXPECT_FALSE(learner_registry().get(name).spec().references().empty()) << name;

@@ -31,6 +31,7 @@ Fit MeanLearner::fit_impl(const Dataset& train, const Params&, const LearnerCont
 }
 
 RidgeLearner::RidgeLearner() {
+  options_.cite("hoerl1970ridge", "ridge regression");
   options_
       .real("lambda", &RidgeOptions::lambda, 1e-8, 0.0, 1e12,
             "ridge penalty on ||w||^2 (per-sample scale)")
