@@ -221,6 +221,12 @@ TEST(EstimatePrgModels, SpectralAndTheLiftByHand) {
   EXPECT_EQ(lift.success_probability, flat.success_probability);
   EXPECT_NEAR(lift.samples, std::ceil(flat.samples / clean), 1e-9);
   EXPECT_GE(lift.log2_ops, flat.log2_ops);
+  // The lift itself was run at n <= 32 only: beyond, the estimate says so.
+  EXPECT_TRUE(lift.extrapolated);
+  EXPECT_CONTAINS(lift.validated_range, "decode-then-attack itself measured at n = 8..32");
+  EXPECT_FALSE(
+      estimate_one("prg_depth3", Json{{"n", "32"}, {"predicate", "xor"}}, 1000, "elimination")
+          .extrapolated);
 }
 
 }  // namespace
