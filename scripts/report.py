@@ -1637,6 +1637,27 @@ def summary_html(param_cols, metrics, rows, names, figures=()):
     return "\n".join(out)
 
 
+def page_head(title):
+    """The opening of every page: its title, the style and the load check."""
+    return ["<!DOCTYPE html>", "<html lang=en><head><meta charset=utf-8>",
+            "<meta name=viewport content='width=device-width, initial-scale=1'>",
+            f"<title>{esc(title)}</title>", f"<style>{CSS}</style>",
+            f"<script>{IMAGE_CHECK}</script>", "</head><body>"]
+
+
+def figure_html(f, label, anchor=None):
+    """A drawn figure: the image, its caption with `label`, links to the SVG,
+    PNG and data, and the complete configuration collapsed."""
+    png, svg, data = f.files
+    ident = f" id='{esc(anchor)}'" if anchor else ""
+    return (f"<figure{ident}><img src='{href(png)}' alt='{esc(f.title)}'>"
+            f"<figcaption><b>{esc(label)}.</b> {esc(f.title)}. {esc(f.caption)}. "
+            f"<a href='{href(svg)}'>SVG</a> · <a href='{href(png)}'>PNG</a> · "
+            f"<a href='{href(data)}'>data (CSV)</a>"
+            f"<details><summary>configuration</summary>fixed: {esc(f.details)}"
+            "</details></figcaption></figure>")
+
+
 def range_text(values):
     values = sort_values(list(values))
     if len(values) == 1:
@@ -1706,10 +1727,7 @@ def write_paper_pages(out_dir, runs, sections):
         if not any(r.problem in paper["problems"] for r in runs):
             continue
         name = f"paper-{slug(paper['key'])}.html"
-        parts = ["<!DOCTYPE html>", "<html lang=en><head><meta charset=utf-8>",
-                 "<meta name=viewport content='width=device-width, initial-scale=1'>",
-                 f"<title>{esc(paper['citation'])}</title>", f"<style>{CSS}</style>",
-                 f"<script>{IMAGE_CHECK}</script>", "</head><body>",
+        parts = page_head(paper["citation"]) + [
                  "<p><a href='index.html'>← the report</a></p>",
                  f"<h1>{esc(paper['citation'])}</h1>",
                  f"<h2>The claim</h2><p>{esc(paper['claim'])}</p>",
@@ -1722,11 +1740,7 @@ def write_paper_pages(out_dir, runs, sections):
             for f in s["figures"]:
                 if f.error or f.problem not in paper["problems"]:
                     continue
-                png, svg, data = f.files
-                parts.append(f"<figure><img src='{href(png)}' alt='{esc(f.title)}'>"
-                             f"<figcaption><b>{esc(s['title'])}, figure {f.index}.</b> "
-                             f"{esc(f.title)}. {esc(f.caption)}. <a href='{href(svg)}'>SVG</a> · "
-                             f"<a href='{href(data)}'>data (CSV)</a></figcaption></figure>")
+                parts.append(figure_html(f, f"{s['title']}, figure {f.index}"))
         parts.append(f"<h2>What this scale does not reach</h2><p>{esc(paper['limits'])}</p>")
         parts.append("</body></html>")
         with open(os.path.join(out_dir, name), "w", encoding="utf-8") as f:
@@ -1736,10 +1750,7 @@ def write_paper_pages(out_dir, runs, sections):
 
 
 def write_html(path, db_path, meta, runs, sections, papers=()):
-    parts = ["<!DOCTYPE html>", "<html lang=en><head><meta charset=utf-8>",
-             "<meta name=viewport content='width=device-width, initial-scale=1'>",
-             f"<title>hardnets report: {esc(os.path.basename(db_path))}</title>",
-             f"<style>{CSS}</style>", f"<script>{IMAGE_CHECK}</script>", "</head><body>",
+    parts = page_head(f"hardnets report: {os.path.basename(db_path)}") + [
              f"<h1>hardnets report: {esc(os.path.basename(db_path))}</h1>",
              f"<p>Database <code>{esc(os.path.abspath(db_path))}</code>: {len(runs)} runs"
              + (f", {esc(not_ok_text(runs))}" if not_ok_text(runs) else "")
@@ -1778,14 +1789,7 @@ def write_html(path, db_path, meta, runs, sections, papers=()):
                 parts.append(f"<p class=note>Not drawn: {esc(origin)} ({esc(f.spec.get('kind'))}, "
                              f"{esc(f.problem)}): {esc(f.error)}</p>")
                 continue
-            png, svg, data = f.files
-            parts.append(f"<figure id='{esc(s['anchor'])}-fig{f.index}'>"
-                         f"<img src='{href(png)}' alt='{esc(f.title)}'>"
-                         f"<figcaption><b>Figure {f.index}.</b> {esc(f.title)}. {esc(f.caption)}. "
-                         f"<a href='{href(svg)}'>SVG</a> · <a href='{href(png)}'>PNG</a> · "
-                         f"<a href='{href(data)}'>data (CSV)</a>"
-                         f"<details><summary>configuration</summary>fixed: {esc(f.details)}"
-                         "</details></figcaption></figure>")
+            parts.append(figure_html(f, f"Figure {f.index}", f"{s['anchor']}-fig{f.index}"))
         if s["experiments"]:
             parts.append("<h3>Distinguishing experiments</h3>")
             parts.append(f"<p>One row per experiment: {esc(ADVANTAGE_TEXT)}. CSV: "

@@ -137,16 +137,18 @@ std::string bibtex() {
   return std::string(generated::kReferencesBib);
 }
 
-std::string Work::plain(const std::string& field) const {
+std::string Work::raw(const std::string& field) const {
   for (const auto& [name, value] : fields)
-    if (name == field) return detex(value);
+    if (name == field) return value;
   return "";
 }
 
+std::string Work::plain(const std::string& field) const {
+  return detex(raw(field));
+}
+
 std::string Work::shown() const {
-  std::string authors = plain("author");
-  for (const auto& [name, value] : fields)
-    if (name == "author") authors = value;  // the raw text: braces group names
+  const std::string authors = raw("author");  // braces group names: split before detex
   std::vector<std::string> names;
   for (std::size_t from = 0;;) {
     const std::size_t and_at = authors.find(" and ", from);

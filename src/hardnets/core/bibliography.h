@@ -18,7 +18,9 @@ struct Work {
   std::string type;  // inproceedings, article, misc, ...
   // The entry's fields as written (braces kept), by lower-case name.
   std::vector<std::pair<std::string, std::string>> fields;
-  // A field's text with TeX braces and accents turned into plain UTF-8 ("" if absent).
+  // A field's text as written ("" if absent), and with TeX braces and
+  // accents turned into plain UTF-8.
+  std::string raw(const std::string& field) const;
   std::string plain(const std::string& field) const;
   // "Daniely, Srebro, Vardi (2023)"; more than four authors: "Couteau et al. (2018)".
   std::string shown() const;

@@ -36,9 +36,21 @@ double log2_binomial_real(double log2_N, std::int64_t j) {
 
 }  // namespace
 
+double cover_count(std::int64_t n, std::int64_t D) {
+  if (n <= 0 || D <= 0) return 0.0;
+  double sum = 0.0, term = 1.0;  // binom(n - 1, i), by the recurrence
+  for (std::int64_t i = 0; i < D && i <= n - 1; ++i) {
+    if (i > 0) term = term * static_cast<double>(n - i) / static_cast<double>(i);
+    sum += term;
+  }
+  return 2.0 * sum;
+}
+
 double log2_cover_count(std::int64_t n, std::int64_t D) {
   if (n < 1 || D < 1) fail("Cover's count: need n >= 1 and D >= 1, got n = {}, D = {}", n, D);
   if (D >= n) return static_cast<double>(n);
+  if (const double count = cover_count(n, D); std::isfinite(count)) return std::log2(count);
+  // Past 2^1024: the same sum in log2, by lgamma.
   double sum = -std::numeric_limits<double>::infinity();
   for (std::int64_t i = 0; i < D; ++i) {
     const double term = (std::lgamma(static_cast<double>(n)) - std::lgamma(i + 1.0) -

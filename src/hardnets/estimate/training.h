@@ -14,6 +14,9 @@ namespace hardnets::estimate {
 // points of R^D (D = d + 1 for an affine unit on R^d). Exact for D < n,
 // and 2^n (every pattern) from D >= n.
 double log2_cover_count(std::int64_t n, std::int64_t D);
+// The count itself in double precision (by the binomial recurrence; exact
+// while it fits 53 bits, +inf past 2^1024); 0 for n or D <= 0.
+double cover_count(std::int64_t n, std::int64_t D);
 
 // log2 Σ_{j=1}^{k} binom(N, j) for N = 2^log2_N: exact_relu's programs, one
 // per set of at most k distinct (pattern, output sign) items, N = 2P

@@ -272,6 +272,12 @@ AttackEstimate make_estimate(std::string attack, std::string learner, std::strin
   return out;
 }
 
+void set_threshold(AttackEstimate& out, double given, double needed) {
+  out.samples = needed;
+  out.success_probability = given >= needed ? 1.0 : 0.0;
+  out.succeeds = out.success_probability >= 0.5;
+}
+
 void append_note(AttackEstimate& out, const std::string& note) {
   out.note += (out.note.empty() ? "" : "; ") + note;
 }

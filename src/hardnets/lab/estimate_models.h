@@ -25,6 +25,9 @@ AttackEstimate make_estimate(std::string attack, std::string learner, std::strin
                              std::string unit);
 // Appends a caveat to the estimate's note ("; " between caveats).
 void append_note(AttackEstimate& out, const std::string& note);
+// A threshold model's success: the attack needs `needed` samples and
+// succeeds (probability 1) with `given` >= needed, else fails (0).
+void set_threshold(AttackEstimate& out, double given, double needed);
 
 // Each model maps the problem's resolved parameters and the samples given
 // to an estimate (a "not applicable" note when it does not cover them).

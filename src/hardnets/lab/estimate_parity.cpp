@@ -113,9 +113,8 @@ AttackEstimate parity_sgd(const Params& p, std::int64_t n_train) {
   const double parameters = (nn + 1) * 256 + 257;
   out.log2_ops = std::log2(steps * 64 * 6 * parameters);
   out.log2_memory = std::log2(parameters);
-  out.samples = 50000;  // the measurement's training set (fewer were not measured)
-  out.success_probability = n_train >= 50000 ? 1.0 : 0.0;
-  out.succeeds = out.success_probability >= 0.5;
+  // The measurement's training set (fewer samples were not measured).
+  set_threshold(out, static_cast<double>(n_train), 50000);
   out.note = "empirical scaling fit, not a bound; measured with 50000 samples";
   out.validated_range =
       "n in [8, 64], k in {2, 3}, noiseless (the lab's fit; each point within a "

@@ -49,20 +49,25 @@ const std::vector<PaperClaim>& paper_claims() {
   return claims;
 }
 
+namespace {
+
+// The first of the papers that a problem cites (nullptr if none): the paper
+// whose page its runs go on.
+const PaperClaim* paper_of(const std::string& problem) {
+  for (const Citation& c : problem_registry().get(problem).spec().references())
+    for (const PaperClaim& p : paper_claims())
+      if (p.key == c.key) return &p;
+  return nullptr;
+}
+
+}  // namespace
+
 Json papers_json() {
   Json out = Json::array();
   for (const PaperClaim& p : paper_claims()) {
     Json problems = Json::array();
-    for (const std::string& name : problem_registry().names()) {
-      const auto& refs = problem_registry().get(name).spec().references();
-      for (const Citation& c : refs) {
-        bool is_paper = false;
-        for (const PaperClaim& q : paper_claims()) is_paper = is_paper || q.key == c.key;
-        if (!is_paper) continue;
-        if (c.key == p.key) problems.push_back(name);
-        break;  // a problem belongs to the first paper it cites
-      }
-    }
+    for (const std::string& name : problem_registry().names())
+      if (paper_of(name) == &p) problems.push_back(name);
     out.push_back(Json{{"key", p.key},
                        {"citation", find_work(p.key)->citation()},
                        {"claim", p.claim},

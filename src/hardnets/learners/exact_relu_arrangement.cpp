@@ -13,6 +13,7 @@
 #include "hardnets/core/error.h"
 #include "hardnets/core/parallel.h"
 #include "hardnets/core/resources.h"
+#include "hardnets/estimate/training.h"
 
 namespace hardnets::exact_relu {
 namespace {
@@ -293,13 +294,8 @@ EnumerationResult enumerate_rows(const Eigen::MatrixXd& Xt, int threads, const S
 }  // namespace
 
 double cover_count(std::int64_t n, std::int64_t d) {
-  if (n <= 0) return 0.0;
-  double sum = 0.0, term = 1.0;  // binom(n-1, i)
-  for (std::int64_t i = 0; i <= d && i <= n - 1; ++i) {
-    if (i > 0) term = term * static_cast<double>(n - i) / static_cast<double>(i);
-    sum += term;
-  }
-  return 2.0 * sum;
+  // d + 1 homogeneous coordinates: the estimator's count (estimate/training.h).
+  return d < 0 ? 0.0 : estimate::cover_count(n, d + 1);
 }
 
 Eigen::MatrixXd lift_inputs(const Matrix& X, bool unit_bias) {
