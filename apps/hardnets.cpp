@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -27,10 +28,12 @@
 #include "hardnets/lab/estimate.h"
 #include "hardnets/lab/filter.h"
 #include "hardnets/lab/generate.h"
+#include "hardnets/lab/merge.h"
 #include "hardnets/lab/mpi.h"
 #include "hardnets/lab/provenance.h"
 #include "hardnets/lab/report.h"
 #include "hardnets/lab/run.h"
+#include "hardnets/lab/shard.h"
 #include "hardnets/lab/store.h"
 #include "hardnets/lab/sweep.h"
 #include "hardnets/lab/sweep_policy.h"
@@ -622,11 +625,23 @@ struct SweepCliOptions {
   bool resume = false;
   bool dry_run = false;
   bool regenerate = false;
+  std::string shard;  // "I/K"; empty: the whole plan
 };
 
-void print_plan(const SweepPlan& plan) {
-  fmt::print("sweep '{}' from {}: {} runs\n", plan.name, plan.source, plan.runs.size());
-  for (std::size_t i = 0; i < plan.runs.size(); ++i) {
+// The plan's runs (a shard's only, with one), numbered by their place in the plan.
+void print_plan(const SweepPlan& plan, const std::optional<ShardChoice>& shard) {
+  std::vector<std::size_t> listed;
+  if (shard) {
+    const Shard part = shard_runs(plan, *shard);
+    listed = part.runs;
+    fmt::print("sweep '{}' from {}: shard {}: {} of {} runs, predicted {:.1f} s of {:.1f} s\n",
+               plan.name, plan.source, shard->text(), listed.size(), plan.runs.size(),
+               part.predicted_seconds, part.plan_predicted_seconds);
+  } else {
+    for (std::size_t i = 0; i < plan.runs.size(); ++i) listed.push_back(i);
+    fmt::print("sweep '{}' from {}: {} runs\n", plan.name, plan.source, plan.runs.size());
+  }
+  for (std::size_t i : listed) {
     const PlannedRun& run = plan.runs[i];
     const Json& c = run.config;
     std::string budget;
@@ -645,11 +660,19 @@ bool progress_wanted() {
 }
 
 int cmd_sweep(const SweepCliOptions& o, const MpiContext& mpi) {
+  std::optional<ShardChoice> shard;
+  if (!o.shard.empty()) shard = parse_shard(o.shard);
+  if (shard && mpi.size > 1) {
+    fail(
+        "--shard {} cannot be combined with {} MPI ranks: run the shards as separate jobs, or "
+        "all of the sweep on the ranks",
+        shard->text(), mpi.size);
+  }
   const SweepPlan plan = load_sweep(o.spec);
   // The figures are checked now, not after the sweep has been paid for.
   check_report_section(plan);
   if (o.dry_run) {
-    if (mpi.rank == 0) print_plan(plan);
+    if (mpi.rank == 0) print_plan(plan, shard);
     return 0;
   }
   if (o.db.empty()) fail("sweep: --db FILE is required (or use --dry-run)");
@@ -660,16 +683,64 @@ int cmd_sweep(const SweepCliOptions& o, const MpiContext& mpi) {
   options.resume = o.resume;
   options.share_instances = !o.regenerate;
   options.progress = progress_wanted();
+  options.shard = shard;
+  const std::string part = shard ? " shard " + shard->text() : "";
+  const std::string of_plan = shard ? fmt::format(" of {}", plan.runs.size()) : "";
   const auto announce = [&](const SweepRunSummary& s) {
-    fmt::print("sweep '{}': {} runs, {} already stored, {} to run with {} job(s){}\n", plan.name,
-               s.planned, s.stored, s.pending, s.jobs,
+    fmt::print("sweep '{}'{}: {}{} runs, {} already stored, {} to run with {} job(s){}\n",
+               plan.name, part, s.planned, of_plan, s.stored, s.pending, s.jobs,
                s.ranks > 1 ? fmt::format(" on each of {} ranks", s.ranks) : "");
     std::fflush(stdout);
   };
   const SweepRunSummary summary = run_sweep(plan, store, options, &mpi, announce);
   if (mpi.rank == 0) {
-    fmt::print("sweep '{}': ran {} runs ({} not ok) in {:.1f} s; results in {}\n", plan.name,
-               summary.executed, summary.failed, summary.seconds, o.db);
+    fmt::print("sweep '{}'{}: ran {} runs ({} not ok) in {:.1f} s; results in {}\n", plan.name,
+               part, summary.executed, summary.failed, summary.seconds, o.db);
+  }
+  return 0;
+}
+
+// ---- merge ----
+
+struct MergeCliOptions {
+  std::string out;
+  std::vector<std::string> inputs;
+  MergeOptions options;
+};
+
+// At most this many conflicts are listed one by one; the count says the rest.
+constexpr std::size_t kConflictsListed = 20;
+
+int cmd_merge(const MergeCliOptions& o) {
+  std::vector<fs::path> inputs(o.inputs.begin(), o.inputs.end());
+  const MergeSummary s = merge_stores(o.out, inputs, o.options);
+  for (const std::string& w : s.warnings) fmt::print(stderr, "hardnets: warning: {}\n", w);
+  for (std::size_t i = 0; i < s.conflicts.size() && i < kConflictsListed; ++i) {
+    const MergeConflict& c = s.conflicts[i];
+    std::string what;
+    for (const std::string& d : c.differences) what += (what.empty() ? "" : "; ") + d;
+    fmt::print(stderr, "hardnets: conflict: run {}: {} vs {}: {}\n", c.run_id, c.first, c.second,
+               what);
+  }
+  if (s.conflicts.size() > kConflictsListed) {
+    fmt::print(stderr, "hardnets: conflict: ... and {} more\n",
+               s.conflicts.size() - kConflictsListed);
+  }
+  fmt::print("merge: {} input(s) into {}{}\n", s.inputs, o.out,
+             s.out_existed ? fmt::format(" (which held {} runs)", s.out_runs_before) : " (new)");
+  print_table({{"runs read", std::to_string(s.runs_read)},
+               {"runs added", std::to_string(s.runs_added)},
+               {"duplicates", std::to_string(s.duplicates)},
+               {"conflicts", std::to_string(s.conflicts.size()) +
+                                 (s.conflicts.empty() || !s.written ? "" : " (kept the first)")}});
+  for (const SweepCoverage& c : s.sweeps) {
+    fmt::print("  sweep '{}': {} of its {} planned runs\n", c.sweep, c.held, c.planned);
+  }
+  if (!s.written) {
+    fail(
+        "merge: {} conflicting run(s); {} is unchanged (--keep-first keeps the first record of "
+        "each)",
+        s.conflicts.size(), o.out);
   }
   return 0;
 }
@@ -845,6 +916,26 @@ int main(int argc, char** argv) {
   sweep->add_flag("--regenerate", sweep_opts.regenerate,
                   "every run generates its own instance (default: the runs of one problem point, "
                   "seed and sizes share one generation; results are identical)");
+  sweep->add_option("--shard", sweep_opts.shard,
+                    "I/K: run only the I-th of K disjoint parts of the plan, balanced by "
+                    "predicted cost (a job array's task; join the stores with hardnets merge)");
+
+  MergeCliOptions merge_opts;
+  auto* merge = app.add_subcommand(
+      "merge",
+      "Join results databases (e.g. the shards of a sweep) into one, checking that they "
+      "are of one spec and agree on every run they share");
+  merge
+      ->add_option("out", merge_opts.out,
+                   "the merged database: created if missing, else appended to (as the first "
+                   "input); unchanged when the merge is refused")
+      ->required();
+  merge->add_option("inputs", merge_opts.inputs, "the databases to merge into OUT")->required();
+  merge->add_flag("--keep-first", merge_opts.options.keep_first,
+                  "when two databases hold different results for one run, keep the first "
+                  "(OUT's, then the inputs' in order) instead of refusing");
+  merge->add_flag("--force", merge_opts.options.force,
+                  "merge databases whose recorded sweep plans differ (different specs)");
 
   // Name an unknown command instead of CLI11's generic "subcommand required".
   std::vector<std::string> commands;
@@ -876,6 +967,7 @@ int main(int argc, char** argv) {
     if (est->parsed()) return cmd_estimate(est_opts);
     if (app.got_subcommand("challenge")) return challenge.run();
     if (exp->parsed()) cmd_export(export_db, export_format, export_out, export_where);
+    if (merge->parsed()) return cmd_merge(merge_opts);
     if (report->parsed()) {
       write_report(report_db, report_out);
       fmt::print("report: {}\n", (fs::path(report_out) / "index.html").string());

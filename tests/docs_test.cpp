@@ -110,7 +110,7 @@ TEST(Docs, ChallengesEmbedTheCurrentLevels) {
 TEST(Docs, CliReferenceEmbedsCurrentHelp) {
   const std::string doc = read_doc("cli.md");
   for (const char* cmd : {"list", "describe", "cite", "gen", "fit", "run", "distinguish",
-                          "estimate", "challenge", "sweep", "report", "export"}) {
+                          "estimate", "challenge", "sweep", "report", "export", "merge"}) {
     const auto help = testing::run_cli(std::string(cmd) + " --help");
     ASSERT_EQ(help.exit_code, 0);
     EXPECT_EQ(block(doc, "HELP", cmd), "```text\n" + help.output + "```\n")

@@ -547,6 +547,13 @@ std::optional<std::string> Store::get_meta(const std::string& key) const {
   return query.column_text(0);
 }
 
+std::map<std::string, std::string> Store::all_meta() const {
+  Statement query(db_.get(), path_.string(), "SELECT key, value FROM meta ORDER BY key");
+  std::map<std::string, std::string> out;
+  while (query.step()) out.emplace(query.column_text(0), query.column_text(1));
+  return out;
+}
+
 std::int64_t Store::size() const {
   Statement query(db_.get(), path_.string(), "SELECT count(*) FROM runs");
   query.step();

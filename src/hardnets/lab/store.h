@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -113,6 +114,8 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  // Of the open store: 1 (five outcomes) or 2.
+  int schema_version() const { return schema_version_; }
 
   // Writes the run (both tables) in one BEGIN IMMEDIATE ... COMMIT
   // transaction. An empty run_id, an unknown status, a config or provenance
@@ -143,6 +146,8 @@ class Store {
   // [report] section as JSON, read by `hardnets report`).
   void put_meta(const std::string& key, const std::string& value);
   std::optional<std::string> get_meta(const std::string& key) const;
+  // Every key/value note, sorted by key.
+  std::map<std::string, std::string> all_meta() const;
 
   // SQLite's integrity check: "ok", or the problems it found.
   std::string integrity_check() const;
